@@ -1,0 +1,145 @@
+//! The catalog's data model, shaped like AWS Glue's `Database`, `Table` and `Partition`.
+//!
+//! Serialised with Glue's field names, so `serde_json` of a [`Table`] reads like the
+//! `Table` object of `aws glue get-table`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::HiveType;
+use crate::error::{LakeError, Result};
+
+/// String properties (Glue `Parameters`), ordered for stable output.
+pub type Properties = BTreeMap<String, String>;
+
+/// A database (Glue `Database`, Athena schema).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Database {
+    /// Lower-case name.
+    pub name: String,
+    /// `COMMENT` of `CREATE DATABASE`.
+    pub description: Option<String>,
+    /// `LOCATION` of `CREATE DATABASE`.
+    pub location_uri: Option<String>,
+    /// `WITH DBPROPERTIES`.
+    pub parameters: Properties,
+    /// Seconds since the epoch.
+    pub create_time: i64,
+}
+
+/// A column or partition key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Column {
+    /// Lower-case name.
+    pub name: String,
+    /// Canonical Hive type string, e.g. `array<struct<a:int>>`.
+    #[serde(rename = "Type")]
+    pub hive_type: String,
+    /// Column comment.
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// The parsed Hive type of this column.
+    pub fn parsed_type(&self) -> Result<HiveType> {
+        self.hive_type.parse().map_err(|e: LakeError| {
+            LakeError::invalid(format!("column '{}': {e}", self.name))
+        })
+    }
+}
+
+/// SerDe information of a storage descriptor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SerDeInfo {
+    /// The SerDe class, e.g. `org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe`.
+    pub serialization_library: Option<String>,
+    /// `WITH SERDEPROPERTIES` and the properties `ROW FORMAT DELIMITED` sets.
+    pub parameters: Properties,
+}
+
+/// Where and how a table's (or partition's) data is stored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StorageDescriptor {
+    /// Data columns (not partition keys).
+    pub columns: Vec<Column>,
+    /// Absolute URL: `file:///…` or `s3://…`.
+    pub location: String,
+    /// Hadoop input format class.
+    pub input_format: Option<String>,
+    /// Hadoop output format class.
+    pub output_format: Option<String>,
+    /// Whether the data is compressed (informational, as in Glue).
+    pub compressed: bool,
+    /// SerDe of the data.
+    pub serde_info: SerDeInfo,
+}
+
+/// A table (Glue `Table`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Table {
+    /// Lower-case name.
+    pub name: String,
+    /// Lower-case database name.
+    pub database_name: String,
+    /// Table `COMMENT`.
+    pub description: Option<String>,
+    /// Owner (the OS user who created it).
+    pub owner: Option<String>,
+    /// `EXTERNAL_TABLE` for every table lakesql creates.
+    pub table_type: String,
+    /// Partition keys, in order.
+    pub partition_keys: Vec<Column>,
+    /// Columns, location, formats, SerDe.
+    pub storage_descriptor: StorageDescriptor,
+    /// `TBLPROPERTIES`.
+    pub parameters: Properties,
+    /// Seconds since the epoch.
+    pub create_time: i64,
+    /// Seconds since the epoch of the last ALTER.
+    pub update_time: i64,
+}
+
+impl Table {
+    /// `db.name`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.database_name, self.name)
+    }
+
+    /// Data columns followed by partition keys, as queries see them.
+    pub fn all_columns(&self) -> impl Iterator<Item = &Column> {
+        self.storage_descriptor
+            .columns
+            .iter()
+            .chain(self.partition_keys.iter())
+    }
+
+    /// Whether the table has partition keys.
+    pub fn is_partitioned(&self) -> bool {
+        !self.partition_keys.is_empty()
+    }
+}
+
+/// A registered partition (Glue `Partition`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Partition {
+    /// Values as strings, in partition-key order (`None` is Hive's default partition).
+    pub values: Vec<String>,
+    /// Absolute URL of the partition's folder.
+    pub location: String,
+    /// Partition parameters.
+    pub parameters: Properties,
+    /// Seconds since the epoch.
+    pub create_time: i64,
+}
+
+/// Seconds since the epoch, now.
+pub fn now_seconds() -> i64 {
+    chrono::Utc::now().timestamp()
+}

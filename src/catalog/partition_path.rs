@@ -1,0 +1,82 @@
+//! Hive's partition folder names: `key=value` with Hive's path escaping.
+//!
+//! Mirrors Hive's `FileUtils.escapePathName` / `unescapePathName`: control characters and
+//! `"#%'*/:=?\{[]^` and DEL become `%XX` (upper-case hex); a NULL or empty value is
+//! `__HIVE_DEFAULT_PARTITION__`.
+
+/// Hive's folder name for a NULL or empty partition value.
+pub const DEFAULT_PARTITION_NAME: &str = "__HIVE_DEFAULT_PARTITION__";
+
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\u{01}'..='\u{1F}' | '"' | '#' | '%' | '\'' | '*' | '/' | ':' | '=' | '?'
+        | '\\' | '\u{7F}' | '{' | '[' | ']' | '^')
+}
+
+/// Escapes a key or value for use in a folder name.
+pub fn escape_path_name(value: &str) -> String {
+    if value.is_empty() {
+        return DEFAULT_PARTITION_NAME.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Reverses [`escape_path_name`]: every `%XX` with two hex digits becomes its character.
+pub fn unescape_path_name(name: &str) -> String {
+    let bytes = name.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && name.is_char_boundary(i + 3)
+            && let Ok(b) = u8::from_str_radix(&name[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `k1=v1/k2=v2` for the given keys and values (escaped), as `SHOW PARTITIONS` prints
+/// and as default partition folders are named.
+pub fn partition_path(keys: &[&str], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(k, v)| format!("{}={}", escape_path_name(k), escape_path_name(v)))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_hive() {
+        assert_eq!(escape_path_name("2024-01-01 10:00"), "2024-01-01 10%3A00");
+        assert_eq!(escape_path_name("a/b=c%"), "a%2Fb%3Dc%25");
+        assert_eq!(escape_path_name(""), DEFAULT_PARTITION_NAME);
+        assert_eq!(escape_path_name("\u{1}x"), "%01x");
+        for v in ["a/b=c%", "10:00", "plain", "ü#?"] {
+            assert_eq!(unescape_path_name(&escape_path_name(v)), v);
+        }
+        assert_eq!(unescape_path_name("100%"), "100%");
+        assert_eq!(unescape_path_name("%zz"), "%zz");
+        assert_eq!(
+            partition_path(&["year", "dt"], &["2024".into(), "1/2".into()]),
+            "year=2024/dt=1%2F2"
+        );
+    }
+}

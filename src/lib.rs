@@ -1,0 +1,25 @@
+//! lakesql: an embedded, Athena-like SQL engine over a data-lake catalog, on DataFusion.
+//!
+//! The library owns everything; the binary only parses flags and hands over to
+//! [`shell`]. Every front end runs statements through [`Session`].
+//!
+//! - [`catalog`]: the Glue-like model and its SQLite store.
+//! - [`sql`]: script splitting and the Athena/Hive statement parser.
+//! - [`session`]: statement execution and per-statement statistics.
+//! - [`provider`]: DataFusion catalog, schema and table providers over the catalog.
+//! - [`storage`]: locations and counted object stores.
+//! - [`shell`]: the REPL, script runner and output formats.
+
+pub mod catalog;
+pub mod error;
+pub mod provider;
+pub mod session;
+pub mod shell;
+pub mod sql;
+pub mod storage;
+
+pub use error::{LakeError, Result};
+pub use session::{Session, StatementOutput, StatementStats};
+
+/// The name of lakesql's catalog, as Athena names the Glue catalog.
+pub const CATALOG_NAME: &str = "awsdatacatalog";

@@ -1,0 +1,142 @@
+//! The `lakesql` command: parses flags and hands over to the shell.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use lakesql::Session;
+use lakesql::catalog::{CatalogStore, SqliteStore};
+use lakesql::shell::{self, OutputFormat, ScriptSource, ShellOptions, StatsMode};
+
+/// An embedded, Athena-like SQL engine over a data-lake catalog.
+#[derive(Debug, Parser)]
+#[command(name = "lakesql", version, about)]
+struct Args {
+    /// Catalog file (SQLite). Default: the per-user data directory.
+    #[arg(long, env = "LAKESQL_CATALOG", value_name = "PATH")]
+    catalog: Option<PathBuf>,
+
+    /// Run these statements (separated by `;`) and exit.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    commands: Vec<String>,
+
+    /// Run the statements of these files, in order, and exit.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Database to start in.
+    #[arg(short = 'd', long, value_name = "NAME")]
+    database: Option<String>,
+
+    /// Result format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+
+    /// Statistics on stderr after each statement.
+    #[arg(long, value_enum, default_value_t = StatsMode::Text)]
+    stats: StatsMode,
+
+    /// Silence banners, notices and the statistics line.
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Keep running a script after a statement fails (the exit code is still 1).
+    #[arg(long)]
+    continue_on_error: bool,
+
+    /// Do not register the sample tables on an interactive start.
+    #[arg(long)]
+    no_sample: bool,
+}
+
+fn default_catalog() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("lakesql")
+        .join("catalog.db")
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let catalog_path = args.catalog.clone().unwrap_or_else(default_catalog);
+    let store: Arc<dyn CatalogStore> = match SqliteStore::open(&catalog_path) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut session = match Session::new(store) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = ShellOptions {
+        format: args.format,
+        quiet: args.quiet,
+        stats: args.stats,
+        continue_on_error: args.continue_on_error,
+    };
+
+    let mut sources: Vec<ScriptSource> = args
+        .files
+        .iter()
+        .cloned()
+        .map(ScriptSource::File)
+        .collect();
+    sources.extend(args.commands.iter().cloned().map(ScriptSource::Command));
+    let interactive = sources.is_empty() && std::io::stdin().is_terminal();
+    if sources.is_empty() && !interactive {
+        sources.push(ScriptSource::Stdin);
+    }
+
+    let mut start_db = args.database.clone();
+    if interactive && !args.no_sample {
+        match runtime.block_on(shell::sample::ensure_sample(&mut session)) {
+            Ok(true) if !args.quiet => {
+                eprintln!("Registered the sample lake in database 'sample' (queries/setup.sql).")
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: could not register the sample tables: {e}"),
+        }
+        if start_db.is_none() && matches!(session.store().get_database("sample"), Ok(Some(_))) {
+            start_db = Some("sample".to_string());
+        }
+    }
+    if let Some(db) = start_db
+        && let Err(e) = runtime.block_on(session.execute(&format!("USE \"{db}\"")))
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+
+    if interactive {
+        if !args.quiet {
+            eprintln!("catalog: {}", catalog_path.display());
+        }
+        let history = dirs::data_dir().map(|d| d.join("lakesql").join("history"));
+        return match shell::run_repl(&runtime, &mut session, options, history) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if runtime.block_on(shell::run_scripts(&mut session, &sources, &options)) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,48 @@
+//! From a table's [`DataFormat`] to the DataFusion file format that reads it.
+
+use std::sync::Arc;
+
+use datafusion::catalog::Session;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::avro::AvroFormat;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::json::JsonFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+
+use crate::catalog::storage_format::{DataFormat, TextOptions};
+
+/// The DataFusion format for files of `format` compressed with `compression`.
+pub fn file_format(
+    format: &DataFormat,
+    compression: FileCompressionType,
+    state: &dyn Session,
+) -> Arc<dyn FileFormat> {
+    match format {
+        DataFormat::Parquet => Arc::new(
+            ParquetFormat::default().with_options(state.table_options().parquet.clone()),
+        ),
+        DataFormat::Avro => Arc::new(AvroFormat),
+        DataFormat::Json => Arc::new(JsonFormat::default().with_file_compression_type(compression)),
+        DataFormat::Text(text) => Arc::new(csv_format(text, compression)),
+    }
+}
+
+fn csv_format(text: &TextOptions, compression: FileCompressionType) -> CsvFormat {
+    // An empty field is NULL (numeric columns included), and so is the null marker.
+    let null_regex = text
+        .null_format
+        .as_ref()
+        .map(|marker| format!("^(?:{})?$", regex::escape(marker)));
+    CsvFormat::default()
+        .with_has_header(text.skip_header > 0)
+        .with_delimiter(text.delimiter)
+        // LazySimpleSerDe has no quoting: NUL never occurs in text data.
+        .with_quote(text.quote.unwrap_or(0))
+        .with_escape(text.escape)
+        .with_newlines_in_values(text.newlines_in_values)
+        .with_null_regex(null_regex)
+        // Hive reads missing trailing fields as NULL.
+        .with_truncated_rows(true)
+        .with_file_compression_type(compression)
+}

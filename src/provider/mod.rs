@@ -1,0 +1,18 @@
+//! DataFusion integration: the catalog store seen as DataFusion catalog, schemas and
+//! tables.
+//!
+//! Tables are resolved lazily: DataFusion asks [`LakeSchema`] for a table only when a
+//! statement names it, so start-up never loads the catalog. [`LakeTable`] turns a
+//! catalog table into a file scan: it resolves the partitions, lists files only under
+//! their locations, and attaches the typed partition values to each file.
+
+pub mod catalog;
+pub mod files;
+pub mod format;
+pub mod partition_values;
+pub mod scan_stats;
+pub mod table;
+
+pub use catalog::{LakeCatalog, LakeSchema};
+pub use scan_stats::ScanStats;
+pub use table::LakeTable;

@@ -1,0 +1,274 @@
+//! [`LakeTable`]: a catalog table as a DataFusion [`TableProvider`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::datasource::TableProvider;
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::Result as DfResult;
+use datafusion::execution::object_store::ObjectStoreUrl;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+use datafusion::scalar::ScalarValue;
+use futures::{StreamExt, TryStreamExt};
+
+use super::files::{list_data_files, text_compression};
+use super::format::file_format;
+use super::partition_values::typed_value;
+use super::scan_stats::ScanStats;
+use crate::catalog::storage_format::DataFormat;
+use crate::catalog::{CatalogStore, HiveType, Table};
+use crate::error::{LakeError, Result};
+use crate::storage::LocationUrl;
+
+/// How many locations are listed at once.
+const LIST_CONCURRENCY: usize = 16;
+
+/// A catalog table, readable by DataFusion.
+pub struct LakeTable {
+    table: Table,
+    format: DataFormat,
+    schema: SchemaRef,
+    file_schema: SchemaRef,
+    partition_fields: Vec<FieldRef>,
+    key_types: Vec<HiveType>,
+    store: Arc<dyn CatalogStore>,
+    stats: Arc<ScanStats>,
+}
+
+impl fmt::Debug for LakeTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LakeTable")
+            .field("table", &self.table.qualified_name())
+            .finish()
+    }
+}
+
+/// One location to read, with the partition values its files carry.
+struct ScanLocation {
+    location: String,
+    values: Vec<ScalarValue>,
+}
+
+impl LakeTable {
+    /// Builds the provider; fails when the table's format or types cannot be read.
+    pub fn try_new(
+        table: Table,
+        store: Arc<dyn CatalogStore>,
+        stats: Arc<ScanStats>,
+    ) -> Result<Self> {
+        let format = DataFormat::of_table(&table)?;
+        let to_field = |c: &crate::catalog::Column| -> Result<Field> {
+            Ok(Field::new(&c.name, c.parsed_type()?.to_arrow(), true))
+        };
+        let file_fields = table
+            .storage_descriptor
+            .columns
+            .iter()
+            .map(to_field)
+            .collect::<Result<Vec<_>>>()?;
+        let partition_fields = table
+            .partition_keys
+            .iter()
+            .map(|c| to_field(c).map(Arc::new))
+            .collect::<Result<Vec<_>>>()?;
+        let key_types = table
+            .partition_keys
+            .iter()
+            .map(|c| c.parsed_type())
+            .collect::<Result<Vec<_>>>()?;
+        let file_schema = Arc::new(Schema::new(file_fields.clone()));
+        let schema = Arc::new(Schema::new(
+            file_fields
+                .into_iter()
+                .map(Arc::new)
+                .chain(partition_fields.iter().cloned())
+                .collect::<Vec<_>>(),
+        ));
+        Ok(LakeTable {
+            table,
+            format,
+            schema,
+            file_schema,
+            partition_fields,
+            key_types,
+            store,
+            stats,
+        })
+    }
+
+    /// The catalog definition.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// The locations a scan reads: the table location, or each registered partition's.
+    async fn scan_locations(&self) -> Result<(u64, Vec<ScanLocation>)> {
+        if !self.table.is_partitioned() {
+            return Ok((
+                0,
+                vec![ScanLocation {
+                    location: self.table.storage_descriptor.location.clone(),
+                    values: vec![],
+                }],
+            ));
+        }
+        let store = self.store.clone();
+        let (db, name) = (self.table.database_name.clone(), self.table.name.clone());
+        let partitions = tokio::task::spawn_blocking(move || store.list_partitions(&db, &name))
+            .await
+            .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??;
+        let total = partitions.len() as u64;
+        let locations = partitions
+            .into_iter()
+            .map(|p| {
+                let values = self
+                    .table
+                    .partition_keys
+                    .iter()
+                    .zip(&self.key_types)
+                    .zip(&p.values)
+                    .map(|((key, t), v)| typed_value(key, t, v))
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| {
+                        LakeError::semantic(
+                            "HIVE_INVALID_PARTITION_VALUE",
+                            format!("table {}: {e}", self.table.qualified_name()),
+                        )
+                    })?;
+                Ok(ScanLocation {
+                    location: p.location,
+                    values,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((total, locations))
+    }
+
+    /// Lists the files of every location concurrently.
+    async fn list_files(
+        &self,
+        state: &dyn Session,
+        locations: Vec<ScanLocation>,
+    ) -> Result<Vec<(ObjectStoreUrl, PartitionedFile)>> {
+        let runtime = state.runtime_env().clone();
+        let listed: Vec<Vec<(ObjectStoreUrl, PartitionedFile)>> =
+            futures::stream::iter(locations.into_iter().map(|loc| {
+                let runtime = runtime.clone();
+                async move {
+                    let url = LocationUrl::parse(&loc.location)?;
+                    let store = runtime.object_store(&url.store)?;
+                    let files = list_data_files(&store, &url).await?;
+                    Ok::<_, LakeError>(
+                        files
+                            .into_iter()
+                            .map(|meta| {
+                                (
+                                    url.store.clone(),
+                                    PartitionedFile::new_from_meta(meta)
+                                        .with_partition_values(loc.values.clone()),
+                                )
+                            })
+                            .collect(),
+                    )
+                }
+            }))
+            .buffered(LIST_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(listed.into_iter().flatten().collect())
+    }
+}
+
+#[async_trait]
+impl TableProvider for LakeTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let (partitions_total, locations) = self.scan_locations().await?;
+        let partitions_matched = if self.table.is_partitioned() {
+            locations.len() as u64
+        } else {
+            0
+        };
+        let files = self.list_files(state, locations).await?;
+        self.stats
+            .record(partitions_total, partitions_matched, files.len() as u64);
+
+        // One file scan per (store, compression): DataFusion's scans take one of each.
+        let mut groups: BTreeMap<(String, String), (ObjectStoreUrl, FileCompressionType, Vec<PartitionedFile>)> =
+            BTreeMap::new();
+        for (store, file) in files {
+            let compression = match self.format {
+                DataFormat::Text(_) | DataFormat::Json => {
+                    text_compression(file.object_meta.location.as_ref())?
+                }
+                _ => FileCompressionType::UNCOMPRESSED,
+            };
+            let key = (store.as_str().to_string(), format!("{:?}", compression.get_variant()));
+            groups
+                .entry(key)
+                .or_insert_with(|| (store, compression, Vec::new()))
+                .2
+                .push(file);
+        }
+
+        let target = state.config().target_partitions().max(1);
+        let mut plans = Vec::new();
+        for (_, (store, compression, files)) in groups {
+            let format = file_format(&self.format, compression, state);
+            let source = format.file_source(
+                TableSchema::builder(self.file_schema.clone())
+                    .with_table_partition_cols(self.partition_fields.clone())
+                    .build(),
+            );
+            let n = target.min(files.len());
+            let mut file_groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
+            for (i, f) in files.into_iter().enumerate() {
+                file_groups[i % n].push(f);
+            }
+            let config = FileScanConfigBuilder::new(store, source)
+                .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .build();
+            plans.push(format.create_physical_plan(state, config).await?);
+        }
+        if plans.is_empty() {
+            let projected = match projection {
+                Some(p) => Arc::new(self.schema.project(p)?),
+                None => self.schema.clone(),
+            };
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+        UnionExec::try_new(plans)
+    }
+}

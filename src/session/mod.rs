@@ -1,0 +1,228 @@
+//! [`Session`]: the one entry point every front end uses (REPL, scripts, `-c`, tests).
+//!
+//! A session owns a DataFusion context whose default catalog is the lakesql catalog,
+//! the current database, and the counters that make each statement's statistics.
+
+mod ddl;
+mod show;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement as DfStatement;
+use object_store::local::LocalFileSystem;
+
+pub use stats::StatementStats;
+
+use crate::CATALOG_NAME;
+use crate::catalog::{CatalogStore, DEFAULT_DATABASE};
+use crate::error::{LakeError, Result};
+use crate::provider::{LakeCatalog, ScanStats};
+use crate::sql::{LakeStatement, ScriptStatement, parse_statement, split_script};
+use crate::storage::{CountingStore, RequestCounters};
+
+/// The result of one statement.
+#[derive(Debug)]
+pub struct StatementOutput {
+    /// Statement kind (`select`, `create_table`, …).
+    pub kind: &'static str,
+    /// Schema of the result rows.
+    pub schema: SchemaRef,
+    /// Result rows; empty for statements that return none.
+    pub batches: Vec<RecordBatch>,
+    /// Whether the statement returns a result set (queries, SHOW, DESCRIBE).
+    pub returns_rows: bool,
+    /// Notices and warnings for the user (printed on stderr by the shell).
+    pub messages: Vec<String>,
+    /// What the statement cost.
+    pub stats: StatementStats,
+}
+
+impl StatementOutput {
+    fn rows(kind: &'static str, batch: RecordBatch) -> Self {
+        StatementOutput {
+            kind,
+            schema: batch.schema(),
+            batches: vec![batch],
+            returns_rows: true,
+            messages: vec![],
+            stats: StatementStats::default(),
+        }
+    }
+
+    fn done(kind: &'static str, message: impl Into<String>) -> Self {
+        StatementOutput {
+            kind,
+            schema: Arc::new(Schema::empty()),
+            batches: vec![],
+            returns_rows: false,
+            messages: vec![message.into()],
+            stats: StatementStats::default(),
+        }
+    }
+}
+
+/// A lakesql session over a catalog store.
+pub struct Session {
+    ctx: SessionContext,
+    store: Arc<dyn CatalogStore>,
+    counters: Arc<RequestCounters>,
+    scan_stats: Arc<ScanStats>,
+    database: String,
+    base_dir: PathBuf,
+}
+
+impl Session {
+    /// A session over `store`, in the `default` database; relative LOCATIONs resolve
+    /// against the current directory.
+    pub fn new(store: Arc<dyn CatalogStore>) -> Result<Self> {
+        let base_dir = std::env::current_dir()
+            .map_err(|e| LakeError::io("cannot read the current directory", e))?;
+        let config = SessionConfig::new()
+            .with_create_default_catalog_and_schema(false)
+            .with_default_catalog_and_schema(CATALOG_NAME, DEFAULT_DATABASE)
+            .with_information_schema(true);
+        let ctx = SessionContext::new_with_config(config);
+        let counters = Arc::new(RequestCounters::default());
+        let scan_stats = Arc::new(ScanStats::default());
+        ctx.register_catalog(
+            CATALOG_NAME,
+            Arc::new(LakeCatalog::new(store.clone(), scan_stats.clone())),
+        );
+        let local = CountingStore::new(Arc::new(LocalFileSystem::new()), counters.clone());
+        let file_url = url::Url::parse("file://").expect("static URL");
+        ctx.runtime_env()
+            .register_object_store(&file_url, Arc::new(local));
+        Ok(Session {
+            ctx,
+            store,
+            counters,
+            scan_stats,
+            database: DEFAULT_DATABASE.to_string(),
+            base_dir,
+        })
+    }
+
+    /// The catalog store.
+    pub fn store(&self) -> &Arc<dyn CatalogStore> {
+        &self.store
+    }
+
+    /// The current database.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// The DataFusion context (for embedding programs).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Sets the folder relative LOCATIONs are resolved against.
+    pub fn set_base_dir(&mut self, dir: PathBuf) {
+        self.base_dir = dir;
+    }
+
+    /// Runs every statement of `sql` in order, stopping at the first error.
+    pub async fn execute(&mut self, sql: &str) -> Result<Vec<StatementOutput>> {
+        let mut out = Vec::new();
+        for stmt in split_script(sql)? {
+            out.push(self.execute_statement(stmt).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs one statement of a script.
+    pub async fn execute_statement(&mut self, stmt: ScriptStatement) -> Result<StatementOutput> {
+        let started = Instant::now();
+        let before = self.counters.snapshot();
+        self.scan_stats.take();
+        let parsed = parse_statement(stmt.tokens)?;
+        let kind = parsed.kind();
+        let mut output = match parsed {
+            LakeStatement::Query(statement) => self.run_query(kind, *statement).await?,
+            other => self.run_catalog_statement(other).await?,
+        };
+        output.kind = kind;
+        output.stats = StatementStats::measure(
+            &output,
+            started.elapsed(),
+            self.counters.snapshot() - before,
+            self.scan_stats.take(),
+        );
+        Ok(output)
+    }
+
+    async fn run_query(
+        &mut self,
+        kind: &'static str,
+        statement: sqlparser::ast::Statement,
+    ) -> Result<StatementOutput> {
+        let state = self.ctx.state();
+        let plan = state
+            .statement_to_plan(DfStatement::Statement(Box::new(statement)))
+            .await?;
+        SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .verify_plan(&plan)
+            .map_err(|e| {
+                LakeError::unsupported(format!(
+                    "{}; lakesql changes the catalog with Athena DDL (CREATE EXTERNAL TABLE, \
+                     ALTER TABLE, DROP TABLE) and does not write data",
+                    e.strip_backtrace()
+                ))
+            })?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(StatementOutput {
+            kind,
+            schema,
+            batches,
+            returns_rows: true,
+            messages: vec![],
+            stats: StatementStats::default(),
+        })
+    }
+
+    async fn run_catalog_statement(&mut self, stmt: LakeStatement) -> Result<StatementOutput> {
+        // Catalog work is quick SQLite I/O; it runs on the runtime thread.
+        match stmt {
+            LakeStatement::Use(db) => self.use_database(db).await,
+            LakeStatement::ShowDatabases { .. }
+            | LakeStatement::ShowTables { .. }
+            | LakeStatement::ShowCreateTable(_)
+            | LakeStatement::ShowColumns(_)
+            | LakeStatement::ShowTblProperties { .. }
+            | LakeStatement::ShowPartitions { .. }
+            | LakeStatement::Describe { .. } => self.show(stmt),
+            other => self.ddl(other),
+        }
+    }
+
+    async fn use_database(&mut self, db: String) -> Result<StatementOutput> {
+        if self.store.get_database(&db)?.is_none() {
+            return Err(LakeError::database_not_found(&db));
+        }
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .options_mut()
+            .catalog
+            .default_schema = db.clone();
+        self.database = db.clone();
+        Ok(StatementOutput::done("use", format!("Using database {db}")))
+    }
+
+    /// `db` or the current database.
+    fn database_or_current(&self, db: Option<&String>) -> String {
+        db.cloned().unwrap_or_else(|| self.database.clone())
+    }
+}

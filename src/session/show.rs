@@ -1,0 +1,310 @@
+//! SHOW and DESCRIBE: answered from the catalog as small result sets.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use regex::Regex;
+
+use super::{Session, StatementOutput};
+use crate::catalog::partition_path::partition_path;
+use crate::catalog::{Column, Table};
+use crate::error::{LakeError, Result};
+use crate::sql::ast::LakeStatement;
+
+/// A result set of string columns.
+fn string_table(kind: &'static str, columns: &[&str], rows: Vec<Vec<String>>) -> Result<StatementOutput> {
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|c| Field::new(*c, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = (0..columns.len())
+        .map(|i| {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i].as_str()))) as ArrayRef
+        })
+        .collect();
+    let batch = RecordBatch::try_new(schema, arrays).map_err(datafusion::error::DataFusionError::from)?;
+    Ok(StatementOutput::rows(kind, batch))
+}
+
+/// Athena's SHOW pattern: `*` (and SQL's `%`) match any text, `|` separates
+/// alternatives, matching is case-insensitive and whole-name.
+pub fn show_pattern(pattern: &str) -> Result<Regex> {
+    let alternatives: Vec<String> = pattern
+        .split('|')
+        .map(|alt| {
+            alt.trim()
+                .chars()
+                .map(|c| match c {
+                    '*' | '%' => ".*".to_string(),
+                    c => regex::escape(&c.to_string()),
+                })
+                .collect()
+        })
+        .collect();
+    Regex::new(&format!("(?i)^(?:{})$", alternatives.join("|")))
+        .map_err(|e| LakeError::invalid(format!("invalid pattern '{pattern}': {e}")))
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn column_lines(cols: &[Column]) -> String {
+    cols.iter()
+        .map(|c| {
+            let mut line = format!("  `{}` {}", c.name, c.hive_type);
+            if let Some(comment) = &c.comment {
+                line.push_str(&format!(" COMMENT {}", quote(comment)));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join(", \n")
+}
+
+fn property_lines(props: &std::collections::BTreeMap<String, String>) -> String {
+    props
+        .iter()
+        .map(|(k, v)| format!("  {}={}", quote(k), quote(v)))
+        .collect::<Vec<_>>()
+        .join(", \n")
+}
+
+/// The DDL that recreates `table` exactly (Athena's SHOW CREATE TABLE layout).
+pub fn create_table_ddl(table: &Table) -> String {
+    let sd = &table.storage_descriptor;
+    let mut ddl = format!(
+        "CREATE EXTERNAL TABLE `{}`.`{}`(\n{})\n",
+        table.database_name,
+        table.name,
+        column_lines(&sd.columns)
+    );
+    if let Some(c) = &table.description {
+        ddl.push_str(&format!("COMMENT {}\n", quote(c)));
+    }
+    if table.is_partitioned() {
+        ddl.push_str(&format!(
+            "PARTITIONED BY ( \n{})\n",
+            column_lines(&table.partition_keys)
+        ));
+    }
+    if let Some(serde) = &sd.serde_info.serialization_library {
+        ddl.push_str(&format!("ROW FORMAT SERDE \n  {} \n", quote(serde)));
+        if !sd.serde_info.parameters.is_empty() {
+            ddl.push_str(&format!(
+                "WITH SERDEPROPERTIES ( \n{})\n",
+                property_lines(&sd.serde_info.parameters)
+            ));
+        }
+    }
+    if let (Some(i), Some(o)) = (&sd.input_format, &sd.output_format) {
+        ddl.push_str(&format!(
+            "STORED AS INPUTFORMAT \n  {} \nOUTPUTFORMAT \n  {}\n",
+            quote(i),
+            quote(o)
+        ));
+    }
+    ddl.push_str(&format!("LOCATION\n  {}", quote(&sd.location)));
+    if !table.parameters.is_empty() {
+        ddl.push_str(&format!(
+            "\nTBLPROPERTIES (\n{})",
+            property_lines(&table.parameters)
+        ));
+    }
+    ddl
+}
+
+fn time(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
+    let col_row = |c: &Column| {
+        vec![
+            c.name.clone(),
+            c.hive_type.clone(),
+            c.comment.clone().unwrap_or_default(),
+        ]
+    };
+    let row = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    if formatted {
+        rows.push(row("# col_name", "data_type", "comment"));
+    }
+    rows.extend(table.storage_descriptor.columns.iter().map(col_row));
+    rows.extend(table.partition_keys.iter().map(col_row));
+    if table.is_partitioned() {
+        rows.push(row("", "", ""));
+        rows.push(row("# Partition Information", "", ""));
+        rows.push(row("# col_name", "data_type", "comment"));
+        rows.extend(table.partition_keys.iter().map(col_row));
+    }
+    if formatted {
+        let sd = &table.storage_descriptor;
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        rows.push(row("", "", ""));
+        rows.push(row("# Detailed Table Information", "", ""));
+        rows.push(row("Database:", &table.database_name, ""));
+        rows.push(row("Table:", &table.name, ""));
+        rows.push(row("Owner:", &opt(&table.owner), ""));
+        rows.push(row("CreateTime:", &time(table.create_time), ""));
+        rows.push(row("LastAlterTime:", &time(table.update_time), ""));
+        rows.push(row("Location:", &sd.location, ""));
+        rows.push(row("Table Type:", &table.table_type, ""));
+        if let Some(c) = &table.description {
+            rows.push(row("Comment:", c, ""));
+        }
+        rows.push(row("Table Parameters:", "", ""));
+        for (k, v) in &table.parameters {
+            rows.push(row("", k, v));
+        }
+        rows.push(row("", "", ""));
+        rows.push(row("# Storage Information", "", ""));
+        rows.push(row("SerDe Library:", &opt(&sd.serde_info.serialization_library), ""));
+        rows.push(row("InputFormat:", &opt(&sd.input_format), ""));
+        rows.push(row("OutputFormat:", &opt(&sd.output_format), ""));
+        rows.push(row("Compressed:", if sd.compressed { "Yes" } else { "No" }, ""));
+        rows.push(row("Storage Desc Params:", "", ""));
+        for (k, v) in &sd.serde_info.parameters {
+            rows.push(row("", k, v));
+        }
+    }
+    rows
+}
+
+impl Session {
+    pub(super) fn show(&mut self, stmt: LakeStatement) -> Result<StatementOutput> {
+        match stmt {
+            LakeStatement::ShowDatabases { pattern } => {
+                let re = pattern.as_deref().map(show_pattern).transpose()?;
+                let rows = self
+                    .store
+                    .list_databases()?
+                    .into_iter()
+                    .filter(|d| re.as_ref().is_none_or(|re| re.is_match(&d.name)))
+                    .map(|d| vec![d.name])
+                    .collect();
+                string_table("show_databases", &["database_name"], rows)
+            }
+            LakeStatement::ShowTables { database, pattern } => {
+                let db = self.database_or_current(database.as_ref());
+                if self.store.get_database(&db)?.is_none() {
+                    return Err(LakeError::database_not_found(&db));
+                }
+                let re = pattern.as_deref().map(show_pattern).transpose()?;
+                let rows = self
+                    .store
+                    .list_tables(&db)?
+                    .into_iter()
+                    .filter(|t| re.as_ref().is_none_or(|re| re.is_match(t)))
+                    .map(|t| vec![t])
+                    .collect();
+                string_table("show_tables", &["tab_name"], rows)
+            }
+            LakeStatement::ShowCreateTable(name) => {
+                let table = self.load_table(&name)?;
+                string_table(
+                    "show_create_table",
+                    &["createtab_stmt"],
+                    vec![vec![create_table_ddl(&table)]],
+                )
+            }
+            LakeStatement::ShowColumns(name) => {
+                let table = self.load_table(&name)?;
+                let rows = table.all_columns().map(|c| vec![c.name.clone()]).collect();
+                string_table("show_columns", &["field"], rows)
+            }
+            LakeStatement::ShowTblProperties { name, key } => {
+                let table = self.load_table(&name)?;
+                let rows = match key {
+                    Some(k) => {
+                        let v = table.parameters.get(&k).ok_or_else(|| {
+                            LakeError::invalid(format!(
+                                "table {} has no property '{k}'",
+                                table.qualified_name()
+                            ))
+                        })?;
+                        vec![vec![k, v.clone()]]
+                    }
+                    None => table
+                        .parameters
+                        .iter()
+                        .map(|(k, v)| vec![k.clone(), v.clone()])
+                        .collect(),
+                };
+                string_table("show_tblproperties", &["prpt_name", "prpt_value"], rows)
+            }
+            LakeStatement::ShowPartitions { name, spec } => {
+                let table = self.load_table(&name)?;
+                if !table.is_partitioned() {
+                    return Err(LakeError::invalid(format!(
+                        "table {} is not partitioned",
+                        table.qualified_name()
+                    )));
+                }
+                let partitions = self
+                    .store
+                    .list_partitions(&table.database_name, &table.name)?;
+                let selected: Vec<_> = match &spec {
+                    Some(spec) => self.matching_partitions(&table, spec, &partitions)?,
+                    None => partitions.iter().collect(),
+                };
+                let keys: Vec<&str> = table.partition_keys.iter().map(|k| k.name.as_str()).collect();
+                let mut rows: Vec<Vec<String>> = selected
+                    .iter()
+                    .map(|p| vec![partition_path(&keys, &p.values)])
+                    .collect();
+                rows.sort();
+                string_table("show_partitions", &["partition"], rows)
+            }
+            LakeStatement::Describe {
+                name,
+                formatted,
+                column,
+            } => {
+                let table = self.load_table(&name)?;
+                let rows = match column {
+                    Some(c) => {
+                        let col = table.all_columns().find(|x| x.name == c).ok_or_else(|| {
+                            LakeError::semantic(
+                                "COLUMN_NOT_FOUND",
+                                format!("table {} has no column '{c}'", table.qualified_name()),
+                            )
+                        })?;
+                        vec![vec![
+                            col.name.clone(),
+                            col.hive_type.clone(),
+                            col.comment.clone().unwrap_or_default(),
+                        ]]
+                    }
+                    None => describe_rows(&table, formatted),
+                };
+                string_table("describe", &["col_name", "data_type", "comment"], rows)
+            }
+            other => Err(LakeError::unsupported(format!(
+                "statement {} is not a SHOW statement",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn athena_patterns() {
+        let re = show_pattern("sa*|cust%").unwrap();
+        assert!(re.is_match("sales"));
+        assert!(re.is_match("CUSTOMERS"));
+        assert!(!re.is_match("events"));
+        assert!(!show_pattern("a.b").unwrap().is_match("axb"));
+    }
+}

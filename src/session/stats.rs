@@ -1,0 +1,100 @@
+//! Per-statement statistics: rows, time, data scanned, partitions, files, requests.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::StatementOutput;
+use crate::provider::scan_stats::ScanSnapshot;
+use crate::storage::RequestSnapshot;
+
+/// What one statement cost; serialised as the `--stats json` object.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StatementStats {
+    /// Statement kind.
+    pub statement: &'static str,
+    /// Rows returned.
+    pub rows: u64,
+    /// Wall time.
+    pub elapsed_ms: f64,
+    /// Bytes read from storage ("data scanned").
+    pub bytes_scanned: u64,
+    /// Data files read.
+    pub files: u64,
+    /// Partitions of the scanned tables.
+    pub partitions_total: u64,
+    /// Partitions read.
+    pub partitions_matched: u64,
+    /// LIST requests.
+    pub list_requests: u64,
+    /// GET requests.
+    pub get_requests: u64,
+    /// HEAD requests.
+    pub head_requests: u64,
+}
+
+impl StatementStats {
+    pub(super) fn measure(
+        output: &StatementOutput,
+        elapsed: Duration,
+        requests: RequestSnapshot,
+        scans: ScanSnapshot,
+    ) -> Self {
+        StatementStats {
+            statement: output.kind,
+            rows: output.batches.iter().map(|b| b.num_rows() as u64).sum(),
+            elapsed_ms: (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+            bytes_scanned: requests.bytes,
+            files: scans.files,
+            partitions_total: scans.partitions_total,
+            partitions_matched: scans.partitions_matched,
+            list_requests: requests.list,
+            get_requests: requests.get,
+            head_requests: requests.head,
+        }
+    }
+
+    /// The one-line human summary printed on stderr after each statement.
+    pub fn summary(&self, returns_rows: bool) -> String {
+        let mut line = if returns_rows {
+            format!(
+                "{} row{} in {:.3}s",
+                self.rows,
+                if self.rows == 1 { "" } else { "s" },
+                self.elapsed_ms / 1000.0
+            )
+        } else {
+            format!("done in {:.3}s", self.elapsed_ms / 1000.0)
+        };
+        if self.files > 0 || self.list_requests > 0 || self.bytes_scanned > 0 {
+            line.push_str(&format!("; scanned {}", human_bytes(self.bytes_scanned)));
+            if self.partitions_total > 0 || self.partitions_matched > 0 {
+                line.push_str(&format!(
+                    "; partitions {}/{}",
+                    self.partitions_matched, self.partitions_total
+                ));
+            }
+            line.push_str(&format!(
+                "; files {}; requests LIST {} GET {}",
+                self.files, self.list_requests, self.get_requests
+            ));
+        }
+        line
+    }
+}
+
+/// `1.2 MB`-style sizes (decimal units, as Athena reports data scanned).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,14 @@
+//! Statement text → statements.
+//!
+//! [`script`] splits a script into statements with their source positions, [`parser`]
+//! turns each into a [`LakeStatement`]: Athena/Hive catalog statements are parsed here
+//! (sqlparser cannot parse all of them), everything else is handed to DataFusion as a
+//! sqlparser AST.
+
+pub mod ast;
+pub mod parser;
+pub mod script;
+
+pub use ast::LakeStatement;
+pub use parser::parse_statement;
+pub use script::{ScriptStatement, split_script};

@@ -1,0 +1,754 @@
+//! The Athena/Hive statement parser.
+//!
+//! Wraps sqlparser's `Parser` the way DataFusion's `DFParser` does: statements lakesql
+//! owns (Hive DDL, SHOW, DESCRIBE, ALTER TABLE …) are parsed here over sqlparser's tokens;
+//! anything else is parsed by sqlparser into a [`Statement`] for DataFusion. Errors carry
+//! the line and column of the offending token.
+
+use sqlparser::ast::Statement;
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
+
+use super::ast::*;
+use crate::catalog::HiveType;
+use crate::catalog::model::Properties;
+use crate::error::{LakeError, Result};
+
+/// The dialect statements are tokenized with: generic, which accepts both `"x"` and
+/// `` `x` `` identifiers as Athena does.
+pub static DIALECT: GenericDialect = GenericDialect {};
+
+/// Parses one statement from its tokens (as produced by [`super::split_script`]).
+pub fn parse_statement(tokens: Vec<TokenWithSpan>) -> Result<LakeStatement> {
+    let mut p = StatementParser {
+        parser: Parser::new(&DIALECT).with_tokens_with_locations(tokens),
+    };
+    p.statement()
+}
+
+struct StatementParser<'a> {
+    parser: Parser<'a>,
+}
+
+/// `line L:C: message`, Athena's way of naming a position.
+fn at(loc: Location, message: impl std::fmt::Display) -> LakeError {
+    LakeError::Syntax(format!("line {}:{}: {message}", loc.line, loc.column))
+}
+
+fn from_parser_error(e: ParserError) -> LakeError {
+    let text = match e {
+        ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
+        ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
+    };
+    LakeError::Syntax(text)
+}
+
+impl StatementParser<'_> {
+    // ---- token helpers -------------------------------------------------------------
+
+    fn peek(&self) -> TokenWithSpan {
+        self.parser.peek_token()
+    }
+
+    fn is_kw(tok: &Token, kw: &str) -> bool {
+        matches!(tok, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    }
+
+    fn peek_kw(&self, kw: &str) -> bool {
+        Self::is_kw(&self.peek().token, kw)
+    }
+
+    fn peek_nth_kw(&self, n: usize, kw: &str) -> bool {
+        Self::is_kw(&self.parser.peek_nth_token(n).token, kw)
+    }
+
+    /// Consumes the keywords if all of them come next.
+    fn eat_kws(&mut self, kws: &[&str]) -> bool {
+        if kws.iter().enumerate().all(|(i, kw)| self.peek_nth_kw(i, kw)) {
+            for _ in kws {
+                self.parser.next_token();
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        self.eat_kws(&[kw])
+    }
+
+    fn error_here(&self, expected: &str) -> LakeError {
+        let found = self.peek();
+        let what = match &found.token {
+            Token::EOF => "end of statement".to_string(),
+            t => format!("'{t}'"),
+        };
+        at(found.span.start, format!("expected {expected}, found {what}"))
+    }
+
+    fn expect_kws(&mut self, kws: &[&str]) -> Result<()> {
+        if self.eat_kws(kws) {
+            Ok(())
+        } else {
+            Err(self.error_here(&kws.join(" ")))
+        }
+    }
+
+    fn eat_token(&mut self, t: &Token) -> bool {
+        self.parser.consume_token(t)
+    }
+
+    fn expect_token(&mut self, t: &Token) -> Result<()> {
+        if self.eat_token(t) {
+            Ok(())
+        } else {
+            Err(self.error_here(&format!("'{t}'")))
+        }
+    }
+
+    fn expect_end(&mut self) -> Result<()> {
+        self.eat_token(&Token::SemiColon);
+        if self.peek().token == Token::EOF {
+            Ok(())
+        } else {
+            Err(self.error_here("end of statement"))
+        }
+    }
+
+    /// An identifier (any word, quoted or not), lower-cased as Athena stores names.
+    fn name(&mut self, what: &str) -> Result<String> {
+        let tok = self.peek();
+        match tok.token {
+            Token::Word(w) => {
+                self.parser.next_token();
+                Ok(w.value.to_lowercase())
+            }
+            _ => Err(self.error_here(what)),
+        }
+    }
+
+    /// `[catalog.][db.]name`; the catalog, when given, must be Athena's
+    /// `awsdatacatalog`.
+    fn table_name(&mut self) -> Result<TableName> {
+        let start = self.peek().span.start;
+        let mut parts = vec![self.name("a table name")?];
+        while self.eat_token(&Token::Period) {
+            parts.push(self.name("a name after '.'")?);
+        }
+        match parts.len() {
+            1 => Ok(TableName {
+                database: None,
+                name: parts.remove(0),
+            }),
+            2 => Ok(TableName {
+                database: Some(parts.remove(0)),
+                name: parts.remove(0),
+            }),
+            3 if parts[0] == crate::CATALOG_NAME => Ok(TableName {
+                database: Some(parts.remove(1)),
+                name: parts.remove(1),
+            }),
+            _ => Err(at(
+                start,
+                format!("invalid table name '{}'", parts.join(".")),
+            )),
+        }
+    }
+
+    fn database_name(&mut self) -> Result<String> {
+        let first = self.name("a database name")?;
+        if self.eat_token(&Token::Period) {
+            if first != crate::CATALOG_NAME {
+                return Err(self.error_here("a database name (unknown catalog)"));
+            }
+            return self.name("a database name");
+        }
+        Ok(first)
+    }
+
+    /// A quoted string literal.
+    fn string(&mut self, what: &str) -> Result<String> {
+        let tok = self.peek();
+        match tok.token {
+            Token::SingleQuotedString(s)
+            | Token::DoubleQuotedString(s)
+            | Token::EscapedStringLiteral(s) => {
+                self.parser.next_token();
+                Ok(s)
+            }
+            // In the generic dialect "x" is a quoted identifier; Hive accepts it as a string.
+            Token::Word(w) if w.quote_style == Some('"') => {
+                self.parser.next_token();
+                Ok(w.value)
+            }
+            _ => Err(self.error_here(what)),
+        }
+    }
+
+    fn optional_comment(&mut self) -> Result<Option<String>> {
+        if self.eat_kw("COMMENT") {
+            Ok(Some(self.string("a comment string")?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `('k'='v', …)`.
+    fn properties(&mut self) -> Result<Properties> {
+        self.expect_token(&Token::LParen)?;
+        let mut props = Properties::new();
+        if self.eat_token(&Token::RParen) {
+            return Ok(props);
+        }
+        loop {
+            let key = self.string("a property name string")?;
+            self.expect_token(&Token::Eq)?;
+            let value = self.string("a property value string")?;
+            props.insert(key, value);
+            if !self.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(props)
+    }
+
+    /// A Hive type: tokens up to the next `,` / `)` / `COMMENT` at nesting depth 0,
+    /// re-joined and parsed by [`HiveType`]'s parser.
+    fn hive_type(&mut self) -> Result<HiveType> {
+        let start = self.peek().span.start;
+        let mut text = String::new();
+        let mut depth: i32 = 0;
+        loop {
+            let tok = self.peek();
+            match &tok.token {
+                Token::EOF => break,
+                Token::Comma | Token::RParen if depth == 0 => break,
+                t if depth == 0 && Self::is_kw(t, "COMMENT") => break,
+                Token::Lt | Token::LParen => depth += 1,
+                Token::Gt | Token::RParen => depth -= 1,
+                Token::ShiftRight => depth -= 2,
+                _ => {}
+            }
+            if !text.is_empty() && matches!(tok.token, Token::Word(_)) && text.ends_with(char::is_alphanumeric) {
+                text.push(' ');
+            }
+            text.push_str(&tok.token.to_string());
+            self.parser.next_token();
+        }
+        if text.is_empty() {
+            return Err(self.error_here("a column type"));
+        }
+        text.parse::<HiveType>().map_err(|e| match e {
+            LakeError::Semantic { message, .. } => at(start, message),
+            other => other,
+        })
+    }
+
+    /// `(name type [COMMENT '…'], …)`.
+    fn column_defs(&mut self) -> Result<Vec<ColumnDef>> {
+        self.expect_token(&Token::LParen)?;
+        let mut cols: Vec<ColumnDef> = Vec::new();
+        loop {
+            let pos = self.peek().span.start;
+            let name = self.name("a column name")?;
+            if cols.iter().any(|c| c.name == name) {
+                return Err(at(pos, format!("column '{name}' is specified more than once")));
+            }
+            let hive_type = self.hive_type()?;
+            let comment = self.optional_comment()?;
+            cols.push(ColumnDef {
+                name,
+                hive_type,
+                comment,
+            });
+            if !self.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(cols)
+    }
+
+    /// A partition value: a string or number literal (a leading `-` allowed).
+    fn partition_value(&mut self) -> Result<String> {
+        let negative = self.eat_token(&Token::Minus);
+        let tok = self.peek();
+        let value = match tok.token {
+            Token::Number(n, _) => n,
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) if !negative => s,
+            Token::Word(w) if w.quote_style == Some('"') && !negative => w.value,
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("true")
+                        || w.value.eq_ignore_ascii_case("false")) =>
+            {
+                w.value.to_lowercase()
+            }
+            _ => return Err(self.error_here("a partition value literal")),
+        };
+        self.parser.next_token();
+        Ok(if negative { format!("-{value}") } else { value })
+    }
+
+    /// `PARTITION (k=v, …)` after the keyword.
+    fn partition_spec(&mut self) -> Result<PartitionSpec> {
+        self.expect_token(&Token::LParen)?;
+        let mut spec: PartitionSpec = Vec::new();
+        loop {
+            let pos = self.peek().span.start;
+            let key = self.name("a partition key")?;
+            if spec.iter().any(|(k, _)| *k == key) {
+                return Err(at(pos, format!("partition key '{key}' is given twice")));
+            }
+            self.expect_token(&Token::Eq)?;
+            let value = self.partition_value()?;
+            spec.push((key, value));
+            if !self.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(spec)
+    }
+
+    fn if_not_exists(&mut self) -> bool {
+        self.eat_kws(&["IF", "NOT", "EXISTS"])
+    }
+
+    fn if_exists(&mut self) -> bool {
+        self.eat_kws(&["IF", "EXISTS"])
+    }
+
+    // ---- statements ----------------------------------------------------------------
+
+    fn statement(&mut self) -> Result<LakeStatement> {
+        let stmt = if self.peek_kw("CREATE") {
+            if self.peek_nth_kw(1, "EXTERNAL") && self.peek_nth_kw(2, "TABLE") {
+                self.eat_kws(&["CREATE", "EXTERNAL", "TABLE"]);
+                self.create_table()?
+            } else if self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA") {
+                self.parser.next_token();
+                self.parser.next_token();
+                self.create_database()?
+            } else if self.peek_nth_kw(1, "TABLE") {
+                let pos = self.parser.peek_nth_token(1).span.start;
+                return Err(at(
+                    pos,
+                    "only CREATE EXTERNAL TABLE is supported (lakesql reads lake data in \
+                     place; CTAS and managed tables are not supported)",
+                ));
+            } else {
+                return self.query();
+            }
+        } else if self.peek_kw("DROP")
+            && (self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA"))
+        {
+            self.parser.next_token();
+            self.parser.next_token();
+            let if_exists = self.if_exists();
+            let name = self.database_name()?;
+            let cascade = if self.eat_kw("CASCADE") {
+                true
+            } else {
+                self.eat_kw("RESTRICT");
+                false
+            };
+            LakeStatement::DropDatabase {
+                name,
+                if_exists,
+                cascade,
+            }
+        } else if self.eat_kws(&["DROP", "TABLE"]) {
+            let if_exists = self.if_exists();
+            let name = self.table_name()?;
+            LakeStatement::DropTable { name, if_exists }
+        } else if self.eat_kw("USE") {
+            LakeStatement::Use(self.database_name()?)
+        } else if self.eat_kws(&["ALTER", "TABLE"]) {
+            self.alter_table()?
+        } else if self.peek_kw("SHOW") && self.show_is_ours() {
+            self.parser.next_token();
+            self.show()?
+        } else if self.eat_kw("DESCRIBE") || self.eat_kw("DESC") {
+            let formatted = self.eat_kw("FORMATTED") || self.eat_kw("EXTENDED");
+            let name = self.table_name()?;
+            let column = if matches!(self.peek().token, Token::Word(_)) {
+                Some(self.name("a column name")?)
+            } else {
+                None
+            };
+            LakeStatement::Describe {
+                name,
+                formatted,
+                column,
+            }
+        } else {
+            return self.query();
+        };
+        self.expect_end()?;
+        Ok(stmt)
+    }
+
+    /// Whether a `SHOW …` is one lakesql answers from the catalog.
+    fn show_is_ours(&self) -> bool {
+        ["DATABASES", "SCHEMAS", "TABLES", "CREATE", "COLUMNS", "TBLPROPERTIES", "PARTITIONS"]
+            .iter()
+            .any(|kw| self.peek_nth_kw(1, kw))
+    }
+
+    fn query(&mut self) -> Result<LakeStatement> {
+        let stmt: Statement = self.parser.parse_statement().map_err(from_parser_error)?;
+        self.expect_end()?;
+        Ok(LakeStatement::Query(Box::new(stmt)))
+    }
+
+    fn create_database(&mut self) -> Result<LakeStatement> {
+        let if_not_exists = self.if_not_exists();
+        let name = self.database_name()?;
+        let (mut comment, mut location, mut properties) = (None, None, Properties::new());
+        loop {
+            if comment.is_none() && self.peek_kw("COMMENT") {
+                comment = self.optional_comment()?;
+            } else if location.is_none() && self.eat_kw("LOCATION") {
+                location = Some(self.string("a location string")?);
+            } else if properties.is_empty() && self.eat_kws(&["WITH", "DBPROPERTIES"]) {
+                properties = self.properties()?;
+            } else {
+                break;
+            }
+        }
+        Ok(LakeStatement::CreateDatabase {
+            name,
+            if_not_exists,
+            comment,
+            location,
+            properties,
+        })
+    }
+
+    fn create_table(&mut self) -> Result<LakeStatement> {
+        let if_not_exists = self.if_not_exists();
+        let name = self.table_name()?;
+        let columns = self.column_defs()?;
+        let mut t = CreateTable {
+            name,
+            if_not_exists,
+            columns,
+            comment: None,
+            partition_keys: Vec::new(),
+            row_format: None,
+            stored_as: None,
+            location: None,
+            properties: Properties::new(),
+        };
+        let mut seen: Vec<&'static str> = Vec::new();
+        loop {
+            let pos = self.peek().span.start;
+            let clause = if self.peek_kw("COMMENT") {
+                t.comment = self.optional_comment()?;
+                "COMMENT"
+            } else if self.eat_kws(&["PARTITIONED", "BY"]) {
+                t.partition_keys = self.column_defs()?;
+                "PARTITIONED BY"
+            } else if self.eat_kws(&["ROW", "FORMAT"]) {
+                t.row_format = Some(self.row_format()?);
+                "ROW FORMAT"
+            } else if self.eat_kws(&["STORED", "AS"]) {
+                t.stored_as = Some(self.stored_as()?);
+                "STORED AS"
+            } else if self.eat_kw("LOCATION") {
+                t.location = Some(self.string("a location string")?);
+                "LOCATION"
+            } else if self.eat_kw("TBLPROPERTIES") {
+                t.properties = self.properties()?;
+                "TBLPROPERTIES"
+            } else if self.peek_kw("CLUSTERED") {
+                return Err(at(pos, "CLUSTERED BY (bucketing) is not supported"));
+            } else {
+                break;
+            };
+            if seen.contains(&clause) {
+                return Err(at(pos, format!("{clause} is given more than once")));
+            }
+            seen.push(clause);
+        }
+        if !matches!(self.peek().token, Token::EOF | Token::SemiColon) {
+            return Err(self.error_here(
+                "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES",
+            ));
+        }
+        for key in &t.partition_keys {
+            if t.columns.iter().any(|c| c.name == key.name) {
+                return Err(LakeError::semantic(
+                    "INVALID_TABLE",
+                    format!(
+                        "partition key '{}' is also a data column; Hive tables keep partition \
+                         keys out of the column list",
+                        key.name
+                    ),
+                ));
+            }
+        }
+        Ok(LakeStatement::CreateTable(Box::new(t)))
+    }
+
+    fn row_format(&mut self) -> Result<RowFormat> {
+        if self.eat_kw("SERDE") {
+            let class = self.string("a SerDe class name string")?;
+            let properties = if self.eat_kws(&["WITH", "SERDEPROPERTIES"]) {
+                self.properties()?
+            } else {
+                Properties::new()
+            };
+            return Ok(RowFormat::Serde { class, properties });
+        }
+        self.expect_kws(&["DELIMITED"])?;
+        let mut props = Properties::new();
+        loop {
+            if self.eat_kws(&["FIELDS", "TERMINATED", "BY"]) {
+                let d = self.string("a delimiter string")?;
+                props.insert("field.delim".into(), d.clone());
+                props.insert("serialization.format".into(), d);
+                if self.eat_kws(&["ESCAPED", "BY"]) {
+                    props.insert("escape.delim".into(), self.string("an escape string")?);
+                }
+            } else if self.eat_kws(&["COLLECTION", "ITEMS", "TERMINATED", "BY"]) {
+                props.insert("collection.delim".into(), self.string("a delimiter string")?);
+            } else if self.eat_kws(&["MAP", "KEYS", "TERMINATED", "BY"]) {
+                props.insert("mapkey.delim".into(), self.string("a delimiter string")?);
+            } else if self.eat_kws(&["LINES", "TERMINATED", "BY"]) {
+                props.insert("line.delim".into(), self.string("a delimiter string")?);
+            } else if self.eat_kws(&["NULL", "DEFINED", "AS"]) {
+                props.insert(
+                    "serialization.null.format".into(),
+                    self.string("a null marker string")?,
+                );
+            } else {
+                break;
+            }
+        }
+        Ok(RowFormat::Delimited(props))
+    }
+
+    fn stored_as(&mut self) -> Result<StoredAs> {
+        if self.eat_kw("INPUTFORMAT") {
+            let input = self.string("an input format class string")?;
+            self.expect_kws(&["OUTPUTFORMAT"])?;
+            let output = self.string("an output format class string")?;
+            return Ok(StoredAs::Formats { input, output });
+        }
+        let pos = self.peek().span.start;
+        let name = self.name("a storage format (PARQUET, TEXTFILE, JSON, AVRO, ORC, ION)")?;
+        if crate::catalog::storage_format::stored_as(&name).is_none() {
+            return Err(at(
+                pos,
+                format!(
+                    "unknown storage format '{name}'; expected PARQUET, TEXTFILE, JSON, AVRO, \
+                     ORC or ION"
+                ),
+            ));
+        }
+        Ok(StoredAs::Named(name.to_uppercase()))
+    }
+
+    fn alter_table(&mut self) -> Result<LakeStatement> {
+        let name = self.table_name()?;
+        let operation = if self.eat_kws(&["SET", "TBLPROPERTIES"]) {
+            AlterTable::SetProperties(self.properties()?)
+        } else if self.eat_kws(&["SET", "LOCATION"]) {
+            AlterTable::SetLocation(self.string("a location string")?)
+        } else if self.eat_kws(&["ADD", "COLUMNS"]) {
+            AlterTable::AddColumns(self.column_defs()?)
+        } else if self.eat_kws(&["REPLACE", "COLUMNS"]) {
+            AlterTable::ReplaceColumns(self.column_defs()?)
+        } else if self.eat_kw("ADD") {
+            let if_not_exists = self.if_not_exists();
+            let mut partitions = Vec::new();
+            while self.eat_kw("PARTITION") {
+                let spec = self.partition_spec()?;
+                let location = if self.eat_kw("LOCATION") {
+                    Some(self.string("a location string")?)
+                } else {
+                    None
+                };
+                partitions.push(AddPartition { spec, location });
+                // Hive separates them by white space; a comma is tolerated.
+                self.eat_token(&Token::Comma);
+            }
+            if partitions.is_empty() {
+                return Err(self.error_here("PARTITION"));
+            }
+            AlterTable::AddPartitions {
+                if_not_exists,
+                partitions,
+            }
+        } else if self.eat_kw("DROP") {
+            let if_exists = self.if_exists();
+            let mut specs = Vec::new();
+            loop {
+                self.expect_kws(&["PARTITION"])?;
+                specs.push(self.partition_spec()?);
+                if !self.eat_token(&Token::Comma) {
+                    break;
+                }
+            }
+            AlterTable::DropPartitions { if_exists, specs }
+        } else if self.eat_kw("PARTITION") {
+            let spec = self.partition_spec()?;
+            self.expect_kws(&["SET", "LOCATION"])?;
+            let location = self.string("a location string")?;
+            AlterTable::SetPartitionLocation { spec, location }
+        } else {
+            return Err(self.error_here(
+                "SET TBLPROPERTIES, SET LOCATION, ADD PARTITION, DROP PARTITION, \
+                 PARTITION (…) SET LOCATION, ADD COLUMNS or REPLACE COLUMNS",
+            ));
+        };
+        Ok(LakeStatement::AlterTable { name, operation })
+    }
+
+    fn pattern(&mut self) -> Result<Option<String>> {
+        let like = self.eat_kw("LIKE");
+        if like || matches!(self.peek().token, Token::SingleQuotedString(_)) {
+            Ok(Some(self.string("a pattern string")?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn show(&mut self) -> Result<LakeStatement> {
+        if self.eat_kw("DATABASES") || self.eat_kw("SCHEMAS") {
+            return Ok(LakeStatement::ShowDatabases {
+                pattern: self.pattern()?,
+            });
+        }
+        if self.eat_kw("TABLES") {
+            let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
+                Some(self.database_name()?)
+            } else {
+                None
+            };
+            return Ok(LakeStatement::ShowTables {
+                database,
+                pattern: self.pattern()?,
+            });
+        }
+        if self.eat_kws(&["CREATE", "TABLE"]) {
+            return Ok(LakeStatement::ShowCreateTable(self.table_name()?));
+        }
+        if self.eat_kw("COLUMNS") {
+            if !(self.eat_kw("IN") || self.eat_kw("FROM")) {
+                return Err(self.error_here("IN or FROM"));
+            }
+            let mut name = self.table_name()?;
+            if self.eat_kw("IN") || self.eat_kw("FROM") {
+                name.database = Some(self.database_name()?);
+            }
+            return Ok(LakeStatement::ShowColumns(name));
+        }
+        if self.eat_kw("TBLPROPERTIES") {
+            let name = self.table_name()?;
+            let key = if self.eat_token(&Token::LParen) {
+                let key = self.string("a property name string")?;
+                self.expect_token(&Token::RParen)?;
+                Some(key)
+            } else {
+                None
+            };
+            return Ok(LakeStatement::ShowTblProperties { name, key });
+        }
+        self.expect_kws(&["PARTITIONS"])?;
+        let name = self.table_name()?;
+        let spec = if self.eat_kw("PARTITION") {
+            Some(self.partition_spec()?)
+        } else {
+            None
+        };
+        Ok(LakeStatement::ShowPartitions { name, spec })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::split_script;
+
+    fn parse(sql: &str) -> Result<LakeStatement> {
+        let mut stmts = split_script(sql)?;
+        assert_eq!(stmts.len(), 1);
+        parse_statement(stmts.remove(0).tokens)
+    }
+
+    #[test]
+    fn parses_create_external_table_with_nested_types() {
+        let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS db.t (
+            id bigint COMMENT 'the id',
+            tags array<string>,
+            attrs map<string,array<int>>,
+            s struct<a:int, `b`:struct<c:string>>,
+            price decimal(10, 2)
+          ) COMMENT 'tbl'
+          PARTITIONED BY (year int, month string)
+          ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('a'='b')
+          LOCATION 's3://bucket/prefix/'
+          TBLPROPERTIES ('classification'='json')";
+        let LakeStatement::CreateTable(t) = parse(sql).unwrap() else {
+            panic!()
+        };
+        assert!(t.if_not_exists);
+        assert_eq!(t.name.database.as_deref(), Some("db"));
+        let types: Vec<String> = t.columns.iter().map(|c| c.hive_type.to_string()).collect();
+        assert_eq!(
+            types,
+            [
+                "bigint",
+                "array<string>",
+                "map<string,array<int>>",
+                "struct<a:int,b:struct<c:string>>",
+                "decimal(10,2)"
+            ]
+        );
+        assert_eq!(t.columns[0].comment.as_deref(), Some("the id"));
+        assert_eq!(t.partition_keys.len(), 2);
+        assert_eq!(t.location.as_deref(), Some("s3://bucket/prefix/"));
+    }
+
+    #[test]
+    fn errors_name_the_position() {
+        let e = parse("CREATE EXTERNAL TABLE t (a int,\n b strin) LOCATION '/x'")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2:4") && e.contains("unknown type 'strin'"), "{e}");
+        let e = parse("ALTER TABLE t FROB").unwrap_err().to_string();
+        assert!(e.contains("line 1:15"), "{e}");
+    }
+
+    #[test]
+    fn parses_alter_partitions() {
+        let s = parse(
+            "ALTER TABLE t ADD IF NOT EXISTS PARTITION (year=2024, month='05') \
+             LOCATION 's3://b/x' PARTITION (year=2024, month='06')",
+        )
+        .unwrap();
+        let LakeStatement::AlterTable {
+            operation: AlterTable::AddPartitions { partitions, .. },
+            ..
+        } = s
+        else {
+            panic!()
+        };
+        assert_eq!(partitions.len(), 2);
+        assert_eq!(partitions[0].spec[1], ("month".to_string(), "05".to_string()));
+    }
+
+    #[test]
+    fn other_statements_go_to_datafusion() {
+        assert!(matches!(
+            parse("SELECT 1").unwrap(),
+            LakeStatement::Query(_)
+        ));
+    }
+}

@@ -1,0 +1,183 @@
+//! Command-line tests: `-c`, `-f`, stdin, exit codes, formats, statistics, and a
+//! catalog shared by two processes.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+/// `lakesql` with a fresh catalog in `dir`, run from the repository root.
+fn lakesql(dir: &TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("lakesql").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("LAKESQL_CATALOG", dir.path().join("catalog.db"))
+        .env_remove("LAKESQL_CATALOG_OVERRIDE");
+    cmd
+}
+
+const CREATE_PRODUCTS: &str = "CREATE EXTERNAL TABLE products (product string, category string, \
+     list_price decimal(10,2)) ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t' \
+     LOCATION 'sample-data/products/'";
+
+#[test]
+fn command_runs_statements_in_order_and_prints_csv() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["--format", "csv", "-q", "-c"])
+        .arg(format!(
+            "{CREATE_PRODUCTS}; SELECT product, list_price FROM products WHERE category = 'furniture' ORDER BY product"
+        ))
+        .assert()
+        .success()
+        .stdout("product,list_price\nchair,189.00\ndesk,349.00\nlamp,45.00\n");
+}
+
+#[test]
+fn catalog_persists_across_processes() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir).args(["-q", "-c", CREATE_PRODUCTS]).assert().success();
+    lakesql(&dir)
+        .args(["-q", "--format", "tsv", "-c", "SHOW TABLES; SELECT count(*) AS n FROM default.products"])
+        .assert()
+        .success()
+        .stdout("tab_name\nproducts\nn\n10\n");
+    // --catalog beats the environment variable.
+    let other = dir.path().join("other.db");
+    lakesql(&dir)
+        .arg("--catalog")
+        .arg(&other)
+        .args(["-q", "--format", "csv", "-c", "SHOW TABLES"])
+        .assert()
+        .success()
+        .stdout("tab_name\n");
+    assert!(other.exists());
+}
+
+#[test]
+fn files_run_in_order_and_errors_name_file_and_line() {
+    let dir = TempDir::new().unwrap();
+    let a = dir.path().join("a.sql");
+    let b = dir.path().join("b.sql");
+    std::fs::write(&a, format!("{CREATE_PRODUCTS};\n")).unwrap();
+    std::fs::write(
+        &b,
+        "SELECT count(*) FROM products;\n\n-- a typo on line 4\nSELECT nope FROM products;\nSELECT 1;\n",
+    )
+    .unwrap();
+    lakesql(&dir)
+        .args(["-q", "--format", "csv", "-f"])
+        .arg(&a)
+        .arg("-f")
+        .arg(&b)
+        .assert()
+        .code(1)
+        .stdout("count(*)\n10\n")
+        .stderr(predicate::str::contains("b.sql:4:").and(predicate::str::contains("nope")));
+}
+
+#[test]
+fn continue_on_error_keeps_going_but_fails() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["-q", "--continue-on-error", "--format", "csv", "-c"])
+        .arg("SELECT * FROM missing_table; SELECT 42 AS answer")
+        .assert()
+        .code(1)
+        .stdout("answer\n42\n")
+        .stderr(predicate::str::contains("TABLE_NOT_FOUND"));
+}
+
+#[test]
+fn stdin_is_read_as_a_script() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["-q", "--format", "ndjson"])
+        .write_stdin("SELECT 1 AS a;\nSELECT 'x' AS b;\n")
+        .assert()
+        .success()
+        .stdout("{\"a\":1}\n{\"b\":\"x\"}\n");
+}
+
+#[test]
+fn formats() {
+    let dir = TempDir::new().unwrap();
+    let sql = "SELECT 1 AS a, 'x|y' AS b";
+    let run = |format: &str| {
+        let out = lakesql(&dir)
+            .args(["-q", "--format", format, "-c", sql])
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    assert_eq!(run("json"), "[{\"a\":1,\"b\":\"x|y\"}]\n");
+    assert_eq!(run("markdown"), "| a | b |\n|---|---|\n| 1 | x\\|y |\n");
+    assert_eq!(run("tsv"), "a\tb\n1\tx|y\n");
+    let table = run("table");
+    assert!(table.contains("| a | b   |") && table.contains("| 1 | x|y |"), "{table}");
+}
+
+#[test]
+fn stats_json_reports_scan_counts() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir).args(["-q", "-f", "queries/setup.sql"]).assert().success();
+    let out = lakesql(&dir)
+        .args(["-q", "--stats", "json", "--format", "csv", "-c"])
+        .arg("SELECT count(*) FROM sample.sales")
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(stats["statement"], "select");
+    assert_eq!(stats["partitions_total"], 24);
+    assert_eq!(stats["partitions_matched"], 24);
+    assert_eq!(stats["files"], 24);
+    assert_eq!(stats["list_requests"], 24);
+    assert!(stats["get_requests"].as_u64().unwrap() >= 24, "{stats}");
+    assert!(stats["bytes_scanned"].as_u64().unwrap() > 0, "{stats}");
+    assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);
+    let rows: u64 = String::from_utf8(out.get_output().stdout.clone())
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(stats["rows"], 1);
+    assert!(rows > 24 * 40, "{rows}");
+}
+
+#[test]
+fn bad_ddl_fails_and_leaves_catalog_unchanged() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir).args(["-q", "-c", CREATE_PRODUCTS]).assert().success();
+    let before = std::fs::read(dir.path().join("catalog.db")).unwrap();
+    lakesql(&dir)
+        .args(["-q", "-c", "CREATE EXTERNAL TABLE bad (a int) STORED AS ORC LOCATION '/tmp/x'"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("ORC"));
+    lakesql(&dir)
+        .args(["-q", "-c", "ALTER TABLE products SET TBLPROPERTIES ('skip.header.line.count'='x')"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("skip.header.line.count"));
+    lakesql(&dir)
+        .args(["-q", "--format", "csv", "-c", "SHOW TBLPROPERTIES products; SHOW TABLES"])
+        .assert()
+        .success()
+        .stdout("prpt_name,prpt_value\ntab_name\nproducts\n");
+    assert!(Path::new(&dir.path().join("catalog.db")).exists());
+    assert!(!before.is_empty());
+}
+
+#[test]
+fn corrupt_catalog_file_is_reported() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("catalog.db"), vec![7u8; 4096]).unwrap();
+    lakesql(&dir)
+        .args(["-q", "-c", "SELECT 1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("catalog.db"));
+}

@@ -1,0 +1,152 @@
+//! Runs the sqllogictest files under `tests/slt/` against the library.
+//!
+//! Each file gets a fresh in-memory catalog and runs with the repository root as the
+//! current directory, so relative LOCATIONs such as `sample-data/sales/` resolve.
+//! Absolute paths of the checkout are shown as `<root>` in results and errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::ArrayFormatter;
+use lakesql::Session;
+use lakesql::catalog::SqliteStore;
+use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
+
+struct LakeDb {
+    session: Session,
+    root: String,
+}
+
+#[derive(Debug)]
+struct SltError(String);
+
+impl std::fmt::Display for SltError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SltError {}
+
+fn column_type(t: &DataType) -> DefaultColumnType {
+    match t {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => DefaultColumnType::Integer,
+        DataType::Float32 | DataType::Float64 | DataType::Decimal128(..) => {
+            DefaultColumnType::FloatingPoint
+        }
+        _ => DefaultColumnType::Text,
+    }
+}
+
+#[async_trait]
+impl AsyncDB for LakeDb {
+    type Error = SltError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
+        let times = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC").unwrap();
+        let hide_root =
+            |s: String| times.replace_all(&s.replace(&self.root, "<root>"), "<time>").to_string();
+        let mut outputs = self
+            .session
+            .execute(sql)
+            .await
+            .map_err(|e| SltError(hide_root(e.to_string())))?;
+        let Some(output) = outputs.pop() else {
+            return Ok(DBOutput::StatementComplete(0));
+        };
+        if !output.returns_rows {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let types = output
+            .schema
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
+        let options = lakesql::shell::output::format_options();
+        let mut rows = Vec::new();
+        for batch in &output.batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref() as &dyn Array, &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| SltError(e.to_string()))?;
+            for row in 0..batch.num_rows() {
+                rows.push(
+                    formatters
+                        .iter()
+                        .map(|f| {
+                            let v = f.value(row).to_string();
+                            if v.is_empty() { "(empty)".to_string() } else { hide_root(v) }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        Ok(DBOutput::Rows { types, rows })
+    }
+
+    async fn shutdown(&mut self) {}
+}
+
+fn slt_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("tests/slt exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn main() {
+    // DESCRIBE FORMATTED shows the owner, taken from $USER.
+    // SAFETY: no other thread runs yet.
+    unsafe { std::env::set_var("USER", "tester") };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::env::set_current_dir(&root).expect("repository root");
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (mut passed, mut failed) = (0, 0);
+    for file in slt_files(&root.join("tests/slt")) {
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
+        let root_text = root.to_string_lossy().to_string();
+        let mut runner = sqllogictest::Runner::new(move || {
+            let root = root_text.clone();
+            async move {
+                let store = Arc::new(SqliteStore::in_memory().map_err(|e| SltError(e.to_string()))?);
+                let session = Session::new(store).map_err(|e| SltError(e.to_string()))?;
+                Ok(LakeDb { session, root })
+            }
+        });
+        match runtime.block_on(runner.run_file_async(&file)) {
+            Ok(()) => {
+                println!("test slt::{name} ... ok");
+                passed += 1;
+            }
+            Err(e) => {
+                println!("test slt::{name} ... FAILED\n{e}");
+                failed += 1;
+            }
+        }
+    }
+    println!("\nslt: {passed} passed, {failed} failed");
+    if failed > 0 || passed == 0 {
+        std::process::exit(1);
+    }
+}
