@@ -3,7 +3,10 @@
 use std::io::Write;
 
 use clap::ValueEnum;
-use datafusion::arrow::array::Array;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -92,11 +95,11 @@ pub fn print_output(out: &mut dyn Write, output: &StatementOutput, format: Outpu
                 .build(&mut *out);
             if batches.is_empty() {
                 writer
-                    .write(&RecordBatch::new_empty(output.schema.clone()))
+                    .write(&as_text(&RecordBatch::new_empty(output.schema.clone()))?)
                     .map_err(arrow_err)?;
             }
             for b in batches {
-                writer.write(b).map_err(arrow_err)?;
+                writer.write(&as_text(b)?).map_err(arrow_err)?;
             }
         }
         OutputFormat::Json => {
@@ -120,6 +123,23 @@ pub fn print_output(out: &mut dyn Write, output: &StatementOutput, format: Outpu
         OutputFormat::Markdown => print_markdown(out, output)?,
     }
     Ok(())
+}
+
+/// The batch with every column rendered as text (NULL as an empty field), so delimited
+/// output shows nested values and timestamps exactly as the table format does.
+fn as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    let options = format_options().with_null("");
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let formatter = ArrayFormatter::try_new(column.as_ref(), &options).map_err(arrow_err)?;
+        let values: StringArray = (0..column.len())
+            .map(|i| (!column.is_null(i)).then(|| formatter.value(i).to_string()))
+            .collect();
+        fields.push(Field::new(field.name(), DataType::Utf8, true));
+        columns.push(Arc::new(values));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(arrow_err)
 }
 
 fn print_markdown(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
