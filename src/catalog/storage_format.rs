@@ -62,6 +62,10 @@ pub struct TextOptions {
     pub null_format: Option<String>,
     /// Whether quoted values may contain newlines (OpenCSVSerde, RFC 4180).
     pub newlines_in_values: bool,
+    /// LazySimpleSerDe semantics: fields are read as text and a value that does not
+    /// parse as its column's type reads as NULL (as in Hive). Otherwise (OpenCSVSerde) such
+    /// a value is an error.
+    pub lenient: bool,
 }
 
 /// The encodings lakesql reads.
@@ -150,6 +154,14 @@ impl DataFormat {
         if serde == AVRO_SERDE || input == AVRO_INPUT {
             return Ok(DataFormat::Avro);
         }
+        let text_input = input.is_empty() || input == TEXT_INPUT;
+        let is_text_serde = [OPENX_JSON_SERDE, HIVE_JSON_SERDE, OPEN_CSV_SERDE, LAZY_SIMPLE_SERDE]
+            .contains(&serde);
+        if is_text_serde && !text_input {
+            return Err(LakeError::unsupported(format!(
+                "input format '{input}' is not supported with SerDe '{serde}' (expected {TEXT_INPUT})"
+            )));
+        }
         if serde == OPENX_JSON_SERDE || serde == HIVE_JSON_SERDE {
             return Ok(DataFormat::Json);
         }
@@ -161,6 +173,7 @@ impl DataFormat {
                 skip_header,
                 null_format,
                 newlines_in_values: true,
+                lenient: false,
             }));
         }
         if serde == LAZY_SIMPLE_SERDE || (serde.is_empty() && input == TEXT_INPUT) {
@@ -182,6 +195,7 @@ impl DataFormat {
                 skip_header,
                 null_format: Some(null_format.unwrap_or_else(|| "\\N".to_string())),
                 newlines_in_values: false,
+                lenient: true,
             }));
         }
         if serde == ORC_SERDE || input == ORC_INPUT {

@@ -29,11 +29,8 @@ pub fn file_format(
 }
 
 fn csv_format(text: &TextOptions, compression: FileCompressionType) -> CsvFormat {
-    // An empty field is NULL (numeric columns included), and so is the null marker.
-    let null_regex = text
-        .null_format
-        .as_ref()
-        .map(|marker| format!("^(?:{})?$", regex::escape(marker)));
+    // DataFusion's CSV reader reads an empty field as NULL; the null marker of lenient
+    // (LazySimpleSerDe) tables is applied by the scan's casts.
     CsvFormat::default()
         .with_has_header(text.skip_header > 0)
         .with_delimiter(text.delimiter)
@@ -41,7 +38,6 @@ fn csv_format(text: &TextOptions, compression: FileCompressionType) -> CsvFormat
         .with_quote(text.quote.unwrap_or(0))
         .with_escape(text.escape)
         .with_newlines_in_values(text.newlines_in_values)
-        .with_null_regex(null_regex)
         // Hive reads missing trailing fields as NULL.
         .with_truncated_rows(true)
         .with_file_compression_type(compression)

@@ -3,6 +3,7 @@
 //! Shared by every table provider of a session; the session resets it before each
 //! statement and reads it afterwards.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters filled in by [`super::LakeTable`] scans.
@@ -11,6 +12,7 @@ pub struct ScanStats {
     partitions_total: AtomicU64,
     partitions_matched: AtomicU64,
     files: AtomicU64,
+    tables: Mutex<Vec<String>>,
 }
 
 /// A copy of [`ScanStats`].
@@ -25,8 +27,13 @@ pub struct ScanSnapshot {
 }
 
 impl ScanStats {
-    /// Records one table scan.
-    pub fn record(&self, partitions_total: u64, partitions_matched: u64, files: u64) {
+    /// Records one table scan of `table` (a description naming the table and location).
+    pub fn record(&self, table: String, partitions_total: u64, partitions_matched: u64, files: u64) {
+        if let Ok(mut tables) = self.tables.lock()
+            && !tables.contains(&table)
+        {
+            tables.push(table);
+        }
         self.partitions_total
             .fetch_add(partitions_total, Ordering::Relaxed);
         self.partitions_matched
@@ -34,8 +41,16 @@ impl ScanStats {
         self.files.fetch_add(files, Ordering::Relaxed);
     }
 
+    /// The tables scanned since the last [`ScanStats::take`].
+    pub fn tables(&self) -> Vec<String> {
+        self.tables.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
     /// Returns the counts and sets them back to zero.
     pub fn take(&self) -> ScanSnapshot {
+        if let Ok(mut tables) = self.tables.lock() {
+            tables.clear();
+        }
         ScanSnapshot {
             partitions_total: self.partitions_total.swap(0, Ordering::Relaxed),
             partitions_matched: self.partitions_matched.swap(0, Ordering::Relaxed),

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
@@ -15,7 +15,12 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::common::{Column, DFSchema};
+use datafusion::functions::expr_fn::nullif;
+use datafusion::logical_expr::{TryCast, col, lit};
+use datafusion::physical_expr::projection::ProjectionExpr;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion::scalar::ScalarValue;
@@ -86,7 +91,16 @@ impl LakeTable {
             .iter()
             .map(|c| c.parsed_type())
             .collect::<Result<Vec<_>>>()?;
-        let file_schema = Arc::new(Schema::new(file_fields.clone()));
+        // Lenient text tables read every field as text and cast afterwards (see `scan`).
+        let file_schema = Arc::new(Schema::new(
+            file_fields
+                .iter()
+                .map(|f| match &format {
+                    DataFormat::Text(t) if t.lenient => f.clone().with_data_type(DataType::Utf8),
+                    _ => f.clone(),
+                })
+                .collect::<Vec<_>>(),
+        ));
         let schema = Arc::new(Schema::new(
             file_fields
                 .into_iter()
@@ -189,6 +203,44 @@ impl LakeTable {
     }
 }
 
+/// Turns the text columns of a lenient (LazySimpleSerDe) scan into the declared types:
+/// the null marker is NULL, and so is a value that does not parse (as in Hive).
+fn lenient_casts(
+    state: &dyn Session,
+    plan: Arc<dyn ExecutionPlan>,
+    target: &SchemaRef,
+    null_marker: Option<&str>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let input = plan.schema();
+    let input_df = DFSchema::try_from(input.as_ref().clone())?;
+    let exprs = target
+        .fields()
+        .iter()
+        .zip(input.fields())
+        .map(|(field, source)| {
+            let column = col(Column::new_unqualified(source.name()));
+            let expr = if source.data_type() != &DataType::Utf8 {
+                column
+            } else {
+                let text = match null_marker {
+                    Some(marker) => nullif(column, lit(marker)),
+                    None => column,
+                };
+                if field.data_type() == &DataType::Utf8 {
+                    text
+                } else {
+                    Expr::TryCast(TryCast::new(Box::new(text), field.data_type().clone()))
+                }
+            };
+            Ok(ProjectionExpr::new(
+                state.create_physical_expr(expr, &input_df)?,
+                field.name().clone(),
+            ))
+        })
+        .collect::<DfResult<Vec<_>>>()?;
+    Ok(Arc::new(ProjectionExec::try_new(exprs, plan)?))
+}
+
 #[async_trait]
 impl TableProvider for LakeTable {
     fn schema(&self) -> SchemaRef {
@@ -220,8 +272,16 @@ impl TableProvider for LakeTable {
             0
         };
         let files = self.list_files(state, locations).await?;
-        self.stats
-            .record(partitions_total, partitions_matched, files.len() as u64);
+        self.stats.record(
+            format!(
+                "table {} at {}",
+                self.table.qualified_name(),
+                self.table.storage_descriptor.location
+            ),
+            partitions_total,
+            partitions_matched,
+            files.len() as u64,
+        );
 
         // One file scan per (store, compression): DataFusion's scans take one of each.
         let mut groups: BTreeMap<(String, String), (ObjectStoreUrl, FileCompressionType, Vec<PartitionedFile>)> =
@@ -262,13 +322,19 @@ impl TableProvider for LakeTable {
                 .build();
             plans.push(format.create_physical_plan(state, config).await?);
         }
+        let projected = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => self.schema.clone(),
+        };
         if plans.is_empty() {
-            let projected = match projection {
-                Some(p) => Arc::new(self.schema.project(p)?),
-                None => self.schema.clone(),
-            };
             return Ok(Arc::new(EmptyExec::new(projected)));
         }
-        UnionExec::try_new(plans)
+        let plan = UnionExec::try_new(plans)?;
+        match &self.format {
+            DataFormat::Text(text) if text.lenient => {
+                lenient_casts(state, plan, &projected, text.null_format.as_deref())
+            }
+            _ => Ok(plan),
+        }
     }
 }

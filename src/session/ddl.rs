@@ -142,7 +142,15 @@ impl Session {
                 (i.to_string(), o.to_string(), s.to_string())
             }
             Some(StoredAs::Formats { input, output }) => {
-                (input.clone(), output.clone(), classes::LAZY_SIMPLE_SERDE.to_string())
+                // The SerDe Hive pairs with a known input format; none for others.
+                let serde = match input.as_str() {
+                    classes::PARQUET_INPUT => classes::PARQUET_SERDE,
+                    classes::AVRO_INPUT => classes::AVRO_SERDE,
+                    classes::ORC_INPUT => classes::ORC_SERDE,
+                    classes::TEXT_INPUT => classes::LAZY_SIMPLE_SERDE,
+                    _ => "",
+                };
+                (input.clone(), output.clone(), serde.to_string())
             }
             None => {
                 let (i, o, s) = stored_as("TEXTFILE").expect("static");
@@ -173,7 +181,7 @@ impl Session {
                 parameters: properties,
             },
             None => SerDeInfo {
-                serialization_library: Some(default_serde),
+                serialization_library: Some(default_serde).filter(|s| !s.is_empty()),
                 parameters: BTreeMap::new(),
             },
         };
@@ -251,9 +259,36 @@ impl Session {
                 if_not_exists,
                 partitions,
             } => {
-                let mut new = Vec::with_capacity(partitions.len());
+                let existing = self
+                    .store
+                    .list_partitions(&table.database_name, &table.name)?;
+                let mut new: Vec<Partition> = Vec::with_capacity(partitions.len());
                 for p in partitions {
                     let values = self.full_spec(&table, &p.spec)?;
+                    // Values compare as their types: `hr=05` and `hr=5` are one partition.
+                    let full: PartitionSpec = key_names(&table)
+                        .iter()
+                        .map(|k| k.to_string())
+                        .zip(values.iter().cloned())
+                        .collect();
+                    let same = self.matching_partitions(&table, &full, &existing)?;
+                    let already = same.first().map(|p| p.values.clone()).or_else(|| {
+                        let added = self.matching_partitions(&table, &full, &new).ok()?;
+                        added.first().map(|p| p.values.clone())
+                    });
+                    if let Some(found) = already {
+                        if if_not_exists {
+                            continue;
+                        }
+                        return Err(LakeError::semantic(
+                            "ALREADY_EXISTS",
+                            format!(
+                                "partition ({}) already exists in {qualified} as {}",
+                                describe_spec(&p.spec),
+                                partition_path(&key_names(&table), &found)
+                            ),
+                        ));
+                    }
                     let location = match p.location {
                         Some(l) => normalize_location(&l, &self.base_dir)?,
                         None => join_location(
@@ -270,7 +305,7 @@ impl Session {
                 }
                 let added =
                     self.store
-                        .add_partitions(&table.database_name, &table.name, &new, if_not_exists)?;
+                        .add_partitions(&table.database_name, &table.name, &new, false)?;
                 return Ok(StatementOutput::done(
                     "alter_table",
                     format!("Added {added} partition(s) to {qualified}"),
@@ -305,14 +340,15 @@ impl Session {
                 ));
             }
             AlterTable::SetPartitionLocation { spec, location } => {
-                let values = self.full_spec(&table, &spec)?;
+                self.full_spec(&table, &spec)?;
                 let location = normalize_location(&location, &self.base_dir)?;
                 let existing = self
                     .store
                     .list_partitions(&table.database_name, &table.name)?;
-                let mut partition = existing
-                    .into_iter()
-                    .find(|p| p.values == values)
+                let mut partition = self
+                    .matching_partitions(&table, &spec, &existing)?
+                    .first()
+                    .map(|p| (*p).clone())
                     .ok_or_else(|| {
                         LakeError::semantic(
                             "PARTITION_NOT_FOUND",

@@ -180,7 +180,10 @@ impl Session {
             })?;
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
+        let batches = df
+            .collect()
+            .await
+            .map_err(|e| self.with_scan_context(e.into()))?;
         Ok(StatementOutput {
             kind,
             schema,
@@ -219,6 +222,20 @@ impl Session {
             .default_schema = db.clone();
         self.database = db.clone();
         Ok(StatementOutput::done("use", format!("Using database {db}")))
+    }
+
+    /// Names the scanned tables in a data error that does not name its file.
+    fn with_scan_context(&self, error: LakeError) -> LakeError {
+        let tables = self.scan_stats.tables();
+        let message = error.to_string();
+        if error.code() != Some("HIVE_BAD_DATA") || tables.is_empty() || message.contains("file") {
+            return error;
+        }
+        let message = message.strip_prefix("HIVE_BAD_DATA: ").unwrap_or(&message);
+        LakeError::semantic(
+            "HIVE_BAD_DATA",
+            format!("{message} (reading {})", tables.join(", ")),
+        )
     }
 
     /// `db` or the current database.

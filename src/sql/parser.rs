@@ -36,11 +36,17 @@ fn at(loc: Location, message: impl std::fmt::Display) -> LakeError {
     LakeError::Syntax(format!("line {}:{}: {message}", loc.line, loc.column))
 }
 
+/// sqlparser's errors end with ` at Line: L, Column: C`; lakesql puts the position first.
 fn from_parser_error(e: ParserError) -> LakeError {
     let text = match e {
         ParserError::TokenizerError(s) | ParserError::ParserError(s) => s,
         ParserError::RecursionLimitExceeded => "statement is nested too deeply".to_string(),
     };
+    if let Some((message, position)) = text.rsplit_once(" at Line: ")
+        && let Some((line, column)) = position.split_once(", Column: ")
+    {
+        return LakeError::Syntax(format!("line {line}:{column}: {message}"));
+    }
     LakeError::Syntax(text)
 }
 
