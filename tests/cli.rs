@@ -181,3 +181,21 @@ fn corrupt_catalog_file_is_reported() {
         .code(1)
         .stderr(predicate::str::contains("catalog.db"));
 }
+
+#[test]
+fn explain_shows_the_lake_scan() {
+    let dir = TempDir::new().unwrap();
+    let out = lakesql(&dir)
+        .args(["-q", "--format", "csv", "-c"])
+        .arg(format!("{CREATE_PRODUCTS}; EXPLAIN SELECT count(*) FROM products"))
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("TableScan: products"), "{text}");
+    assert!(
+        text.contains("DataSourceExec: file_groups={1 group: [[")
+            && text.contains("sample-data/products/products.tsv]]}")
+            && text.contains("file_type=csv"),
+        "{text}"
+    );
+}
