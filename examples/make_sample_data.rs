@@ -65,7 +65,11 @@ const TAGS: &[&str] = &["gift", "promo", "express", "bulk", "returning"];
 
 fn epoch_ms(y: i32, m: u32, d: u32, secs: u32) -> i64 {
     let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    date.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis() + secs as i64 * 1000
+    date.and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        + secs as i64 * 1000
 }
 
 fn days_in_month(y: i32, m: u32) -> u32 {
@@ -86,7 +90,11 @@ fn sales(root: &Path, rng: &mut Rng) {
     ]);
     let schema = Arc::new(Schema::new(vec![
         Field::new("order_id", DataType::Int64, false),
-        Field::new("order_ts", DataType::Timestamp(TimeUnit::Millisecond, None), false),
+        Field::new(
+            "order_ts",
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            false,
+        ),
         Field::new("customer_id", DataType::Int32, false),
         Field::new("product", DataType::Utf8, false),
         Field::new("category", DataType::Utf8, false),
@@ -184,7 +192,14 @@ fn sales(root: &Path, rng: &mut Rng) {
 
 fn customers(root: &Path, rng: &mut Rng) {
     const FIRST: &[&str] = &["Ana", "Ben", "Chloé", "Dev", "Eva", "Femi", "Goro", "Hana"];
-    const LAST: &[&str] = &["Silva", "Okafor", "Müller", "Tanaka", "Smith, Jr.", "Dubois"];
+    const LAST: &[&str] = &[
+        "Silva",
+        "Okafor",
+        "Müller",
+        "Tanaka",
+        "Smith, Jr.",
+        "Dubois",
+    ];
     let mut text = String::from("customer_id,name,email,country,signup_date,vip\n");
     for id in 1..=200 {
         let first = rng.pick(FIRST);
@@ -271,8 +286,8 @@ fn logs(root: &Path, rng: &mut Rng) {
         fs::create_dir_all(&dir).unwrap();
         let mut lines = String::new();
         for i in 0..48 {
-            let ts = chrono::DateTime::from_timestamp_millis(epoch_ms(2024, 5, day, i * 1800))
-                .unwrap();
+            let ts =
+                chrono::DateTime::from_timestamp_millis(epoch_ms(2024, 5, day, i * 1800)).unwrap();
             let line = serde_json::json!({
                 "ts": ts.format("%Y-%m-%d %H:%M:%S").to_string(),
                 "level": rng.pick(LEVELS),

@@ -57,12 +57,18 @@ impl LakeError {
 
     /// `SCHEMA_NOT_FOUND` for a database.
     pub fn database_not_found(db: &str) -> Self {
-        Self::semantic("SCHEMA_NOT_FOUND", format!("Database '{db}' does not exist"))
+        Self::semantic(
+            "SCHEMA_NOT_FOUND",
+            format!("Database '{db}' does not exist"),
+        )
     }
 
     /// `TABLE_NOT_FOUND` for a table.
     pub fn table_not_found(db: &str, table: &str) -> Self {
-        Self::semantic("TABLE_NOT_FOUND", format!("Table '{db}.{table}' does not exist"))
+        Self::semantic(
+            "TABLE_NOT_FOUND",
+            format!("Table '{db}.{table}' does not exist"),
+        )
     }
 
     /// `INVALID_INPUT` for anything the user supplied that cannot be used.

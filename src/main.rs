@@ -60,7 +60,10 @@ fn default_catalog() -> PathBuf {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -89,12 +92,8 @@ fn main() -> ExitCode {
         continue_on_error: args.continue_on_error,
     };
 
-    let mut sources: Vec<ScriptSource> = args
-        .files
-        .iter()
-        .cloned()
-        .map(ScriptSource::File)
-        .collect();
+    let mut sources: Vec<ScriptSource> =
+        args.files.iter().cloned().map(ScriptSource::File).collect();
     sources.extend(args.commands.iter().cloned().map(ScriptSource::Command));
     let interactive = sources.is_empty() && std::io::stdin().is_terminal();
     if sources.is_empty() && !interactive {

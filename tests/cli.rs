@@ -36,9 +36,18 @@ fn command_runs_statements_in_order_and_prints_csv() {
 #[test]
 fn catalog_persists_across_processes() {
     let dir = TempDir::new().unwrap();
-    lakesql(&dir).args(["-q", "-c", CREATE_PRODUCTS]).assert().success();
     lakesql(&dir)
-        .args(["-q", "--format", "tsv", "-c", "SHOW TABLES; SELECT count(*) AS n FROM default.products"])
+        .args(["-q", "-c", CREATE_PRODUCTS])
+        .assert()
+        .success();
+    lakesql(&dir)
+        .args([
+            "-q",
+            "--format",
+            "tsv",
+            "-c",
+            "SHOW TABLES; SELECT count(*) AS n FROM default.products",
+        ])
         .assert()
         .success()
         .stdout("tab_name\nproducts\nn\n10\n");
@@ -114,13 +123,19 @@ fn formats() {
     assert_eq!(run("markdown"), "| a | b |\n|---|---|\n| 1 | x\\|y |\n");
     assert_eq!(run("tsv"), "a\tb\n1\tx|y\n");
     let table = run("table");
-    assert!(table.contains("| a | b   |") && table.contains("| 1 | x|y |"), "{table}");
+    assert!(
+        table.contains("| a | b   |") && table.contains("| 1 | x|y |"),
+        "{table}"
+    );
 }
 
 #[test]
 fn stats_json_reports_scan_counts() {
     let dir = TempDir::new().unwrap();
-    lakesql(&dir).args(["-q", "-f", "queries/setup.sql"]).assert().success();
+    lakesql(&dir)
+        .args(["-q", "-f", "queries/setup.sql"])
+        .assert()
+        .success();
     let out = lakesql(&dir)
         .args(["-q", "--stats", "json", "--format", "csv", "-c"])
         .arg("SELECT count(*) FROM sample.sales")
@@ -150,20 +165,37 @@ fn stats_json_reports_scan_counts() {
 #[test]
 fn bad_ddl_fails_and_leaves_catalog_unchanged() {
     let dir = TempDir::new().unwrap();
-    lakesql(&dir).args(["-q", "-c", CREATE_PRODUCTS]).assert().success();
+    lakesql(&dir)
+        .args(["-q", "-c", CREATE_PRODUCTS])
+        .assert()
+        .success();
     let before = std::fs::read(dir.path().join("catalog.db")).unwrap();
     lakesql(&dir)
-        .args(["-q", "-c", "CREATE EXTERNAL TABLE bad (a int) STORED AS ORC LOCATION '/tmp/x'"])
+        .args([
+            "-q",
+            "-c",
+            "CREATE EXTERNAL TABLE bad (a int) STORED AS ORC LOCATION '/tmp/x'",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("ORC"));
     lakesql(&dir)
-        .args(["-q", "-c", "ALTER TABLE products SET TBLPROPERTIES ('skip.header.line.count'='x')"])
+        .args([
+            "-q",
+            "-c",
+            "ALTER TABLE products SET TBLPROPERTIES ('skip.header.line.count'='x')",
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("skip.header.line.count"));
     lakesql(&dir)
-        .args(["-q", "--format", "csv", "-c", "SHOW TBLPROPERTIES products; SHOW TABLES"])
+        .args([
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            "SHOW TBLPROPERTIES products; SHOW TABLES",
+        ])
         .assert()
         .success()
         .stdout("prpt_name,prpt_value\ntab_name\nproducts\n");
@@ -187,7 +219,9 @@ fn explain_shows_the_lake_scan() {
     let dir = TempDir::new().unwrap();
     let out = lakesql(&dir)
         .args(["-q", "--format", "csv", "-c"])
-        .arg(format!("{CREATE_PRODUCTS}; EXPLAIN SELECT count(*) FROM products"))
+        .arg(format!(
+            "{CREATE_PRODUCTS}; EXPLAIN SELECT count(*) FROM products"
+        ))
         .assert()
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();

@@ -55,8 +55,11 @@ impl AsyncDB for LakeDb {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let times = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC").unwrap();
-        let hide_root =
-            |s: String| times.replace_all(&s.replace(&self.root, "<root>"), "<time>").to_string();
+        let hide_root = |s: String| {
+            times
+                .replace_all(&s.replace(&self.root, "<root>"), "<time>")
+                .to_string()
+        };
         let mut outputs = self
             .session
             .execute(sql)
@@ -89,7 +92,11 @@ impl AsyncDB for LakeDb {
                         .iter()
                         .map(|f| {
                             let v = f.value(row).to_string();
-                            if v.is_empty() { "(empty)".to_string() } else { hide_root(v) }
+                            if v.is_empty() {
+                                "(empty)".to_string()
+                            } else {
+                                hide_root(v)
+                            }
                         })
                         .collect(),
                 );
@@ -129,7 +136,8 @@ fn main() {
         let mut runner = sqllogictest::Runner::new(move || {
             let root = root_text.clone();
             async move {
-                let store = Arc::new(SqliteStore::in_memory().map_err(|e| SltError(e.to_string()))?);
+                let store =
+                    Arc::new(SqliteStore::in_memory().map_err(|e| SltError(e.to_string()))?);
                 let session = Session::new(store).map_err(|e| SltError(e.to_string()))?;
                 Ok(LakeDb { session, root })
             }

@@ -356,14 +356,23 @@ mod tests {
         let t: HiveType = "map<string,int>".parse().unwrap();
         assert!(matches!(t.to_arrow(), DataType::Map(_, false)));
         let t: HiveType = "timestamp".parse().unwrap();
-        assert_eq!(t.to_arrow(), DataType::Timestamp(TimeUnit::Millisecond, None));
+        assert_eq!(
+            t.to_arrow(),
+            DataType::Timestamp(TimeUnit::Millisecond, None)
+        );
     }
 
     #[test]
     fn rejects_bad_types_with_position() {
         let e = "array<strin>".parse::<HiveType>().unwrap_err().to_string();
-        assert!(e.contains("unknown type 'strin'") && e.contains("character 7"), "{e}");
-        let e = "map<array<int>,int>".parse::<HiveType>().unwrap_err().to_string();
+        assert!(
+            e.contains("unknown type 'strin'") && e.contains("character 7"),
+            "{e}"
+        );
+        let e = "map<array<int>,int>"
+            .parse::<HiveType>()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("primitive"), "{e}");
         let e = "decimal(40,2)".parse::<HiveType>().unwrap_err().to_string();
         assert!(e.contains("precision"), "{e}");

@@ -45,9 +45,9 @@ pub struct Column {
 impl Column {
     /// The parsed Hive type of this column.
     pub fn parsed_type(&self) -> Result<HiveType> {
-        self.hive_type.parse().map_err(|e: LakeError| {
-            LakeError::invalid(format!("column '{}': {e}", self.name))
-        })
+        self.hive_type
+            .parse()
+            .map_err(|e: LakeError| LakeError::invalid(format!("column '{}': {e}", self.name)))
     }
 }
 

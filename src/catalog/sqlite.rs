@@ -174,7 +174,8 @@ fn describe_values(values: &[String]) -> String {
 impl CatalogStore for SqliteStore {
     fn list_databases(&self) -> Result<Vec<Database>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT name, definition FROM databases ORDER BY name")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT name, definition FROM databases ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         rows.map(|r| {
             let (name, def) = r?;
@@ -213,11 +214,17 @@ impl CatalogStore for SqliteStore {
 
     fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> Result<bool> {
         if name == DEFAULT_DATABASE {
-            return Err(LakeError::invalid("the 'default' database cannot be dropped"));
+            return Err(LakeError::invalid(
+                "the 'default' database cannot be dropped",
+            ));
         }
         self.write(|tx| {
             let exists = tx
-                .query_row("SELECT 1 FROM databases WHERE name = ?1", params![name], |_| Ok(()))
+                .query_row(
+                    "SELECT 1 FROM databases WHERE name = ?1",
+                    params![name],
+                    |_| Ok(()),
+                )
                 .optional()?
                 .is_some();
             if !exists {
@@ -227,10 +234,11 @@ impl CatalogStore for SqliteStore {
                     Err(LakeError::database_not_found(name))
                 };
             }
-            let tables: i64 =
-                tx.query_row("SELECT count(*) FROM tables WHERE db = ?1", params![name], |r| {
-                    r.get(0)
-                })?;
+            let tables: i64 = tx.query_row(
+                "SELECT count(*) FROM tables WHERE db = ?1",
+                params![name],
+                |r| r.get(0),
+            )?;
             if tables > 0 && !cascade {
                 return Err(LakeError::semantic(
                     "SCHEMA_NOT_EMPTY",
@@ -248,7 +256,8 @@ impl CatalogStore for SqliteStore {
 
     fn list_tables(&self, db: &str) -> Result<Vec<String>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT name FROM tables WHERE db = ?1 ORDER BY name")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT name FROM tables WHERE db = ?1 ORDER BY name")?;
         let rows = stmt.query_map(params![db], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -262,7 +271,8 @@ impl CatalogStore for SqliteStore {
                 |r| r.get(0),
             )
             .optional()?;
-        def.map(|d| from_json(&format!("{db}.{name}"), &d)).transpose()
+        def.map(|d| from_json(&format!("{db}.{name}"), &d))
+            .transpose()
     }
 
     fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
@@ -303,7 +313,10 @@ impl CatalogStore for SqliteStore {
                 params![table.database_name, table.name, to_json(table)?],
             )?;
             if n == 0 {
-                return Err(LakeError::table_not_found(&table.database_name, &table.name));
+                return Err(LakeError::table_not_found(
+                    &table.database_name,
+                    &table.name,
+                ));
             }
             Ok(())
         })
@@ -503,11 +516,21 @@ mod tests {
             let store = SqliteStore::open(&path).unwrap();
             store.create_table(&table("default", "t"), false).unwrap();
             store
-                .add_partitions("default", "t", &[partition("2023"), partition("2024")], false)
+                .add_partitions(
+                    "default",
+                    "t",
+                    &[partition("2023"), partition("2024")],
+                    false,
+                )
                 .unwrap();
             // A batch with one duplicate fails whole: 2025 must not be added.
             let err = store
-                .add_partitions("default", "t", &[partition("2025"), partition("2023")], false)
+                .add_partitions(
+                    "default",
+                    "t",
+                    &[partition("2025"), partition("2023")],
+                    false,
+                )
                 .unwrap_err();
             assert!(err.to_string().contains("already exists"), "{err}");
         }
@@ -515,7 +538,10 @@ mod tests {
         let parts = store.list_partitions("default", "t").unwrap();
         let years: Vec<_> = parts.iter().map(|p| p.values[0].as_str()).collect();
         assert_eq!(years, ["2023", "2024"]);
-        assert_eq!(store.get_table("default", "t").unwrap().unwrap(), table("default", "t"));
+        assert_eq!(
+            store.get_table("default", "t").unwrap().unwrap(),
+            table("default", "t")
+        );
         assert!(store.drop_table("default", "t", false).unwrap());
         assert_eq!(store.count_partitions("default", "t").unwrap(), 0);
     }
@@ -550,6 +576,10 @@ mod tests {
         let err = SqliteStore::open(&path).unwrap_err().to_string();
         assert!(err.contains("junk.db"), "{err}");
         // The file is left as it was.
-        assert!(std::fs::read(&path).unwrap().starts_with(b"this is not sqlite"));
+        assert!(
+            std::fs::read(&path)
+                .unwrap()
+                .starts_with(b"this is not sqlite")
+        );
     }
 }

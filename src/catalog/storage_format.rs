@@ -155,8 +155,13 @@ impl DataFormat {
             return Ok(DataFormat::Avro);
         }
         let text_input = input.is_empty() || input == TEXT_INPUT;
-        let is_text_serde = [OPENX_JSON_SERDE, HIVE_JSON_SERDE, OPEN_CSV_SERDE, LAZY_SIMPLE_SERDE]
-            .contains(&serde);
+        let is_text_serde = [
+            OPENX_JSON_SERDE,
+            HIVE_JSON_SERDE,
+            OPEN_CSV_SERDE,
+            LAZY_SIMPLE_SERDE,
+        ]
+        .contains(&serde);
         if is_text_serde && !text_input {
             return Err(LakeError::unsupported(format!(
                 "input format '{input}' is not supported with SerDe '{serde}' (expected {TEXT_INPUT})"
@@ -226,11 +231,7 @@ fn prefix_error(e: LakeError, table: &str) -> LakeError {
 }
 
 /// A one-character SerDe property such as OpenCSVSerde's `separatorChar`.
-fn single_byte(
-    params: &super::model::Properties,
-    key: &str,
-    default: u8,
-) -> Result<u8> {
+fn single_byte(params: &super::model::Properties, key: &str, default: u8) -> Result<u8> {
     match params.get(key) {
         None => Ok(default),
         Some(v) => delimiter_byte(key, v),
@@ -263,8 +264,7 @@ pub fn delimiter_byte(key: &str, value: &str) -> Result<u8> {
                 .map_err(|_| bad())
         }
         [b'\\', b'u', hex @ ..] if hex.len() == 4 => {
-            u8::from_str_radix(std::str::from_utf8(hex).map_err(|_| bad())?, 16)
-                .map_err(|_| bad())
+            u8::from_str_radix(std::str::from_utf8(hex).map_err(|_| bad())?, 16).map_err(|_| bad())
         }
         _ => Err(bad()),
     }

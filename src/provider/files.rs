@@ -41,12 +41,7 @@ pub async fn list_data_files(
     let mut files: Vec<ObjectMeta> = listed
         .into_iter()
         .filter(|meta| {
-            meta.size > 0
-                && meta
-                    .location
-                    .as_ref()
-                    .get(skip..)
-                    .is_some_and(is_data_file)
+            meta.size > 0 && meta.location.as_ref().get(skip..).is_some_and(is_data_file)
         })
         .collect();
     files.sort_by(|a, b| a.location.cmp(&b.location));
@@ -88,8 +83,14 @@ mod tests {
 
     #[test]
     fn compression_from_extension() {
-        assert_eq!(text_compression("a.csv.gz").unwrap(), FileCompressionType::GZIP);
-        assert_eq!(text_compression("a.csv").unwrap(), FileCompressionType::UNCOMPRESSED);
+        assert_eq!(
+            text_compression("a.csv.gz").unwrap(),
+            FileCompressionType::GZIP
+        );
+        assert_eq!(
+            text_compression("a.csv").unwrap(),
+            FileCompressionType::UNCOMPRESSED
+        );
         assert!(text_compression("a.snappy").is_err());
     }
 }

@@ -19,9 +19,9 @@ pub fn file_format(
     state: &dyn Session,
 ) -> Arc<dyn FileFormat> {
     match format {
-        DataFormat::Parquet => Arc::new(
-            ParquetFormat::default().with_options(state.table_options().parquet.clone()),
-        ),
+        DataFormat::Parquet => {
+            Arc::new(ParquetFormat::default().with_options(state.table_options().parquet.clone()))
+        }
         DataFormat::Avro => Arc::new(AvroFormat),
         DataFormat::Json => Arc::new(JsonFormat::default().with_file_compression_type(compression)),
         DataFormat::Text(text) => Arc::new(csv_format(text, compression)),

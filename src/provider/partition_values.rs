@@ -18,9 +18,7 @@ pub fn typed_value(key: &Column, key_type: &HiveType, value: &str) -> Result<Sca
     let parsed = match data_type {
         // Casting a string to Utf8 always succeeds; char/varchar lengths are checked here.
         DataType::Utf8 => match key_type {
-            HiveType::Char(n) | HiveType::Varchar(n) if value.chars().count() > *n as usize => {
-                None
-            }
+            HiveType::Char(n) | HiveType::Varchar(n) if value.chars().count() > *n as usize => None,
             _ => Some(ScalarValue::Utf8(Some(value.to_string()))),
         },
         ref t => ScalarValue::try_from_string(value.trim().to_string(), t)

@@ -28,7 +28,13 @@ pub struct ScanSnapshot {
 
 impl ScanStats {
     /// Records one table scan of `table` (a description naming the table and location).
-    pub fn record(&self, table: String, partitions_total: u64, partitions_matched: u64, files: u64) {
+    pub fn record(
+        &self,
+        table: String,
+        partitions_total: u64,
+        partitions_matched: u64,
+        files: u64,
+    ) {
         if let Ok(mut tables) = self.tables.lock()
             && !tables.contains(&table)
         {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::Session;
+use datafusion::common::{Column, DFSchema};
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::listing::PartitionedFile;
@@ -14,14 +15,13 @@ use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreUrl;
-use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
-use datafusion::common::{Column, DFSchema};
 use datafusion::functions::expr_fn::nullif;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::logical_expr::{TryCast, col, lit};
 use datafusion::physical_expr::projection::ProjectionExpr;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion::scalar::ScalarValue;
 use futures::{StreamExt, TryStreamExt};
@@ -284,8 +284,10 @@ impl TableProvider for LakeTable {
         );
 
         // One file scan per (store, compression): DataFusion's scans take one of each.
-        let mut groups: BTreeMap<(String, String), (ObjectStoreUrl, FileCompressionType, Vec<PartitionedFile>)> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<
+            (String, String),
+            (ObjectStoreUrl, FileCompressionType, Vec<PartitionedFile>),
+        > = BTreeMap::new();
         for (store, file) in files {
             let compression = match self.format {
                 DataFormat::Text(_) | DataFormat::Json => {
@@ -293,7 +295,10 @@ impl TableProvider for LakeTable {
                 }
                 _ => FileCompressionType::UNCOMPRESSED,
             };
-            let key = (store.as_str().to_string(), format!("{:?}", compression.get_variant()));
+            let key = (
+                store.as_str().to_string(),
+                format!("{:?}", compression.get_variant()),
+            );
             groups
                 .entry(key)
                 .or_insert_with(|| (store, compression, Vec::new()))

@@ -63,7 +63,9 @@ impl Session {
                 cascade,
             } => {
                 if name == crate::catalog::DEFAULT_DATABASE {
-                    return Err(LakeError::invalid("the 'default' database cannot be dropped"));
+                    return Err(LakeError::invalid(
+                        "the 'default' database cannot be dropped",
+                    ));
                 }
                 if name == self.database {
                     return Err(LakeError::invalid(format!(
@@ -235,7 +237,9 @@ impl Session {
                 table.storage_descriptor.location = location;
             }
             AlterTable::AddColumns(cols) | AlterTable::ReplaceColumns(cols)
-                if cols.iter().any(|c| table.partition_keys.iter().any(|k| k.name == c.name)) =>
+                if cols
+                    .iter()
+                    .any(|c| table.partition_keys.iter().any(|k| k.name == c.name)) =>
             {
                 return Err(LakeError::invalid(format!(
                     "table {qualified}: a column cannot have the name of a partition key"
@@ -243,14 +247,22 @@ impl Session {
             }
             AlterTable::AddColumns(cols) => {
                 for c in &cols {
-                    if table.storage_descriptor.columns.iter().any(|e| e.name == c.name) {
+                    if table
+                        .storage_descriptor
+                        .columns
+                        .iter()
+                        .any(|e| e.name == c.name)
+                    {
                         return Err(LakeError::semantic(
                             "COLUMN_ALREADY_EXISTS",
                             format!("table {qualified} already has a column '{}'", c.name),
                         ));
                     }
                 }
-                table.storage_descriptor.columns.extend(cols.iter().map(column));
+                table
+                    .storage_descriptor
+                    .columns
+                    .extend(cols.iter().map(column));
             }
             AlterTable::ReplaceColumns(cols) => {
                 table.storage_descriptor.columns = cols.iter().map(column).collect();
@@ -331,9 +343,12 @@ impl Session {
                 }
                 to_drop.sort();
                 to_drop.dedup();
-                let removed =
-                    self.store
-                        .drop_partitions(&table.database_name, &table.name, &to_drop, true)?;
+                let removed = self.store.drop_partitions(
+                    &table.database_name,
+                    &table.name,
+                    &to_drop,
+                    true,
+                )?;
                 return Ok(StatementOutput::done(
                     "alter_table",
                     format!("Dropped {removed} partition(s) from {qualified}"),
@@ -352,14 +367,18 @@ impl Session {
                     .ok_or_else(|| {
                         LakeError::semantic(
                             "PARTITION_NOT_FOUND",
-                            format!("partition ({}) of {qualified} does not exist", describe_spec(&spec)),
+                            format!(
+                                "partition ({}) of {qualified} does not exist",
+                                describe_spec(&spec)
+                            ),
                         )
                     })?;
                 messages.extend(Self::location_warning(&location));
                 partition.location = location;
                 self.store
                     .update_partition(&table.database_name, &table.name, &partition)?;
-                let mut out = StatementOutput::done("alter_table", format!("Table {qualified} altered"));
+                let mut out =
+                    StatementOutput::done("alter_table", format!("Table {qualified} altered"));
                 out.messages.extend(messages);
                 return Ok(out);
             }
@@ -448,7 +467,11 @@ fn check_spec_keys(table: &Table, spec: &PartitionSpec) -> Result<()> {
 }
 
 fn key_names(table: &Table) -> Vec<&str> {
-    table.partition_keys.iter().map(|k| k.name.as_str()).collect()
+    table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect()
 }
 
 fn describe_spec(spec: &PartitionSpec) -> String {

@@ -14,7 +14,11 @@ use crate::error::{LakeError, Result};
 use crate::sql::ast::LakeStatement;
 
 /// A result set of string columns.
-fn string_table(kind: &'static str, columns: &[&str], rows: Vec<Vec<String>>) -> Result<StatementOutput> {
+fn string_table(
+    kind: &'static str,
+    columns: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<StatementOutput> {
     let schema = Arc::new(Schema::new(
         columns
             .iter()
@@ -23,10 +27,13 @@ fn string_table(kind: &'static str, columns: &[&str], rows: Vec<Vec<String>>) ->
     ));
     let arrays: Vec<ArrayRef> = (0..columns.len())
         .map(|i| {
-            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r[i].as_str()))) as ArrayRef
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r[i].as_str()),
+            )) as ArrayRef
         })
         .collect();
-    let batch = RecordBatch::try_new(schema, arrays).map_err(datafusion::error::DataFusionError::from)?;
+    let batch =
+        RecordBatch::try_new(schema, arrays).map_err(datafusion::error::DataFusionError::from)?;
     Ok(StatementOutput::rows(kind, batch))
 }
 
@@ -166,10 +173,18 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
         }
         rows.push(row("", "", ""));
         rows.push(row("# Storage Information", "", ""));
-        rows.push(row("SerDe Library:", &opt(&sd.serde_info.serialization_library), ""));
+        rows.push(row(
+            "SerDe Library:",
+            &opt(&sd.serde_info.serialization_library),
+            "",
+        ));
         rows.push(row("InputFormat:", &opt(&sd.input_format), ""));
         rows.push(row("OutputFormat:", &opt(&sd.output_format), ""));
-        rows.push(row("Compressed:", if sd.compressed { "Yes" } else { "No" }, ""));
+        rows.push(row(
+            "Compressed:",
+            if sd.compressed { "Yes" } else { "No" },
+            "",
+        ));
         rows.push(row("Storage Desc Params:", "", ""));
         for (k, v) in &sd.serde_info.parameters {
             rows.push(row("", k, v));
@@ -255,7 +270,11 @@ impl Session {
                     Some(spec) => self.matching_partitions(&table, spec, &partitions)?,
                     None => partitions.iter().collect(),
                 };
-                let keys: Vec<&str> = table.partition_keys.iter().map(|k| k.name.as_str()).collect();
+                let keys: Vec<&str> = table
+                    .partition_keys
+                    .iter()
+                    .map(|k| k.name.as_str())
+                    .collect();
                 let mut rows: Vec<Vec<String>> = selected
                     .iter()
                     .map(|p| vec![partition_path(&keys, &p.values)])

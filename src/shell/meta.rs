@@ -33,8 +33,14 @@ pub const META_HELP: &[(&str, &str)] = &[
     ("\\l", "list databases"),
     ("\\dt", "list tables of the current database"),
     ("\\d [table]", "list tables, or describe a table"),
-    ("\\timing", "toggle the statistics line after each statement"),
-    ("\\format NAME", "output format: table, csv, tsv, json, ndjson, markdown"),
+    (
+        "\\timing",
+        "toggle the statistics line after each statement",
+    ),
+    (
+        "\\format NAME",
+        "output format: table, csv, tsv, json, ndjson, markdown",
+    ),
     ("\\i FILE", "run the statements of a script file"),
 ];
 
@@ -80,7 +86,11 @@ impl FromStr for MetaCommand {
             ("\\format", None) => Err(needs("a format name")),
             ("\\i", Some(f)) => Ok(MetaCommand::Include(f)),
             ("\\i", None) => Err(needs("a file name")),
-            (c, Some(_)) if META_HELP.iter().any(|(u, _)| u.split(' ').next() == Some(c)) => {
+            (c, Some(_))
+                if META_HELP
+                    .iter()
+                    .any(|(u, _)| u.split(' ').next() == Some(c)) =>
+            {
                 Err(format!("{c} takes no argument"))
             }
             (c, _) => Err(format!("unknown command {c}; \\? lists the commands")),
@@ -95,13 +105,22 @@ mod tests {
     #[test]
     fn parses_meta_commands() {
         assert_eq!("\\q".parse(), Ok(MetaCommand::Quit));
-        assert_eq!("\\d sales".parse(), Ok(MetaCommand::Describe(Some("sales".into()))));
-        assert_eq!("\\format CSV".parse(), Ok(MetaCommand::Format(OutputFormat::Csv)));
+        assert_eq!(
+            "\\d sales".parse(),
+            Ok(MetaCommand::Describe(Some("sales".into())))
+        );
+        assert_eq!(
+            "\\format CSV".parse(),
+            Ok(MetaCommand::Format(OutputFormat::Csv))
+        );
         assert!("\\format xml".parse::<MetaCommand>().is_err());
         assert!("\\zz".parse::<MetaCommand>().is_err());
         // Every command in the help parses.
         for (usage, _) in META_HELP {
-            let example = usage.replace("[table]", "t").replace("NAME", "csv").replace("FILE", "f.sql");
+            let example = usage
+                .replace("[table]", "t")
+                .replace("NAME", "csv")
+                .replace("FILE", "f.sql");
             assert!(example.parse::<MetaCommand>().is_ok(), "{usage}");
         }
     }

@@ -6,8 +6,8 @@ use clap::ValueEnum;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::csv::WriterBuilder;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -60,7 +60,11 @@ fn io_err(e: std::io::Error) -> LakeError {
 }
 
 /// Writes a statement's rows to `out` in `format`.
-pub fn print_output(out: &mut dyn Write, output: &StatementOutput, format: OutputFormat) -> Result<()> {
+pub fn print_output(
+    out: &mut dyn Write,
+    output: &StatementOutput,
+    format: OutputFormat,
+) -> Result<()> {
     if !output.returns_rows {
         return Ok(());
     }
@@ -69,7 +73,8 @@ pub fn print_output(out: &mut dyn Write, output: &StatementOutput, format: Outpu
     if format == OutputFormat::Table && output.kind == "show_create_table" {
         for b in batches {
             let col = b.column(0);
-            let fmt = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()).map_err(arrow_err)?;
+            let fmt = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
+                .map_err(arrow_err)?;
             for i in 0..b.num_rows() {
                 writeln!(out, "{};", fmt.value(i)).map_err(io_err)?;
             }
@@ -88,7 +93,11 @@ pub fn print_output(out: &mut dyn Write, output: &StatementOutput, format: Outpu
             writeln!(out, "{text}").map_err(io_err)?;
         }
         OutputFormat::Csv | OutputFormat::Tsv => {
-            let delimiter = if format == OutputFormat::Csv { b',' } else { b'\t' };
+            let delimiter = if format == OutputFormat::Csv {
+                b','
+            } else {
+                b'\t'
+            };
             let mut writer = WriterBuilder::new()
                 .with_header(true)
                 .with_delimiter(delimiter)
@@ -144,7 +153,12 @@ fn as_text(batch: &RecordBatch) -> Result<RecordBatch> {
 
 fn print_markdown(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
-    let names: Vec<String> = output.schema.fields().iter().map(|f| cell(f.name())).collect();
+    let names: Vec<String> = output
+        .schema
+        .fields()
+        .iter()
+        .map(|f| cell(f.name()))
+        .collect();
     writeln!(out, "| {} |", names.join(" | ")).map_err(io_err)?;
     writeln!(out, "|{}", "---|".repeat(names.len())).map_err(io_err)?;
     let options = format_options();

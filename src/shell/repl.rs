@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::{Config, Editor};
+use rustyline::{CompletionType, Config, Editor};
 use tokio::runtime::Runtime;
 
 use super::helper::LakeHelper;
@@ -23,15 +23,24 @@ pub fn run_repl(
     history: Option<PathBuf>,
 ) -> rustyline::Result<()> {
     let database = Arc::new(Mutex::new(session.database().to_string()));
-    let config = Config::builder().auto_add_history(false).build();
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .build();
     let mut editor: Editor<LakeHelper, DefaultHistory> = Editor::with_config(config)?;
-    editor.set_helper(Some(LakeHelper::new(session.store().clone(), database.clone())));
+    editor.set_helper(Some(LakeHelper::new(
+        session.store().clone(),
+        database.clone(),
+    )));
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
     let mut timing = true;
     if !options.quiet {
-        eprintln!("lakesql {} — \\? for help, \\q to quit", env!("CARGO_PKG_VERSION"));
+        eprintln!(
+            "lakesql {} — \\? for help, \\q to quit",
+            env!("CARGO_PKG_VERSION")
+        );
     }
     loop {
         let prompt = format!("lakesql:{}> ", session.database());
@@ -56,7 +65,10 @@ pub fn run_repl(
                 }
                 Ok(MetaCommand::Format(f)) => {
                     options.format = f;
-                    eprintln!("output format {f:?}");
+                    let name = clap::ValueEnum::to_possible_value(&f)
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default();
+                    eprintln!("output format {name}");
                 }
                 Ok(MetaCommand::Include(file)) => {
                     let sources = [ScriptSource::File(PathBuf::from(file))];
@@ -87,7 +99,13 @@ pub fn run_repl(
 }
 
 /// Runs the statements of one REPL entry; Ctrl-C cancels the running one.
-fn run_line(runtime: &Runtime, session: &mut Session, sql: &str, options: &ShellOptions, timing: bool) {
+fn run_line(
+    runtime: &Runtime,
+    session: &mut Session,
+    sql: &str,
+    options: &ShellOptions,
+    timing: bool,
+) {
     let statements = match split_script(sql) {
         Ok(s) => s,
         Err(e) => {
@@ -103,7 +121,9 @@ fn run_line(runtime: &Runtime, session: &mut Session, sql: &str, options: &Shell
             }
         });
         match result {
-            Some(Ok(output)) => report(&output, options, timing || options.stats == StatsMode::Json),
+            Some(Ok(output)) => {
+                report(&output, options, timing || options.stats == StatsMode::Json)
+            }
             Some(Err(e)) => {
                 eprintln!("error: {e}");
                 return;

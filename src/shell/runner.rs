@@ -61,7 +61,10 @@ pub(super) fn report(output: &StatementOutput, options: &ShellOptions, timing: b
     }
     match options.stats {
         StatsMode::Json => {
-            eprintln!("{}", serde_json::to_string(&output.stats).unwrap_or_default())
+            eprintln!(
+                "{}",
+                serde_json::to_string(&output.stats).unwrap_or_default()
+            )
         }
         StatsMode::Text
             if !options.quiet

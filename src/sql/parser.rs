@@ -71,7 +71,11 @@ impl StatementParser<'_> {
 
     /// Consumes the keywords if all of them come next.
     fn eat_kws(&mut self, kws: &[&str]) -> bool {
-        if kws.iter().enumerate().all(|(i, kw)| self.peek_nth_kw(i, kw)) {
+        if kws
+            .iter()
+            .enumerate()
+            .all(|(i, kw)| self.peek_nth_kw(i, kw))
+        {
             for _ in kws {
                 self.parser.next_token();
             }
@@ -91,7 +95,10 @@ impl StatementParser<'_> {
             Token::EOF => "end of statement".to_string(),
             t => format!("'{t}'"),
         };
-        at(found.span.start, format!("expected {expected}, found {what}"))
+        at(
+            found.span.start,
+            format!("expected {expected}, found {what}"),
+        )
     }
 
     fn expect_kws(&mut self, kws: &[&str]) -> Result<()> {
@@ -238,7 +245,10 @@ impl StatementParser<'_> {
                 Token::ShiftRight => depth -= 2,
                 _ => {}
             }
-            if !text.is_empty() && matches!(tok.token, Token::Word(_)) && text.ends_with(char::is_alphanumeric) {
+            if !text.is_empty()
+                && matches!(tok.token, Token::Word(_))
+                && text.ends_with(char::is_alphanumeric)
+            {
                 text.push(' ');
             }
             text.push_str(&tok.token.to_string());
@@ -261,7 +271,10 @@ impl StatementParser<'_> {
             let pos = self.peek().span.start;
             let name = self.name("a column name")?;
             if cols.iter().any(|c| c.name == name) {
-                return Err(at(pos, format!("column '{name}' is specified more than once")));
+                return Err(at(
+                    pos,
+                    format!("column '{name}' is specified more than once"),
+                ));
             }
             let hive_type = self.hive_type()?;
             let comment = self.optional_comment()?;
@@ -400,9 +413,17 @@ impl StatementParser<'_> {
 
     /// Whether a `SHOW …` is one lakesql answers from the catalog.
     fn show_is_ours(&self) -> bool {
-        ["DATABASES", "SCHEMAS", "TABLES", "CREATE", "COLUMNS", "TBLPROPERTIES", "PARTITIONS"]
-            .iter()
-            .any(|kw| self.peek_nth_kw(1, kw))
+        [
+            "DATABASES",
+            "SCHEMAS",
+            "TABLES",
+            "CREATE",
+            "COLUMNS",
+            "TBLPROPERTIES",
+            "PARTITIONS",
+        ]
+        .iter()
+        .any(|kw| self.peek_nth_kw(1, kw))
     }
 
     fn query(&mut self) -> Result<LakeStatement> {
@@ -522,7 +543,10 @@ impl StatementParser<'_> {
                     props.insert("escape.delim".into(), self.string("an escape string")?);
                 }
             } else if self.eat_kws(&["COLLECTION", "ITEMS", "TERMINATED", "BY"]) {
-                props.insert("collection.delim".into(), self.string("a delimiter string")?);
+                props.insert(
+                    "collection.delim".into(),
+                    self.string("a delimiter string")?,
+                );
             } else if self.eat_kws(&["MAP", "KEYS", "TERMINATED", "BY"]) {
                 props.insert("mapkey.delim".into(), self.string("a delimiter string")?);
             } else if self.eat_kws(&["LINES", "TERMINATED", "BY"]) {
@@ -727,7 +751,10 @@ mod tests {
         let e = parse("CREATE EXTERNAL TABLE t (a int,\n b strin) LOCATION '/x'")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("line 2:4") && e.contains("unknown type 'strin'"), "{e}");
+        assert!(
+            e.contains("line 2:4") && e.contains("unknown type 'strin'"),
+            "{e}"
+        );
         let e = parse("ALTER TABLE t FROB").unwrap_err().to_string();
         assert!(e.contains("line 1:15"), "{e}");
     }
@@ -747,7 +774,10 @@ mod tests {
             panic!()
         };
         assert_eq!(partitions.len(), 2);
-        assert_eq!(partitions[0].spec[1], ("month".to_string(), "05".to_string()));
+        assert_eq!(
+            partitions[0].spec[1],
+            ("month".to_string(), "05".to_string())
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub fn split_script(sql: &str) -> Result<Vec<ScriptStatement>> {
     let mut flush = |current: &mut Vec<TokenWithSpan>| {
         let mut significant = current.iter().filter(|t| !is_trivia(&t.token));
         if let Some(first) = significant.next() {
-            let last = significant.last().unwrap_or(first);
+            let last = significant.next_back().unwrap_or(first);
             let start = offset(first.span.start.line, first.span.start.column);
             let end = offset(last.span.end.line, last.span.end.column).max(start);
             statements.push(ScriptStatement {

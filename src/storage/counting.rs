@@ -147,7 +147,6 @@ impl ObjectStore for CountingStore {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,12 +159,19 @@ mod tests {
         let counters = Arc::new(RequestCounters::default());
         let store = CountingStore::new(Arc::new(InMemory::new()), counters.clone());
         let path = Path::from("a/b.txt");
-        store.put(&path, PutPayload::from_static(b"hello world")).await.unwrap();
+        store
+            .put(&path, PutPayload::from_static(b"hello world"))
+            .await
+            .unwrap();
         let before = counters.snapshot();
         store.get_range(&path, 0..5).await.unwrap();
         store.get(&path).await.unwrap();
         store.head(&path).await.unwrap();
-        let listed: Vec<_> = store.list(Some(&Path::from("a"))).try_collect().await.unwrap();
+        let listed: Vec<_> = store
+            .list(Some(&Path::from("a")))
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(listed.len(), 1);
         let d = counters.snapshot() - before;
         assert_eq!(

@@ -134,9 +134,18 @@ mod tests {
             normalize_location("data/../sales/", base).unwrap(),
             "file:///work/lake/sales/"
         );
-        assert_eq!(normalize_location("/a b/c%3A", base).unwrap(), "file:///a b/c%3A");
-        assert_eq!(normalize_location("file:///x/./y", base).unwrap(), "file:///x/y");
-        assert_eq!(normalize_location("s3a://bkt/p/", base).unwrap(), "s3://bkt/p/");
+        assert_eq!(
+            normalize_location("/a b/c%3A", base).unwrap(),
+            "file:///a b/c%3A"
+        );
+        assert_eq!(
+            normalize_location("file:///x/./y", base).unwrap(),
+            "file:///x/y"
+        );
+        assert_eq!(
+            normalize_location("s3a://bkt/p/", base).unwrap(),
+            "s3://bkt/p/"
+        );
         assert!(normalize_location("s3:///p", base).is_err());
         assert!(normalize_location("hdfs://nn/p", base).is_err());
     }

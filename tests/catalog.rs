@@ -1,0 +1,124 @@
+//! Catalog behaviour through the library: SHOW CREATE TABLE round trips, and several
+//! sessions writing one catalog file at once.
+
+use std::sync::Arc;
+
+use lakesql::Session;
+use lakesql::catalog::{CatalogStore, SqliteStore, Table};
+use tempfile::TempDir;
+
+async fn run(session: &mut Session, sql: &str) -> Vec<lakesql::StatementOutput> {
+    session
+        .execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn strip_times(mut t: Table) -> Table {
+    t.create_time = 0;
+    t.update_time = 0;
+    t
+}
+
+fn first_value(output: &lakesql::StatementOutput) -> String {
+    let batch = &output.batches[0];
+    let col = batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::StringArray>()
+        .unwrap();
+    col.value(0).to_string()
+}
+
+#[tokio::test]
+async fn show_create_table_re_executes_to_the_same_definition() {
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::in_memory().unwrap());
+    let mut session = Session::new(store.clone()).unwrap();
+    let setup = std::fs::read_to_string("queries/setup.sql").unwrap();
+    run(&mut session, &setup).await;
+    run(
+        &mut session,
+        r#"CREATE EXTERNAL TABLE odd (
+             `select` string COMMENT 'it''s a keyword',
+             nested array<struct<a:int,b:map<string,array<decimal(5,1)>>>>,
+             c char(3), v varchar(20), b binary, f float, t tinyint, s smallint
+           )
+           COMMENT 'quotes '' and \ backslashes'
+           PARTITIONED BY (dt string COMMENT 'day', hr int)
+           STORED AS PARQUET
+           LOCATION 's3://bucket/some prefix/odd/'
+           TBLPROPERTIES ('has_encrypted_data'='false', 'k=v'='a''b')"#,
+    )
+    .await;
+    run(
+        &mut session,
+        r#"CREATE EXTERNAL TABLE odd_text (a string, b date)
+           ROW FORMAT DELIMITED FIELDS TERMINATED BY '\001' ESCAPED BY '\\' NULL DEFINED AS ''
+           LOCATION 'file:///tmp/odd text/'"#,
+    )
+    .await;
+    run(
+        &mut session,
+        "CREATE EXTERNAL TABLE odd_json (a struct<x:int>) ROW FORMAT SERDE \
+         'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('case.insensitive'='true') \
+         STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat' OUTPUTFORMAT \
+         'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat' LOCATION '/tmp/x/'",
+    )
+    .await;
+    for name in ["sales", "customers", "products", "events", "logs"] {
+        let db = "sample";
+        round_trip(&mut session, &store, db, name).await;
+    }
+    round_trip(&mut session, &store, "sample", "odd").await;
+    round_trip(&mut session, &store, "sample", "odd_json").await;
+    round_trip(&mut session, &store, "sample", "odd_text").await;
+}
+
+async fn round_trip(session: &mut Session, store: &Arc<dyn CatalogStore>, db: &str, name: &str) {
+    let before = store.get_table(db, name).unwrap().unwrap();
+    let out = run(session, &format!("SHOW CREATE TABLE {db}.{name}")).await;
+    let ddl = first_value(&out[0]);
+    run(session, &format!("DROP TABLE {db}.{name}")).await;
+    run(session, &ddl).await;
+    let after = store.get_table(db, name).unwrap().unwrap();
+    assert_eq!(strip_times(before), strip_times(after), "{ddl}");
+}
+
+#[test]
+fn concurrent_sessions_share_one_catalog_file() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("catalog.db");
+    SqliteStore::open(&path).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|w| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
+                let mut session = Session::new(store).unwrap();
+                rt.block_on(async {
+                    for i in 0..10 {
+                        session
+                            .execute(&format!(
+                                "CREATE EXTERNAL TABLE t_{w}_{i} (a int) PARTITIONED BY (p int) \
+                                 STORED AS PARQUET LOCATION '/tmp/lake/t_{w}_{i}/';
+                                 ALTER TABLE t_{w}_{i} ADD PARTITION (p=1) PARTITION (p=2)"
+                            ))
+                            .await
+                            .unwrap();
+                    }
+                });
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let tables = store.list_tables("default").unwrap();
+    assert_eq!(tables.len(), 40);
+    for t in &tables {
+        assert_eq!(store.count_partitions("default", t).unwrap(), 2, "{t}");
+    }
+}
