@@ -302,6 +302,82 @@ fn logs(root: &Path, rng: &mut Rng) {
     }
 }
 
+/// Avro's zig-zag variable-length encoding of `int` and `long`.
+fn avro_long(out: &mut Vec<u8>, v: i64) {
+    let mut n = ((v << 1) ^ (v >> 63)) as u64;
+    loop {
+        if n < 0x80 {
+            out.push(n as u8);
+            return;
+        }
+        out.push((n as u8 & 0x7F) | 0x80);
+        n >>= 7;
+    }
+}
+
+fn avro_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    avro_long(out, b.len() as i64);
+    out.extend_from_slice(b);
+}
+
+/// A small Avro container file (written by hand: the format is simple and this keeps the
+/// generator free of an Avro writer dependency). Test fixture for `STORED AS AVRO`.
+fn avro_fixture(path: &Path) {
+    let schema = r#"{"type":"record","name":"user","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"score","type":["null","double"]},{"name":"tags","type":{"type":"array","items":"string"}}]}"#;
+    let sync = *b"lakesql-sync-16b";
+    let mut file = b"Obj\x01".to_vec();
+    // File metadata: a map with two entries, then the end-of-map marker.
+    avro_long(&mut file, 2);
+    avro_bytes(&mut file, b"avro.schema");
+    avro_bytes(&mut file, schema.as_bytes());
+    avro_bytes(&mut file, b"avro.codec");
+    avro_bytes(&mut file, b"null");
+    avro_long(&mut file, 0);
+    file.extend_from_slice(&sync);
+    let users: [(i64, &str, Option<f64>, &[&str]); 3] = [
+        (1, "ana", Some(9.5), &["admin", "beta"]),
+        (2, "ben", None, &[]),
+        (3, "chloé", Some(7.25), &["beta"]),
+    ];
+    let mut block = Vec::new();
+    for (id, name, score, tags) in users {
+        avro_long(&mut block, id);
+        avro_bytes(&mut block, name.as_bytes());
+        match score {
+            None => avro_long(&mut block, 0),
+            Some(s) => {
+                avro_long(&mut block, 1);
+                block.extend_from_slice(&s.to_le_bytes());
+            }
+        }
+        if !tags.is_empty() {
+            avro_long(&mut block, tags.len() as i64);
+            for t in tags {
+                avro_bytes(&mut block, t.as_bytes());
+            }
+        }
+        avro_long(&mut block, 0);
+    }
+    avro_long(&mut file, users.len() as i64);
+    avro_bytes(&mut file, &block);
+    file.extend_from_slice(&sync);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, file).unwrap();
+}
+
+/// Text files in every compression lakesql recognises, one row each (test fixture).
+fn compressed_fixture(dir: &Path) {
+    use std::io::Write as _;
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("plain.csv"), "1,plain\n").unwrap();
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(
+        fs::File::create(dir.join("gzip.csv.gz")).unwrap(),
+        flate2::Compression::best(),
+    );
+    gz.write_all(b"2,gzip\n").unwrap();
+    gz.finish().unwrap();
+}
+
 fn main() {
     let root = Path::new("sample-data");
     for sub in ["sales", "customers", "products", "events", "logs"] {
@@ -314,4 +390,7 @@ fn main() {
     events(root, &mut rng);
     logs(root, &mut rng);
     println!("sample lake written to {}", root.display());
+    avro_fixture(Path::new("tests/data/avro/users.avro"));
+    compressed_fixture(Path::new("tests/data/compressed"));
+    println!("test fixtures written to tests/data/");
 }

@@ -26,15 +26,8 @@ STORED AS PARQUET
 LOCATION 'sample-data/sales/'
 TBLPROPERTIES ('classification'='parquet');
 
-ALTER TABLE sales ADD IF NOT EXISTS
-  PARTITION (year=2023, month=1)  PARTITION (year=2023, month=2)  PARTITION (year=2023, month=3)
-  PARTITION (year=2023, month=4)  PARTITION (year=2023, month=5)  PARTITION (year=2023, month=6)
-  PARTITION (year=2023, month=7)  PARTITION (year=2023, month=8)  PARTITION (year=2023, month=9)
-  PARTITION (year=2023, month=10) PARTITION (year=2023, month=11) PARTITION (year=2023, month=12)
-  PARTITION (year=2024, month=1)  PARTITION (year=2024, month=2)  PARTITION (year=2024, month=3)
-  PARTITION (year=2024, month=4)  PARTITION (year=2024, month=5)  PARTITION (year=2024, month=6)
-  PARTITION (year=2024, month=7)  PARTITION (year=2024, month=8)  PARTITION (year=2024, month=9)
-  PARTITION (year=2024, month=10) PARTITION (year=2024, month=11) PARTITION (year=2024, month=12);
+-- Register the year=/month= folders that exist under the location.
+MSCK REPAIR TABLE sales;
 
 -- Gzip CSV with a header and quoted fields.
 CREATE EXTERNAL TABLE IF NOT EXISTS customers (

@@ -85,6 +85,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !args.quiet {
+        session.set_progress(shell::terminal_progress());
+    }
     let options = ShellOptions {
         format: args.format,
         quiet: args.quiet,

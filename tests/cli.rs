@@ -233,3 +233,58 @@ fn explain_shows_the_lake_scan() {
         "{text}"
     );
 }
+
+#[test]
+fn empty_results_say_why() {
+    let dir = TempDir::new().unwrap();
+    let create = "CREATE EXTERNAL TABLE s (order_id bigint) PARTITIONED BY (year int, month int) \
+                  STORED AS PARQUET LOCATION 'sample-data/sales/'";
+    lakesql(&dir)
+        .args(["--format", "csv", "-c"])
+        .arg(format!("{create}; SELECT count(*) FROM s"))
+        .assert()
+        .success()
+        .stdout("count(*)\n0\n")
+        .stderr(predicate::str::contains(
+            "table default.s has no registered partitions, but its location has partition \
+             folders such as year=2023; run MSCK REPAIR TABLE default.s",
+        ));
+    lakesql(&dir)
+        .args(["--format", "csv", "-c"])
+        .arg("MSCK REPAIR TABLE s; SELECT count(*) FROM s WHERE year = 1999")
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("24 partition(s) added").and(predicate::str::contains(
+                "the filter matched none of the 24 partitions of default.s",
+            )),
+        );
+    lakesql(&dir)
+        .args(["--format", "csv", "-c"])
+        .arg("ALTER TABLE s ADD PARTITION (year=1999, month=1); SELECT count(*) FROM s WHERE year = 1999")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "the 1 matched partition(s) of default.s have no data files",
+        ));
+}
+
+#[test]
+fn explain_shows_partition_pruning() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["-q", "-f", "queries/setup.sql"])
+        .assert()
+        .success();
+    lakesql(&dir)
+        .args(["-q", "--format", "csv", "-c"])
+        .arg(
+            "EXPLAIN SELECT count(*) FROM sample.sales WHERE year = 2024 AND month BETWEEN 2 AND 4",
+        )
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "lake_scan,\"sample.sales: partition filter [year = Int32(2024) AND month >= Int32(2) \
+             AND month <= Int32(4)], partitions 3 of 24 matched, 3 location(s) listed, 3 file(s)\"",
+        ));
+}

@@ -16,6 +16,15 @@ pub use sqlite::SqliteStore;
 
 use crate::error::Result;
 
+/// A partition as scans see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionLocation {
+    /// Hive's escaped `k1=v1/k2=v2`.
+    pub spec: String,
+    /// Absolute URL of the partition's folder.
+    pub location: String,
+}
+
 /// Name of the database that always exists.
 pub const DEFAULT_DATABASE: &str = "default";
 
@@ -62,10 +71,24 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         values: &[Vec<String>],
         if_exists: bool,
     ) -> Result<usize>;
+    /// Adds and removes partitions in one transaction (MSCK REPAIR): existing ones among
+    /// `add` and missing ones among `drop` are skipped. Returns (added, removed).
+    fn sync_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        add: &[Partition],
+        drop: &[Vec<String>],
+    ) -> Result<(usize, usize)>;
     /// Replaces the location and parameters of an existing partition.
     fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()>;
     /// All partitions of a table, sorted by values.
     fn list_partitions(&self, db: &str, table: &str) -> Result<Vec<Partition>>;
+    /// Every partition's spec and location, sorted by spec: what a scan needs, loaded
+    /// without decoding the rest.
+    fn partition_locations(&self, db: &str, table: &str) -> Result<Vec<PartitionLocation>>;
+    /// A counter that changes whenever the table's partitions change.
+    fn partition_version(&self, db: &str, table: &str) -> Result<i64>;
     /// Number of partitions of a table.
     fn count_partitions(&self, db: &str, table: &str) -> Result<usize>;
 }

@@ -77,6 +77,17 @@ pub fn partition_path(keys: &[&str], values: &[String]) -> String {
         .join("/")
 }
 
+/// Splits an escaped `k1=v1/k2=v2` into unescaped (key, value) pairs.
+pub fn parse_partition_path(spec: &str) -> Vec<(String, String)> {
+    spec.split('/')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            (unescape_path_name(k), unescape_path_name(v))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,9 +103,14 @@ mod tests {
         }
         assert_eq!(unescape_path_name("100%"), "100%");
         assert_eq!(unescape_path_name("%zz"), "%zz");
+        let spec = partition_path(&["year", "dt"], &["2024".into(), "1/2=3".into()]);
+        assert_eq!(spec, "year=2024/dt=1%2F2%3D3");
         assert_eq!(
-            partition_path(&["year", "dt"], &["2024".into(), "1/2".into()]),
-            "year=2024/dt=1%2F2"
+            parse_partition_path(&spec),
+            [
+                ("year".into(), "2024".into()),
+                ("dt".into(), "1/2=3".into())
+            ]
         );
     }
 }

@@ -2,9 +2,12 @@
 //!
 //! Safe under crashes and concurrent sessions: the file is in WAL mode with full sync,
 //! every change is one `BEGIN IMMEDIATE` transaction, and readers never block writers.
-//! Definitions are stored as Glue-shaped JSON; partitions are rows keyed by
-//! (database, table, values) so that a table with a million partitions loads with one
-//! indexed range scan and batch inserts are cheap.
+//! Definitions are stored as Glue-shaped JSON. Partitions are rows keyed by
+//! (database, table, spec), where the spec is Hive's escaped `k1=v1/k2=v2` path: it is
+//! unambiguous, sorts the way `SHOW PARTITIONS` prints, and is what MSCK compares with the
+//! folders it finds. A table with a million partitions loads with one indexed range scan,
+//! and a per-table `partition_version`, bumped by every partition change, lets readers
+//! cache what they loaded.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -13,7 +16,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::model::now_seconds;
-use super::{CatalogStore, DEFAULT_DATABASE, Database, Partition, Table};
+use super::partition_path::{parse_partition_path, partition_path};
+use super::{CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table};
 use crate::error::{LakeError, Result};
 
 /// Version of the SQLite schema this build writes (`PRAGMA user_version`).
@@ -25,19 +29,25 @@ CREATE TABLE IF NOT EXISTS databases (
     definition  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tables (
-    db          TEXT NOT NULL REFERENCES databases(name),
-    name        TEXT NOT NULL,
-    definition  TEXT NOT NULL,
+    db                TEXT NOT NULL REFERENCES databases(name),
+    name              TEXT NOT NULL,
+    definition        TEXT NOT NULL,
+    partition_version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (db, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0);
 CREATE TABLE IF NOT EXISTS partitions (
     db          TEXT NOT NULL,
     tbl         TEXT NOT NULL,
-    vals        TEXT NOT NULL,
+    spec        TEXT NOT NULL,
     location    TEXT NOT NULL,
     parameters  TEXT NOT NULL,
     create_time INTEGER NOT NULL,
-    PRIMARY KEY (db, tbl, vals),
+    PRIMARY KEY (db, tbl, spec),
     FOREIGN KEY (db, tbl) REFERENCES tables(db, name) ON DELETE CASCADE
 ) WITHOUT ROWID;
 ";
@@ -158,17 +168,109 @@ fn table_exists(tx: &Connection, db: &str, name: &str) -> Result<bool> {
         .is_some())
 }
 
-fn require_table(tx: &Connection, db: &str, name: &str) -> Result<()> {
-    if table_exists(tx, db, name)? {
-        Ok(())
-    } else {
-        Err(LakeError::table_not_found(db, name))
-    }
+/// The partition key names of a table, or `TABLE_NOT_FOUND`.
+fn partition_keys(tx: &Connection, db: &str, name: &str) -> Result<Vec<String>> {
+    let def: Option<String> = tx
+        .query_row(
+            "SELECT definition FROM tables WHERE db = ?1 AND name = ?2",
+            params![db, name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let def = def.ok_or_else(|| LakeError::table_not_found(db, name))?;
+    let table: Table = from_json(&format!("{db}.{name}"), &def)?;
+    Ok(table.partition_keys.into_iter().map(|k| k.name).collect())
 }
 
-/// Hive's `k1=v1/k2=v2` rendering of partition values, for messages.
-fn describe_values(values: &[String]) -> String {
-    values.join("/")
+/// The spec (escaped `k1=v1/k2=v2`) of partition values.
+fn spec_of(keys: &[String], values: &[String], db: &str, table: &str) -> Result<String> {
+    if values.len() != keys.len() {
+        return Err(LakeError::invalid(format!(
+            "table {db}.{table} has {} partition keys, got {} values",
+            keys.len(),
+            values.len()
+        )));
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    Ok(partition_path(&keys, values))
+}
+
+/// The next value of the catalog-wide version counter: never reused, so a table that is
+/// dropped and created again cannot be mistaken for its earlier self by a cache.
+fn next_version(tx: &Connection) -> Result<i64> {
+    Ok(tx.query_row(
+        "UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn bump_partition_version(tx: &Connection, db: &str, table: &str) -> Result<()> {
+    let version = next_version(tx)?;
+    tx.execute(
+        "UPDATE tables SET partition_version = ?3 WHERE db = ?1 AND name = ?2",
+        params![db, table, version],
+    )?;
+    Ok(())
+}
+
+fn insert_partitions(
+    tx: &Connection,
+    db: &str,
+    table: &str,
+    keys: &[String],
+    partitions: &[Partition],
+    if_not_exists: bool,
+) -> Result<usize> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO partitions (db, tbl, spec, location, parameters, create_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut added = 0;
+    for p in partitions {
+        let spec = spec_of(keys, &p.values, db, table)?;
+        let n = stmt.execute(params![
+            db,
+            table,
+            spec,
+            p.location,
+            to_json(&p.parameters)?,
+            p.create_time
+        ])?;
+        if n == 0 && !if_not_exists {
+            return Err(LakeError::semantic(
+                "ALREADY_EXISTS",
+                format!("Partition {spec} already exists in table {db}.{table}"),
+            ));
+        }
+        added += n;
+    }
+    Ok(added)
+}
+
+fn delete_partitions(
+    tx: &Connection,
+    db: &str,
+    table: &str,
+    keys: &[String],
+    values: &[Vec<String>],
+    if_exists: bool,
+) -> Result<usize> {
+    let mut stmt =
+        tx.prepare_cached("DELETE FROM partitions WHERE db = ?1 AND tbl = ?2 AND spec = ?3")?;
+    let mut removed = 0;
+    for v in values {
+        let spec = spec_of(keys, v, db, table)?;
+        let n = stmt.execute(params![db, table, spec])?;
+        if n == 0 && !if_exists {
+            return Err(LakeError::semantic(
+                "PARTITION_NOT_FOUND",
+                format!("Partition {spec} does not exist in table {db}.{table}"),
+            ));
+        }
+        removed += n;
+    }
+    Ok(removed)
 }
 
 impl CatalogStore for SqliteStore {
@@ -299,8 +401,14 @@ impl CatalogStore for SqliteStore {
                 };
             }
             tx.execute(
-                "INSERT INTO tables (db, name, definition) VALUES (?1, ?2, ?3)",
-                params![table.database_name, table.name, to_json(table)?],
+                "INSERT INTO tables (db, name, definition, partition_version)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    table.database_name,
+                    table.name,
+                    to_json(table)?,
+                    next_version(tx)?
+                ],
             )?;
             Ok(true)
         })
@@ -347,32 +455,9 @@ impl CatalogStore for SqliteStore {
         if_not_exists: bool,
     ) -> Result<usize> {
         self.write(|tx| {
-            require_table(tx, db, table)?;
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO partitions (db, tbl, vals, location, parameters, create_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut added = 0;
-            for p in partitions {
-                let n = stmt.execute(params![
-                    db,
-                    table,
-                    to_json(&p.values)?,
-                    p.location,
-                    to_json(&p.parameters)?,
-                    p.create_time
-                ])?;
-                if n == 0 && !if_not_exists {
-                    return Err(LakeError::semantic(
-                        "ALREADY_EXISTS",
-                        format!(
-                            "Partition ({}) already exists in table {db}.{table}",
-                            describe_values(&p.values)
-                        ),
-                    ));
-                }
-                added += n;
-            }
+            let keys = partition_keys(tx, db, table)?;
+            let added = insert_partitions(tx, db, table, &keys, partitions, if_not_exists)?;
+            bump_partition_version(tx, db, table)?;
             Ok(added)
         })
     }
@@ -385,38 +470,40 @@ impl CatalogStore for SqliteStore {
         if_exists: bool,
     ) -> Result<usize> {
         self.write(|tx| {
-            require_table(tx, db, table)?;
-            let mut stmt = tx.prepare_cached(
-                "DELETE FROM partitions WHERE db = ?1 AND tbl = ?2 AND vals = ?3",
-            )?;
-            let mut removed = 0;
-            for v in values {
-                let n = stmt.execute(params![db, table, to_json(v)?])?;
-                if n == 0 && !if_exists {
-                    return Err(LakeError::semantic(
-                        "PARTITION_NOT_FOUND",
-                        format!(
-                            "Partition ({}) does not exist in table {db}.{table}",
-                            describe_values(v)
-                        ),
-                    ));
-                }
-                removed += n;
-            }
+            let keys = partition_keys(tx, db, table)?;
+            let removed = delete_partitions(tx, db, table, &keys, values, if_exists)?;
+            bump_partition_version(tx, db, table)?;
             Ok(removed)
+        })
+    }
+
+    fn sync_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        add: &[Partition],
+        drop: &[Vec<String>],
+    ) -> Result<(usize, usize)> {
+        self.write(|tx| {
+            let keys = partition_keys(tx, db, table)?;
+            let removed = delete_partitions(tx, db, table, &keys, drop, true)?;
+            let added = insert_partitions(tx, db, table, &keys, add, true)?;
+            bump_partition_version(tx, db, table)?;
+            Ok((added, removed))
         })
     }
 
     fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
         self.write(|tx| {
-            require_table(tx, db, table)?;
+            let keys = partition_keys(tx, db, table)?;
+            let spec = spec_of(&keys, &partition.values, db, table)?;
             let n = tx.execute(
                 "UPDATE partitions SET location = ?4, parameters = ?5
-                 WHERE db = ?1 AND tbl = ?2 AND vals = ?3",
+                 WHERE db = ?1 AND tbl = ?2 AND spec = ?3",
                 params![
                     db,
                     table,
-                    to_json(&partition.values)?,
+                    spec,
                     partition.location,
                     to_json(&partition.parameters)?
                 ],
@@ -424,12 +511,10 @@ impl CatalogStore for SqliteStore {
             if n == 0 {
                 return Err(LakeError::semantic(
                     "PARTITION_NOT_FOUND",
-                    format!(
-                        "Partition ({}) does not exist in table {db}.{table}",
-                        describe_values(&partition.values)
-                    ),
+                    format!("Partition {spec} does not exist in table {db}.{table}"),
                 ));
             }
+            bump_partition_version(tx, db, table)?;
             Ok(())
         })
     }
@@ -437,8 +522,8 @@ impl CatalogStore for SqliteStore {
     fn list_partitions(&self, db: &str, table: &str) -> Result<Vec<Partition>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT vals, location, parameters, create_time FROM partitions
-             WHERE db = ?1 AND tbl = ?2 ORDER BY vals",
+            "SELECT spec, location, parameters, create_time FROM partitions
+             WHERE db = ?1 AND tbl = ?2 ORDER BY spec",
         )?;
         let what = format!("{db}.{table}");
         let rows = stmt.query_map(params![db, table], |r| {
@@ -450,15 +535,44 @@ impl CatalogStore for SqliteStore {
             ))
         })?;
         rows.map(|row| {
-            let (vals, location, parameters, create_time) = row?;
+            let (spec, location, parameters, create_time) = row?;
             Ok(Partition {
-                values: from_json(&what, &vals)?,
+                values: parse_partition_path(&spec)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect(),
                 location,
                 parameters: from_json(&what, &parameters)?,
                 create_time,
             })
         })
         .collect()
+    }
+
+    fn partition_locations(&self, db: &str, table: &str) -> Result<Vec<PartitionLocation>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT spec, location FROM partitions WHERE db = ?1 AND tbl = ?2 ORDER BY spec",
+        )?;
+        let rows = stmt.query_map(params![db, table], |r| {
+            Ok(PartitionLocation {
+                spec: r.get(0)?,
+                location: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn partition_version(&self, db: &str, table: &str) -> Result<i64> {
+        let conn = self.conn();
+        let version: Option<i64> = conn
+            .query_row(
+                "SELECT partition_version FROM tables WHERE db = ?1 AND name = ?2",
+                params![db, table],
+                |r| r.get(0),
+            )
+            .optional()?;
+        version.ok_or_else(|| LakeError::table_not_found(db, table))
     }
 
     fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {

@@ -7,6 +7,7 @@ use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::datasource::TableProvider;
 use datafusion::error::{DataFusionError, Result as DfResult};
 
+use super::partition_index::PartitionCache;
 use super::{LakeTable, ScanStats};
 use crate::catalog::CatalogStore;
 use crate::error::LakeError;
@@ -16,12 +17,17 @@ use crate::error::LakeError;
 pub struct LakeCatalog {
     store: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
+    partitions: Arc<PartitionCache>,
 }
 
 impl LakeCatalog {
     /// A catalog over `store`, whose scans record into `stats`.
     pub fn new(store: Arc<dyn CatalogStore>, stats: Arc<ScanStats>) -> Self {
-        LakeCatalog { store, stats }
+        LakeCatalog {
+            store,
+            stats,
+            partitions: Arc::default(),
+        }
     }
 }
 
@@ -40,6 +46,7 @@ impl CatalogProvider for LakeCatalog {
                 database: name,
                 store: self.store.clone(),
                 stats: self.stats.clone(),
+                partitions: self.partitions.clone(),
             })),
             _ => None,
         }
@@ -52,6 +59,7 @@ pub struct LakeSchema {
     database: String,
     store: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
+    partitions: Arc<PartitionCache>,
 }
 
 #[async_trait]
@@ -70,8 +78,13 @@ impl SchemaProvider for LakeSchema {
         match table {
             None => Ok(None),
             Some(t) => {
-                let provider = LakeTable::try_new(t, self.store.clone(), self.stats.clone())
-                    .map_err(DataFusionError::from)?;
+                let provider = LakeTable::try_new(
+                    t,
+                    self.store.clone(),
+                    self.stats.clone(),
+                    self.partitions.clone(),
+                )
+                .map_err(DataFusionError::from)?;
                 Ok(Some(Arc::new(provider)))
             }
         }

@@ -1,21 +1,33 @@
-//! What the table scans of one statement touched: partitions and files.
+//! What the table scans of one statement did: partitions, files, locations listed, and
+//! notices for the user.
 //!
-//! Shared by every table provider of a session; the session resets it before each
-//! statement and reads it afterwards.
+//! Shared by every table provider of a session; the session clears it before each
+//! statement and reads it afterwards (statistics, EXPLAIN, "why no rows" notices).
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Counters filled in by [`super::LakeTable`] scans.
-#[derive(Debug, Default)]
-pub struct ScanStats {
-    partitions_total: AtomicU64,
-    partitions_matched: AtomicU64,
-    files: AtomicU64,
-    tables: Mutex<Vec<String>>,
+/// One scan of one lake table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanReport {
+    /// `db.table`.
+    pub table: String,
+    /// The table's location.
+    pub location: String,
+    /// Whether the table has partition keys.
+    pub partitioned: bool,
+    /// The partition filter evaluated against the catalog partitions, as SQL-ish text.
+    pub partition_filter: Option<String>,
+    /// Partitions the table has.
+    pub partitions_total: u64,
+    /// Partitions that passed the filter.
+    pub partitions_matched: u64,
+    /// Locations listed for files.
+    pub locations_listed: u64,
+    /// Data files found.
+    pub files: u64,
 }
 
-/// A copy of [`ScanStats`].
+/// Totals over the reports of a statement.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanSnapshot {
     /// Partitions the scanned tables have.
@@ -26,41 +38,60 @@ pub struct ScanSnapshot {
     pub files: u64,
 }
 
+/// Collector filled in by [`super::LakeTable`] scans.
+#[derive(Debug, Default)]
+pub struct ScanStats {
+    reports: Mutex<Vec<ScanReport>>,
+    notices: Mutex<Vec<String>>,
+}
+
 impl ScanStats {
-    /// Records one table scan of `table` (a description naming the table and location).
-    pub fn record(
-        &self,
-        table: String,
-        partitions_total: u64,
-        partitions_matched: u64,
-        files: u64,
-    ) {
-        if let Ok(mut tables) = self.tables.lock()
-            && !tables.contains(&table)
+    /// Records one table scan.
+    pub fn record(&self, report: ScanReport) {
+        if let Ok(mut reports) = self.reports.lock() {
+            reports.push(report);
+        }
+    }
+
+    /// Records a notice for the user (printed on stderr).
+    pub fn notice(&self, message: String) {
+        if let Ok(mut notices) = self.notices.lock()
+            && !notices.contains(&message)
         {
-            tables.push(table);
+            notices.push(message);
         }
-        self.partitions_total
-            .fetch_add(partitions_total, Ordering::Relaxed);
-        self.partitions_matched
-            .fetch_add(partitions_matched, Ordering::Relaxed);
-        self.files.fetch_add(files, Ordering::Relaxed);
     }
 
-    /// The tables scanned since the last [`ScanStats::take`].
-    pub fn tables(&self) -> Vec<String> {
-        self.tables.lock().map(|t| t.clone()).unwrap_or_default()
+    /// The reports so far.
+    pub fn reports(&self) -> Vec<ScanReport> {
+        self.reports.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
-    /// Returns the counts and sets them back to zero.
-    pub fn take(&self) -> ScanSnapshot {
-        if let Ok(mut tables) = self.tables.lock() {
-            tables.clear();
-        }
-        ScanSnapshot {
-            partitions_total: self.partitions_total.swap(0, Ordering::Relaxed),
-            partitions_matched: self.partitions_matched.swap(0, Ordering::Relaxed),
-            files: self.files.swap(0, Ordering::Relaxed),
-        }
+    /// Removes and returns the reports and notices.
+    pub fn take(&self) -> (Vec<ScanReport>, Vec<String>) {
+        let reports = self
+            .reports
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .unwrap_or_default();
+        let notices = self
+            .notices
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default();
+        (reports, notices)
+    }
+}
+
+impl ScanSnapshot {
+    /// Sums the reports.
+    pub fn of(reports: &[ScanReport]) -> Self {
+        reports
+            .iter()
+            .fold(ScanSnapshot::default(), |acc, r| ScanSnapshot {
+                partitions_total: acc.partitions_total + r.partitions_total,
+                partitions_matched: acc.partitions_matched + r.partitions_matched,
+                files: acc.files + r.files,
+            })
     }
 }

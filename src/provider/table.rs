@@ -16,6 +16,7 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::functions::expr_fn::nullif;
+use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::logical_expr::{TryCast, col, lit};
 use datafusion::physical_expr::projection::ProjectionExpr;
@@ -28,10 +29,10 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::files::{list_data_files, text_compression};
 use super::format::file_format;
-use super::partition_values::typed_value;
-use super::scan_stats::ScanStats;
+use super::partition_index::{PartitionCache, is_partition_filter};
+use super::scan_stats::{ScanReport, ScanStats};
 use crate::catalog::storage_format::DataFormat;
-use crate::catalog::{CatalogStore, HiveType, Table};
+use crate::catalog::{CatalogStore, Table};
 use crate::error::{LakeError, Result};
 use crate::storage::LocationUrl;
 
@@ -45,9 +46,10 @@ pub struct LakeTable {
     schema: SchemaRef,
     file_schema: SchemaRef,
     partition_fields: Vec<FieldRef>,
-    key_types: Vec<HiveType>,
+    key_names: Vec<String>,
     store: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
+    partitions: Arc<PartitionCache>,
 }
 
 impl fmt::Debug for LakeTable {
@@ -70,6 +72,7 @@ impl LakeTable {
         table: Table,
         store: Arc<dyn CatalogStore>,
         stats: Arc<ScanStats>,
+        partitions: Arc<PartitionCache>,
     ) -> Result<Self> {
         let format = DataFormat::of_table(&table)?;
         let to_field = |c: &crate::catalog::Column| -> Result<Field> {
@@ -86,11 +89,11 @@ impl LakeTable {
             .iter()
             .map(|c| to_field(c).map(Arc::new))
             .collect::<Result<Vec<_>>>()?;
-        let key_types = table
+        let key_names = table
             .partition_keys
             .iter()
-            .map(|c| c.parsed_type())
-            .collect::<Result<Vec<_>>>()?;
+            .map(|k| k.name.clone())
+            .collect();
         // Lenient text tables read every field as text and cast afterwards (see `scan`).
         let file_schema = Arc::new(Schema::new(
             file_fields
@@ -114,9 +117,10 @@ impl LakeTable {
             schema,
             file_schema,
             partition_fields,
-            key_types,
+            key_names,
             store,
             stats,
+            partitions,
         })
     }
 
@@ -125,8 +129,13 @@ impl LakeTable {
         &self.table
     }
 
-    /// The locations a scan reads: the table location, or each registered partition's.
-    async fn scan_locations(&self) -> Result<(u64, Vec<ScanLocation>)> {
+    /// The locations a scan reads: the table location, or the registered partitions
+    /// that pass the partition filters. Returns them with the number of partitions.
+    async fn scan_locations(
+        &self,
+        state: &dyn Session,
+        partition_filters: &[Expr],
+    ) -> Result<(u64, Vec<ScanLocation>)> {
         if !self.table.is_partitioned() {
             return Ok((
                 0,
@@ -136,36 +145,69 @@ impl LakeTable {
                 }],
             ));
         }
-        let store = self.store.clone();
-        let (db, name) = (self.table.database_name.clone(), self.table.name.clone());
-        let partitions = tokio::task::spawn_blocking(move || store.list_partitions(&db, &name))
+        let (store, cache, table) = (
+            self.store.clone(),
+            self.partitions.clone(),
+            self.table.clone(),
+        );
+        let index = tokio::task::spawn_blocking(move || cache.index(store.as_ref(), &table))
             .await
             .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??;
-        let total = partitions.len() as u64;
-        let locations = partitions
+        let matched = index.prune(state, partition_filters)?;
+        let locations = matched
             .into_iter()
-            .map(|p| {
-                let values = self
-                    .table
-                    .partition_keys
-                    .iter()
-                    .zip(&self.key_types)
-                    .zip(&p.values)
-                    .map(|((key, t), v)| typed_value(key, t, v))
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| {
-                        LakeError::semantic(
-                            "HIVE_INVALID_PARTITION_VALUE",
-                            format!("table {}: {e}", self.table.qualified_name()),
-                        )
-                    })?;
+            .map(|i| {
                 Ok(ScanLocation {
-                    location: p.location,
-                    values,
+                    location: index.location(i).to_string(),
+                    values: index.values(i)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((total, locations))
+        Ok((index.len() as u64, locations))
+    }
+
+    /// Explains, when it is cheap to tell, why a partitioned scan reads nothing.
+    async fn explain_empty(&self, state: &dyn Session, report: &ScanReport) {
+        let name = &report.table;
+        let notice = if report.partitions_total == 0 {
+            // One delimiter listing of the table root tells whether MSCK would find folders.
+            let Ok(url) = LocationUrl::parse(&self.table.storage_descriptor.location) else {
+                return;
+            };
+            let Ok(store) = state.runtime_env().object_store(&url.store) else {
+                return;
+            };
+            let first_key = format!("{}=", self.key_names[0]);
+            let found = store
+                .list_with_delimiter(Some(&url.prefix))
+                .await
+                .ok()
+                .and_then(|l| {
+                    l.common_prefixes
+                        .into_iter()
+                        .find(|p| p.filename().is_some_and(|f| f.starts_with(&first_key)))
+                });
+            match found {
+                Some(p) => format!(
+                    "notice: table {name} has no registered partitions, but its location has \
+                     partition folders such as {}; run MSCK REPAIR TABLE {name}",
+                    p.filename().unwrap_or_default()
+                ),
+                None => format!("notice: table {name} has no registered partitions"),
+            }
+        } else if report.partitions_matched == 0 {
+            format!(
+                "notice: the filter matched none of the {} partitions of {name}",
+                report.partitions_total
+            )
+        } else {
+            format!(
+                "notice: the {} matched partition(s) of {name} have no data files (their \
+                 locations are missing or empty)",
+                report.partitions_matched
+            )
+        };
+        self.stats.notice(notice);
     }
 
     /// Lists the files of every location concurrently.
@@ -255,33 +297,48 @@ impl TableProvider for LakeTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if is_partition_filter(f, &self.key_names) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
     }
 
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let (partitions_total, locations) = self.scan_locations().await?;
-        let partitions_matched = if self.table.is_partitioned() {
-            locations.len() as u64
-        } else {
-            0
-        };
+        let partition_filters: Vec<Expr> = filters
+            .iter()
+            .filter(|f| is_partition_filter(f, &self.key_names))
+            .cloned()
+            .collect();
+        let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
+        let partitioned = self.table.is_partitioned();
+        let locations_listed = locations.len() as u64;
         let files = self.list_files(state, locations).await?;
-        self.stats.record(
-            format!(
-                "table {} at {}",
-                self.table.qualified_name(),
-                self.table.storage_descriptor.location
-            ),
+        let report = ScanReport {
+            table: self.table.qualified_name(),
+            location: self.table.storage_descriptor.location.clone(),
+            partitioned,
+            partition_filter: conjunction(partition_filters).map(|e| e.to_string()),
             partitions_total,
-            partitions_matched,
-            files.len() as u64,
-        );
+            partitions_matched: if partitioned { locations_listed } else { 0 },
+            locations_listed,
+            files: files.len() as u64,
+        };
+        if partitioned && files.is_empty() {
+            self.explain_empty(state, &report).await;
+        }
+        self.stats.record(report);
 
         // One file scan per (store, compression): DataFusion's scans take one of each.
         let mut groups: BTreeMap<

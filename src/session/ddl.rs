@@ -208,6 +208,7 @@ impl Session {
             update_time: now,
         };
         DataFormat::of_table(&table)?;
+        crate::repair::throws_on_invalid_paths(&table)?;
         let created = self.store.create_table(&table, ct.if_not_exists)?;
         let mut out = StatementOutput::done(
             "create_table",
@@ -385,6 +386,7 @@ impl Session {
         }
         table.update_time = now_seconds();
         DataFormat::of_table(&table)?;
+        crate::repair::throws_on_invalid_paths(&table)?;
         self.store.update_table(&table)?;
         let mut out = StatementOutput::done("alter_table", format!("Table {qualified} altered"));
         out.messages.extend(messages);

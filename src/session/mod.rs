@@ -4,6 +4,9 @@
 //! the current database, and the counters that make each statement's statistics.
 
 mod ddl;
+mod explain;
+mod last_query;
+mod msck;
 mod show;
 mod stats;
 
@@ -22,6 +25,7 @@ pub use stats::StatementStats;
 use crate::CATALOG_NAME;
 use crate::catalog::{CatalogStore, DEFAULT_DATABASE};
 use crate::error::{LakeError, Result};
+use crate::provider::scan_stats::ScanSnapshot;
 use crate::provider::{LakeCatalog, ScanStats};
 use crate::sql::{LakeStatement, ScriptStatement, parse_statement, split_script};
 use crate::storage::{CountingStore, RequestCounters};
@@ -75,7 +79,12 @@ pub struct Session {
     scan_stats: Arc<ScanStats>,
     database: String,
     base_dir: PathBuf,
+    progress: Option<ProgressFn>,
+    last_query: last_query::LastQuery,
 }
+
+/// Receives progress text for long-running statements (MSCK); the shell shows it.
+pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Session {
     /// A session over `store`, in the `default` database; relative LOCATIONs resolve
@@ -90,6 +99,15 @@ impl Session {
         let ctx = SessionContext::new_with_config(config);
         let counters = Arc::new(RequestCounters::default());
         let scan_stats = Arc::new(ScanStats::default());
+        let last_query = last_query::LastQuery::default();
+        ctx.register_udtf(
+            "last_query_stats",
+            Arc::new(last_query::LastQueryStats(last_query.clone())),
+        );
+        ctx.register_udtf(
+            "last_query_scans",
+            Arc::new(last_query::LastQueryScans(last_query.clone())),
+        );
         ctx.register_catalog(
             CATALOG_NAME,
             Arc::new(LakeCatalog::new(store.clone(), scan_stats.clone())),
@@ -105,12 +123,19 @@ impl Session {
             scan_stats,
             database: DEFAULT_DATABASE.to_string(),
             base_dir,
+            progress: None,
+            last_query,
         })
     }
 
     /// The catalog store.
     pub fn store(&self) -> &Arc<dyn CatalogStore> {
         &self.store
+    }
+
+    /// The request counters of this session's object stores.
+    pub fn request_counters(&self) -> Arc<RequestCounters> {
+        self.counters.clone()
     }
 
     /// The current database.
@@ -126,6 +151,11 @@ impl Session {
     /// Sets the folder relative LOCATIONs are resolved against.
     pub fn set_base_dir(&mut self, dir: PathBuf) {
         self.base_dir = dir;
+    }
+
+    /// Sets (or clears) the progress receiver.
+    pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
+        self.progress = progress;
     }
 
     /// Runs every statement of `sql` in order, stopping at the first error.
@@ -149,12 +179,20 @@ impl Session {
             other => self.run_catalog_statement(other).await?,
         };
         output.kind = kind;
+        let (reports, notices) = self.scan_stats.take();
+        if kind == "explain" {
+            explain::append_scan_reports(&mut output, &reports)?;
+        }
+        output.messages.extend(notices);
         output.stats = StatementStats::measure(
             &output,
             started.elapsed(),
             self.counters.snapshot() - before,
-            self.scan_stats.take(),
+            ScanSnapshot::of(&reports),
         );
+        if let Ok(mut last) = self.last_query.lock() {
+            *last = (output.stats.clone(), reports);
+        }
         Ok(output)
     }
 
@@ -205,6 +243,11 @@ impl Session {
             | LakeStatement::ShowTblProperties { .. }
             | LakeStatement::ShowPartitions { .. }
             | LakeStatement::Describe { .. } => self.show(stmt),
+            LakeStatement::Msck {
+                name,
+                mode,
+                dry_run,
+            } => self.msck(&name, mode, dry_run).await,
             other => self.ddl(other),
         }
     }
@@ -226,7 +269,12 @@ impl Session {
 
     /// Names the scanned tables in a data error that does not name its file.
     fn with_scan_context(&self, error: LakeError) -> LakeError {
-        let tables = self.scan_stats.tables();
+        let tables: Vec<String> = self
+            .scan_stats
+            .reports()
+            .into_iter()
+            .map(|r| format!("table {} at {}", r.table, r.location))
+            .collect();
         let message = error.to_string();
         if error.code() != Some("HIVE_BAD_DATA") || tables.is_empty() || message.contains("file") {
             return error;

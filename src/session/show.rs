@@ -14,7 +14,7 @@ use crate::error::{LakeError, Result};
 use crate::sql::ast::LakeStatement;
 
 /// A result set of string columns.
-fn string_table(
+pub(super) fn string_table(
     kind: &'static str,
     columns: &[&str],
     rows: Vec<Vec<String>>,

@@ -6,12 +6,14 @@
 mod helper;
 mod meta;
 pub mod output;
+mod progress;
 mod repl;
 mod runner;
 pub mod sample;
 
 pub use meta::MetaCommand;
 pub use output::OutputFormat;
+pub use progress::terminal_progress;
 pub use repl::run_repl;
 pub use runner::{ScriptSource, run_scripts};
 

@@ -202,6 +202,16 @@ pub enum LakeStatement {
         /// One column.
         column: Option<String>,
     },
+    /// `MSCK [REPAIR] TABLE t [ADD|DROP|SYNC PARTITIONS] [DRY RUN]`, and Spark's
+    /// `ALTER TABLE t RECOVER PARTITIONS`.
+    Msck {
+        /// Table.
+        name: TableName,
+        /// What to change.
+        mode: crate::repair::RepairMode,
+        /// Report only (`DRY RUN`, or `MSCK` without `REPAIR`).
+        dry_run: bool,
+    },
     /// Anything else: a query or statement DataFusion plans.
     Query(Box<sqlparser::ast::Statement>),
 }
@@ -223,6 +233,7 @@ impl LakeStatement {
             LakeStatement::ShowTblProperties { .. } => "show_tblproperties",
             LakeStatement::ShowPartitions { .. } => "show_partitions",
             LakeStatement::Describe { .. } => "describe",
+            LakeStatement::Msck { .. } => "msck_repair",
             LakeStatement::Query(stmt) => match stmt.as_ref() {
                 sqlparser::ast::Statement::Query(_) => "select",
                 sqlparser::ast::Statement::Explain { .. } => "explain",

@@ -14,6 +14,7 @@ use super::ast::*;
 use crate::catalog::HiveType;
 use crate::catalog::model::Properties;
 use crate::error::{LakeError, Result};
+use crate::repair::RepairMode;
 
 /// The dialect statements are tokenized with: generic, which accepts both `"x"` and
 /// `` `x` `` identifiers as Athena does.
@@ -388,6 +389,8 @@ impl StatementParser<'_> {
             LakeStatement::Use(self.database_name()?)
         } else if self.eat_kws(&["ALTER", "TABLE"]) {
             self.alter_table()?
+        } else if self.eat_kw("MSCK") {
+            self.msck()?
         } else if self.peek_kw("SHOW") && self.show_is_ours() {
             self.parser.next_token();
             self.show()?
@@ -584,8 +587,40 @@ impl StatementParser<'_> {
         Ok(StoredAs::Named(name.to_uppercase()))
     }
 
+    /// After `MSCK`: `[REPAIR] TABLE t [ADD|DROP|SYNC PARTITIONS] [DRY RUN]`.
+    fn msck(&mut self) -> Result<LakeStatement> {
+        let repair = self.eat_kw("REPAIR");
+        self.expect_kws(&["TABLE"])?;
+        let name = self.table_name()?;
+        let mode = if self.eat_kw("ADD") {
+            RepairMode::Add
+        } else if self.eat_kw("DROP") {
+            RepairMode::Drop
+        } else if self.eat_kw("SYNC") {
+            RepairMode::Sync
+        } else {
+            RepairMode::Add
+        };
+        if mode != RepairMode::Add || self.peek_kw("PARTITIONS") {
+            self.expect_kws(&["PARTITIONS"])?;
+        }
+        let dry_run = self.eat_kws(&["DRY", "RUN"]) || !repair;
+        Ok(LakeStatement::Msck {
+            name,
+            mode,
+            dry_run,
+        })
+    }
+
     fn alter_table(&mut self) -> Result<LakeStatement> {
         let name = self.table_name()?;
+        if self.eat_kws(&["RECOVER", "PARTITIONS"]) {
+            return Ok(LakeStatement::Msck {
+                name,
+                mode: RepairMode::Add,
+                dry_run: false,
+            });
+        }
         let operation = if self.eat_kws(&["SET", "TBLPROPERTIES"]) {
             AlterTable::SetProperties(self.properties()?)
         } else if self.eat_kws(&["SET", "LOCATION"]) {
@@ -634,7 +669,7 @@ impl StatementParser<'_> {
         } else {
             return Err(self.error_here(
                 "SET TBLPROPERTIES, SET LOCATION, ADD PARTITION, DROP PARTITION, \
-                 PARTITION (…) SET LOCATION, ADD COLUMNS or REPLACE COLUMNS",
+                 PARTITION (…) SET LOCATION, ADD COLUMNS, REPLACE COLUMNS or RECOVER PARTITIONS",
             ));
         };
         Ok(LakeStatement::AlterTable { name, operation })

@@ -1,0 +1,274 @@
+//! `MSCK REPAIR TABLE`: bring a table's registered partitions in line with the
+//! `key=value` folders under its location.
+//!
+//! Discovery lists one folder level per partition key with delimiter listings, issued
+//! concurrently with a bound; leaf folders are never listed, so the number of LIST
+//! requests is the number of non-leaf folders. Folder names are unescaped as Hive escapes
+//! them and values are checked against the key types. Folders that do not fit are
+//! reported, never registered. The catalog changes in one transaction.
+
+mod discover;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use object_store::ObjectStore;
+
+pub use discover::{Discovery, InvalidPath, discover_partitions};
+
+use crate::catalog::model::now_seconds;
+use crate::catalog::partition_path::partition_path;
+use crate::catalog::{CatalogStore, HiveType, Partition, Table};
+use crate::error::{LakeError, Result};
+use crate::provider::partition_values::typed_value;
+use crate::storage::LocationUrl;
+
+/// How many listings run at once.
+pub const LIST_CONCURRENCY: usize = 32;
+
+/// The table property that decides what invalid folders do: `skip` (default: report
+/// them) or `throw` (fail the statement, as Hive's `hive.msck.path.validation=throw`).
+pub const PATH_VALIDATION_PROPERTY: &str = "msck.path.validation";
+
+/// Whether the table's `msck.path.validation` asks MSCK to fail on invalid folders.
+/// Checked at CREATE/ALTER time too, so a bad value is refused when it is set.
+pub fn throws_on_invalid_paths(table: &Table) -> Result<bool> {
+    match table
+        .parameters
+        .get(PATH_VALIDATION_PROPERTY)
+        .map(|s| s.as_str())
+    {
+        None | Some("skip") => Ok(false),
+        Some("throw") => Ok(true),
+        Some(other) => Err(LakeError::semantic(
+            "INVALID_TABLE_PROPERTY",
+            format!(
+                "table {}: property '{PATH_VALIDATION_PROPERTY}' must be 'skip' or 'throw', \
+                 got '{other}'",
+                table.qualified_name()
+            ),
+        )),
+    }
+}
+
+/// What MSCK changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairMode {
+    /// Register folders missing from the catalog (the default, as in Hive and Athena).
+    Add,
+    /// Remove catalog partitions whose location no longer exists.
+    Drop,
+    /// Both.
+    Sync,
+}
+
+/// Progress of a repair, for a progress display.
+#[derive(Clone, Debug)]
+pub enum RepairProgress {
+    /// Folder listings done so far, at which key level.
+    Listing {
+        /// Listings completed.
+        listings: usize,
+        /// Partition key level being listed (0-based).
+        level: usize,
+    },
+    /// Checking whether registered locations outside the discovered tree exist.
+    Checking {
+        /// Locations to check.
+        locations: usize,
+    },
+}
+
+/// What a repair found and did.
+#[derive(Clone, Debug, Default)]
+pub struct RepairReport {
+    /// Specs of partitions added (or to add, in a dry run), sorted.
+    pub added: Vec<String>,
+    /// Specs of partitions removed (or to remove), sorted.
+    pub removed: Vec<String>,
+    /// Folders and files that do not fit the partition layout.
+    pub invalid: Vec<InvalidPath>,
+    /// Partitions found on storage that were already registered.
+    pub unchanged: usize,
+    /// Delimiter listings issued.
+    pub listings: usize,
+    /// Whether the catalog was left untouched on purpose.
+    pub dry_run: bool,
+}
+
+/// A partition's identity across spellings: values normalised through their types, so
+/// the folder `month=05` and the registered `month=5` of an `int` key are one partition.
+fn typed_key(table: &Table, types: &[HiveType], values: &[String]) -> Vec<String> {
+    table
+        .partition_keys
+        .iter()
+        .zip(types)
+        .zip(values)
+        .map(|((key, t), v)| {
+            typed_value(key, t, v)
+                .map(|s| {
+                    if s.is_null() {
+                        String::new()
+                    } else {
+                        s.to_string()
+                    }
+                })
+                .unwrap_or_else(|_| v.clone())
+        })
+        .collect()
+}
+
+/// Runs MSCK on `table`.
+pub async fn repair_table(
+    catalog: Arc<dyn CatalogStore>,
+    store: Arc<dyn ObjectStore>,
+    table: &Table,
+    mode: RepairMode,
+    dry_run: bool,
+    progress: &(dyn Fn(RepairProgress) + Send + Sync),
+) -> Result<RepairReport> {
+    let name = table.qualified_name();
+    if !table.is_partitioned() {
+        return Err(LakeError::invalid(format!(
+            "table {name} is not partitioned; MSCK REPAIR TABLE has nothing to do"
+        )));
+    }
+    let throw = throws_on_invalid_paths(table)?;
+    let types = table
+        .partition_keys
+        .iter()
+        .map(|k| k.parsed_type())
+        .collect::<Result<Vec<_>>>()?;
+    let root = LocationUrl::parse(&table.storage_descriptor.location)?;
+    let found = discover_partitions(&store, &root, table, &types, progress).await?;
+    if throw && !found.invalid.is_empty() {
+        let sample: Vec<String> = found
+            .invalid
+            .iter()
+            .take(5)
+            .map(|p| format!("{} ({})", p.path, p.reason))
+            .collect();
+        return Err(LakeError::semantic(
+            "HIVE_INVALID_PARTITION_PATH",
+            format!(
+                "table {name}: {} path(s) under {} do not fit the partition layout, e.g. {}; \
+                 set '{PATH_VALIDATION_PROPERTY}'='skip' to skip them",
+                found.invalid.len(),
+                table.storage_descriptor.location,
+                sample.join(", ")
+            ),
+        ));
+    }
+
+    let (db, tbl) = (table.database_name.clone(), table.name.clone());
+    let registered = {
+        let catalog = catalog.clone();
+        let (db, tbl) = (db.clone(), tbl.clone());
+        tokio::task::spawn_blocking(move || catalog.list_partitions(&db, &tbl))
+            .await
+            .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??
+    };
+    let keys: Vec<&str> = table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    let registered_keys: HashSet<Vec<String>> = registered
+        .iter()
+        .map(|p| typed_key(table, &types, &p.values))
+        .collect();
+    let discovered_locations: HashSet<&str> = found
+        .partitions
+        .iter()
+        .map(|p| p.location.as_str())
+        .collect();
+
+    let mut report = RepairReport {
+        invalid: found.invalid.clone(),
+        listings: found.listings,
+        dry_run,
+        ..Default::default()
+    };
+    let mut to_add: Vec<Partition> = Vec::new();
+    if mode != RepairMode::Drop {
+        let now = now_seconds();
+        for p in &found.partitions {
+            if registered_keys.contains(&typed_key(table, &types, &p.values)) {
+                report.unchanged += 1;
+            } else {
+                to_add.push(Partition {
+                    values: p.values.clone(),
+                    location: p.location.clone(),
+                    parameters: Default::default(),
+                    create_time: now,
+                });
+            }
+        }
+    } else {
+        report.unchanged = found.partitions.len();
+    }
+    let mut to_drop: Vec<Vec<String>> = Vec::new();
+    if mode != RepairMode::Add {
+        // Locations outside the discovered tree are checked one listing each.
+        let unknown: Vec<&Partition> = registered
+            .iter()
+            .filter(|p| !discovered_locations.contains(normalize_dir(&p.location).as_str()))
+            .collect();
+        progress(RepairProgress::Checking {
+            locations: unknown.len(),
+        });
+        let to_check: Vec<String> = unknown.iter().map(|p| p.location.clone()).collect();
+        let exists: HashMap<String, bool> =
+            futures::stream::iter(to_check.into_iter().map(|location| {
+                let store = store.clone();
+                async move {
+                    let exists = location_exists(&store, &location).await?;
+                    Ok::<_, LakeError>((location, exists))
+                }
+            }))
+            .buffer_unordered(LIST_CONCURRENCY)
+            .try_collect()
+            .await?;
+        report.listings += unknown.len();
+        for p in unknown {
+            if exists.get(&p.location) == Some(&false) {
+                to_drop.push(p.values.clone());
+            }
+        }
+    }
+    report.added = to_add
+        .iter()
+        .map(|p| partition_path(&keys, &p.values))
+        .collect();
+    report.removed = to_drop.iter().map(|v| partition_path(&keys, v)).collect();
+    report.added.sort();
+    report.removed.sort();
+    if !dry_run && (!to_add.is_empty() || !to_drop.is_empty()) {
+        tokio::task::spawn_blocking(move || catalog.sync_partitions(&db, &tbl, &to_add, &to_drop))
+            .await
+            .map_err(|e| LakeError::invalid(format!("catalog update failed: {e}")))??;
+    }
+    Ok(report)
+}
+
+/// A folder location with exactly one trailing `/`.
+pub fn normalize_dir(location: &str) -> String {
+    format!("{}/", location.trim_end_matches('/'))
+}
+
+/// Whether anything exists under a location (object stores have no empty folders).
+async fn location_exists(store: &Arc<dyn ObjectStore>, location: &str) -> Result<bool> {
+    let url = LocationUrl::parse(location)?;
+    if let Some(path) = url.local_path() {
+        return Ok(path.is_dir());
+    }
+    match store.list_with_delimiter(Some(&url.prefix)).await {
+        Ok(listing) => Ok(!listing.objects.is_empty() || !listing.common_prefixes.is_empty()),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(LakeError::semantic(
+            "HIVE_FILESYSTEM_ERROR",
+            format!("cannot list {location}: {e}"),
+        )),
+    }
+}

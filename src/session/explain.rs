@@ -1,0 +1,46 @@
+//! EXPLAIN output for lake tables: what partition pruning did.
+//!
+//! DataFusion's plan shows the file scan; lakesql adds one `lake_scan` row per table
+//! scan with the pushed-down partition filter and the partitions matched out of total.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, StringArray};
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::StatementOutput;
+use crate::error::Result;
+use crate::provider::scan_stats::ScanReport;
+
+/// The `lake_scan` text of one report.
+pub fn describe(report: &ScanReport) -> String {
+    let mut text = format!("{}: ", report.table);
+    if report.partitioned {
+        text.push_str(&format!(
+            "partition filter [{}], partitions {} of {} matched, ",
+            report.partition_filter.as_deref().unwrap_or("none"),
+            report.partitions_matched,
+            report.partitions_total
+        ));
+    }
+    text.push_str(&format!(
+        "{} location(s) listed, {} file(s)",
+        report.locations_listed, report.files
+    ));
+    text
+}
+
+/// Appends a `lake_scan` row per report to an EXPLAIN result (plan_type, plan).
+pub fn append_scan_reports(output: &mut StatementOutput, reports: &[ScanReport]) -> Result<()> {
+    if reports.is_empty() || output.schema.fields().len() != 2 {
+        return Ok(());
+    }
+    let kinds: ArrayRef = Arc::new(StringArray::from_iter_values(
+        reports.iter().map(|_| "lake_scan"),
+    ));
+    let plans: ArrayRef = Arc::new(StringArray::from_iter_values(reports.iter().map(describe)));
+    let batch = RecordBatch::try_new(output.schema.clone(), vec![kinds, plans])
+        .map_err(datafusion::error::DataFusionError::from)?;
+    output.batches.push(batch);
+    Ok(())
+}
