@@ -23,6 +23,8 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::TryStreamExt;
 use lakesql::Session;
@@ -188,8 +190,19 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn counting_context(counters: Arc<RequestCounters>) -> SessionContext {
-    let ctx = SessionContext::new_with_config(SessionConfig::new());
+/// A DataFusion context whose local store counts requests. `list_cache` keeps DataFusion's
+/// default list-files cache (on since DataFusion 52; it never sees new files); without it
+/// every query lists.
+fn counting_context(counters: Arc<RequestCounters>, list_cache: bool) -> SessionContext {
+    let mut cache = CacheManagerConfig::default();
+    if !list_cache {
+        cache = cache.with_list_files_cache_limit(0);
+    }
+    let runtime = RuntimeEnvBuilder::new()
+        .with_cache_manager(cache)
+        .build_arc()
+        .unwrap();
+    let ctx = SessionContext::new_with_config_rt(SessionConfig::new(), runtime);
     let store = CountingStore::new(Arc::new(LocalFileSystem::new()), counters);
     ctx.runtime_env()
         .register_object_store(&url::Url::parse("file://").unwrap(), Arc::new(store));
@@ -218,23 +231,26 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let df_counters = Arc::new(RequestCounters::default());
-    let df_ctx = counting_context(df_counters.clone());
-    let url = ListingTableUrl::parse(format!("{}/", daily.display())).unwrap();
-    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-        .with_file_extension(".parquet")
-        .with_table_partition_cols(vec![
-            ("year".into(), DataType::Int32),
-            ("month".into(), DataType::Int32),
-            ("day".into(), DataType::Int32),
-        ]);
-    let schema = options.infer_schema(&df_ctx.state(), &url).await.unwrap();
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(schema);
-    df_ctx
-        .register_table("daily", Arc::new(ListingTable::try_new(config).unwrap()))
-        .unwrap();
+    let mut listing_tables = Vec::new();
+    for list_cache in [false, true] {
+        let counters = Arc::new(RequestCounters::default());
+        let ctx = counting_context(counters.clone(), list_cache);
+        let url = ListingTableUrl::parse(format!("{}/", daily.display())).unwrap();
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![
+                ("year".into(), DataType::Int32),
+                ("month".into(), DataType::Int32),
+                ("day".into(), DataType::Int32),
+            ]);
+        let schema = options.infer_schema(&ctx.state(), &url).await.unwrap();
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(schema);
+        ctx.register_table("daily", Arc::new(ListingTable::try_new(config).unwrap()))
+            .unwrap();
+        listing_tables.push((list_cache, counters, ctx));
+    }
 
     let catalog_dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn CatalogStore> =
@@ -257,57 +273,67 @@ async fn main() {
     let queries = [
         (
             "one day",
-            "SELECT count(*), sum(amount) FROM daily WHERE year = 2023 AND month = 6 AND day = 15",
+            "SELECT count(*), round(sum(amount), 2) FROM daily WHERE year = 2023 AND month = 6 AND day = 15",
         ),
         (
             "one month",
-            "SELECT count(*), sum(amount) FROM daily WHERE year = 2023 AND month = 6",
+            "SELECT count(*), round(sum(amount), 2) FROM daily WHERE year = 2023 AND month = 6",
         ),
         (
             "day range across months",
-            "SELECT count(*), sum(amount) FROM daily WHERE year = 2023 AND month IN (3, 4) AND day BETWEEN 10 AND 20",
+            "SELECT count(*), round(sum(amount), 2) FROM daily WHERE year = 2023 AND month IN (3, 4) AND day BETWEEN 10 AND 20",
         ),
         (
             "full scan aggregate",
-            "SELECT count(*), sum(amount) FROM daily",
+            "SELECT count(*), round(sum(amount), 2) FROM daily",
         ),
         (
             "non-partition predicate",
-            "SELECT count(*), sum(amount) FROM daily WHERE amount > 999.5",
+            "SELECT count(*), round(sum(amount), 2) FROM daily WHERE amount > 999.5",
         ),
     ];
-    println!(
-        "\n{:<26} {:>22} {:>22} {:>8}   {:>11} {:>11}",
-        "query (1,096 partitions)",
-        "ListingTable ms",
-        "lakesql ms",
-        "ratio",
-        "LIST df/ls",
-        "GET df/ls"
-    );
-    for (name, sql) in queries {
-        let df = measure(runs, &df_counters, &mut Engine::ListingTable(&df_ctx), sql).await;
-        let ls = measure(
-            runs,
-            &lake_counters,
-            &mut Engine::Lakesql(&mut session),
-            sql,
-        )
-        .await;
-        assert_eq!(df.rows, ls.rows, "{name}: results differ");
+    for (list_cache, df_counters, df_ctx) in &listing_tables {
         println!(
-            "{:<26} {:>12.2} ({:>7.2}) {:>12.2} ({:>7.2}) {:>8.2}   {:>5}/{:<5} {:>5}/{:<5}",
-            name,
-            ms(df.median),
-            ms(df.first),
-            ms(ls.median),
-            ms(ls.first),
-            ms(ls.median) / ms(df.median),
-            df.requests.list,
-            ls.requests.list,
-            df.requests.get,
-            ls.requests.get
+            "\nListingTable {} list-files cache",
+            if *list_cache {
+                "WITH DataFusion's default"
+            } else {
+                "without the"
+            }
         );
+        println!(
+            "{:<26} {:>22} {:>22} {:>8}   {:>11} {:>11}",
+            "query (1,096 partitions)",
+            "ListingTable ms",
+            "lakesql ms",
+            "ratio",
+            "LIST df/ls",
+            "GET df/ls"
+        );
+        for (name, sql) in queries {
+            let df = measure(runs, df_counters, &mut Engine::ListingTable(df_ctx), sql).await;
+            let ls = measure(
+                runs,
+                &lake_counters,
+                &mut Engine::Lakesql(&mut session),
+                sql,
+            )
+            .await;
+            assert_eq!(df.rows, ls.rows, "{name}: results differ");
+            println!(
+                "{:<26} {:>12.2} ({:>7.2}) {:>12.2} ({:>7.2}) {:>8.2}   {:>5}/{:<5} {:>5}/{:<5}",
+                name,
+                ms(df.median),
+                ms(df.first),
+                ms(ls.median),
+                ms(ls.first),
+                ms(ls.median) / ms(df.median),
+                df.requests.list,
+                ls.requests.list,
+                df.requests.get,
+                ls.requests.get
+            );
+        }
     }
 
     // ---- 2. MSCK over 100,000 partitions -------------------------------------------------

@@ -147,7 +147,8 @@ fn stats_json_reports_scan_counts() {
     assert_eq!(stats["partitions_total"], 24);
     assert_eq!(stats["partitions_matched"], 24);
     assert_eq!(stats["files"], 24);
-    assert_eq!(stats["list_requests"], 24);
+    // Every partition matches: one recursive listing of the table folder beats 24.
+    assert_eq!(stats["list_requests"], 1);
     assert!(stats["get_requests"].as_u64().unwrap() >= 24, "{stats}");
     assert!(stats["bytes_scanned"].as_u64().unwrap() > 0, "{stats}");
     assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);

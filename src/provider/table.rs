@@ -1,6 +1,6 @@
 //! [`LakeTable`]: a catalog table as a DataFusion [`TableProvider`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -210,6 +210,60 @@ impl LakeTable {
         self.stats.notice(notice);
     }
 
+    /// Lists the files of the matched partitions. When most partitions match, one
+    /// recursive listing of the table folder is cheaper than a listing per partition (one
+    /// request per 1,000 files on S3 instead of one per partition): the files found are
+    /// assigned to the matched partitions under the table folder, and partitions stored
+    /// elsewhere are listed one by one. Returns the files and the listings issued.
+    async fn list_partition_files(
+        &self,
+        state: &dyn Session,
+        locations: Vec<ScanLocation>,
+        partitions_total: u64,
+    ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
+        let wide = locations.len() > 1 && (locations.len() as u64) * 2 > partitions_total;
+        if !self.table.is_partitioned() || !wide {
+            let listings = locations.len() as u64;
+            return Ok((self.list_files(state, locations).await?, listings));
+        }
+        let root = LocationUrl::parse(&self.table.storage_descriptor.location)?;
+        let root_dir = format!("{}/", root.prefix.as_ref().trim_end_matches('/'));
+        let mut under_root: HashMap<String, Vec<ScalarValue>> = HashMap::new();
+        let mut elsewhere = Vec::new();
+        for loc in locations {
+            let url = LocationUrl::parse(&loc.location)?;
+            let dir = url.prefix.as_ref().to_string();
+            if url.store == root.store && dir.starts_with(&root_dir) {
+                under_root.insert(dir, loc.values);
+            } else {
+                elsewhere.push(loc);
+            }
+        }
+        let listings = 1 + elsewhere.len() as u64;
+        let store = state.runtime_env().object_store(&root.store)?;
+        let mut files = Vec::new();
+        for meta in list_data_files(&store, &root).await? {
+            // The deepest ancestor folder that is a matched partition owns the file.
+            let path = meta.location.as_ref().to_string();
+            let mut end = path.len();
+            while let Some(slash) = path[..end].rfind('/') {
+                if slash < root_dir.len() {
+                    break;
+                }
+                if let Some(values) = under_root.get(&path[..slash]) {
+                    files.push((
+                        root.store.clone(),
+                        PartitionedFile::new_from_meta(meta).with_partition_values(values.clone()),
+                    ));
+                    break;
+                }
+                end = slash;
+            }
+        }
+        files.extend(self.list_files(state, elsewhere).await?);
+        Ok((files, listings))
+    }
+
     /// Lists the files of every location concurrently.
     async fn list_files(
         &self,
@@ -323,15 +377,21 @@ impl TableProvider for LakeTable {
             .collect();
         let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
         let partitioned = self.table.is_partitioned();
-        let locations_listed = locations.len() as u64;
-        let files = self.list_files(state, locations).await?;
+        let partitions_matched = if partitioned {
+            locations.len() as u64
+        } else {
+            0
+        };
+        let (files, locations_listed) = self
+            .list_partition_files(state, locations, partitions_total)
+            .await?;
         let report = ScanReport {
             table: self.table.qualified_name(),
             location: self.table.storage_descriptor.location.clone(),
             partitioned,
             partition_filter: conjunction(partition_filters).map(|e| e.to_string()),
             partitions_total,
-            partitions_matched: if partitioned { locations_listed } else { 0 },
+            partitions_matched,
             locations_listed,
             files: files.len() as u64,
         };
