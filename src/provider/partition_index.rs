@@ -138,7 +138,15 @@ pub struct PartitionCache {
 
 impl PartitionCache {
     /// The current index of `table`: cached when its version is unchanged, else loaded.
-    pub fn index(&self, store: &dyn CatalogStore, table: &Table) -> Result<Arc<PartitionIndex>> {
+    ///
+    /// The version check is one indexed SQLite point lookup (microseconds) and runs on the
+    /// caller's thread; loading the partitions, which can be large, runs on the blocking
+    /// pool.
+    pub async fn index(
+        &self,
+        store: Arc<dyn CatalogStore>,
+        table: &Table,
+    ) -> Result<Arc<PartitionIndex>> {
         let key = (table.database_name.clone(), table.name.clone());
         let version = store.partition_version(&key.0, &key.1)?;
         if let Some(index) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned())
@@ -146,8 +154,14 @@ impl PartitionCache {
         {
             return Ok(index);
         }
-        let rows = store.partition_locations(&key.0, &key.1)?;
-        let index = Arc::new(PartitionIndex::build(table, version, rows)?);
+        let owned = table.clone();
+        let index = tokio::task::spawn_blocking(move || {
+            let rows = store.partition_locations(&owned.database_name, &owned.name)?;
+            PartitionIndex::build(&owned, version, rows)
+        })
+        .await
+        .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??;
+        let index = Arc::new(index);
         if let Ok(mut entries) = self.entries.lock() {
             entries.insert(key, index.clone());
         }

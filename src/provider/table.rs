@@ -145,14 +145,10 @@ impl LakeTable {
                 }],
             ));
         }
-        let (store, cache, table) = (
-            self.store.clone(),
-            self.partitions.clone(),
-            self.table.clone(),
-        );
-        let index = tokio::task::spawn_blocking(move || cache.index(store.as_ref(), &table))
-            .await
-            .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??;
+        let index = self
+            .partitions
+            .index(self.store.clone(), &self.table)
+            .await?;
         let matched = index.prune(state, partition_filters)?;
         let locations = matched
             .into_iter()
