@@ -169,8 +169,8 @@ impl TypeParser<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while self.rest().starts_with(|c: char| c.is_whitespace()) {
-            self.pos += 1;
+        while let Some(c) = self.rest().chars().next().filter(|c| c.is_whitespace()) {
+            self.pos += c.len_utf8();
         }
     }
 
@@ -379,5 +379,7 @@ mod tests {
         let e = "struct<a:int".parse::<HiveType>().unwrap_err().to_string();
         assert!(e.contains("expected '>'"), "{e}");
         assert!("int extra".parse::<HiveType>().is_err());
+        // Multi-byte white space is skipped, not split.
+        assert_eq!("int\u{a0}".parse::<HiveType>().unwrap(), HiveType::Int);
     }
 }

@@ -47,8 +47,14 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     fn get_table(&self, db: &str, name: &str) -> Result<Option<Table>>;
     /// Creates a table; returns `false` when it existed and `if_not_exists` was set.
     fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool>;
-    /// Replaces the definition of an existing table (ALTER TABLE).
-    fn update_table(&self, table: &Table) -> Result<()>;
+    /// Reads a table, applies `change` and writes it back, in one transaction (ALTER
+    /// TABLE). Nothing is written when `change` fails. Returns the new definition.
+    fn modify_table(
+        &self,
+        db: &str,
+        name: &str,
+        change: &mut dyn FnMut(&mut Table) -> Result<()>,
+    ) -> Result<Table>;
     /// Drops a table and its partitions; returns `false` when it did not exist and
     /// `if_exists` was set.
     fn drop_table(&self, db: &str, name: &str, if_exists: bool) -> Result<bool>;

@@ -414,19 +414,28 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn update_table(&self, table: &Table) -> Result<()> {
+    fn modify_table(
+        &self,
+        db: &str,
+        name: &str,
+        change: &mut dyn FnMut(&mut Table) -> Result<()>,
+    ) -> Result<Table> {
         self.write(|tx| {
-            let n = tx.execute(
+            let def: Option<String> = tx
+                .query_row(
+                    "SELECT definition FROM tables WHERE db = ?1 AND name = ?2",
+                    params![db, name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let def = def.ok_or_else(|| LakeError::table_not_found(db, name))?;
+            let mut table: Table = from_json(&format!("{db}.{name}"), &def)?;
+            change(&mut table)?;
+            tx.execute(
                 "UPDATE tables SET definition = ?3 WHERE db = ?1 AND name = ?2",
-                params![table.database_name, table.name, to_json(table)?],
+                params![db, name, to_json(&table)?],
             )?;
-            if n == 0 {
-                return Err(LakeError::table_not_found(
-                    &table.database_name,
-                    &table.name,
-                ));
-            }
-            Ok(())
+            Ok(table)
         })
     }
 

@@ -41,14 +41,16 @@ impl CatalogProvider for LakeCatalog {
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
         let name = name.to_lowercase();
+        // A store error still yields a schema, so that the table lookup reports the real
+        // error instead of "schema not found".
         match self.store.get_database(&name) {
-            Ok(Some(_)) => Some(Arc::new(LakeSchema {
+            Ok(None) => None,
+            Ok(Some(_)) | Err(_) => Some(Arc::new(LakeSchema {
                 database: name,
                 store: self.store.clone(),
                 stats: self.stats.clone(),
                 partitions: self.partitions.clone(),
             })),
-            _ => None,
         }
     }
 }

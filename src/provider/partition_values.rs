@@ -21,7 +21,7 @@ pub fn typed_value(key: &Column, key_type: &HiveType, value: &str) -> Result<Sca
             HiveType::Char(n) | HiveType::Varchar(n) if value.chars().count() > *n as usize => None,
             _ => Some(ScalarValue::Utf8(Some(value.to_string()))),
         },
-        ref t => ScalarValue::try_from_string(value.trim().to_string(), t)
+        ref t => ScalarValue::try_from_string(value.to_string(), t)
             .ok()
             .filter(|v| !v.is_null()),
     };

@@ -27,7 +27,7 @@ use datafusion::physical_plan::union::UnionExec;
 use datafusion::scalar::ScalarValue;
 use futures::{StreamExt, TryStreamExt};
 
-use super::files::{list_data_files, text_compression};
+use super::files::{is_data_file, list_data_files, text_compression};
 use super::format::file_format;
 use super::partition_index::{PartitionCache, is_partition_filter};
 use super::scan_stats::{ScanReport, ScanStats};
@@ -217,23 +217,45 @@ impl LakeTable {
         locations: Vec<ScanLocation>,
         partitions_total: u64,
     ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
-        let wide = locations.len() > 1 && (locations.len() as u64) * 2 > partitions_total;
-        if !self.table.is_partitioned() || !wide {
+        if !self.table.is_partitioned() || locations.len() < 2 {
             let listings = locations.len() as u64;
             return Ok((self.list_files(state, locations).await?, listings));
         }
         let root = LocationUrl::parse(&self.table.storage_descriptor.location)?;
-        let root_dir = format!("{}/", root.prefix.as_ref().trim_end_matches('/'));
-        let mut under_root: HashMap<String, Vec<ScalarValue>> = HashMap::new();
+        let root_dir = match root.prefix.as_ref() {
+            "" => String::new(),
+            prefix => format!("{prefix}/"),
+        };
+        // Partitions in plain (not hidden) folders below the table folder can be served by
+        // one listing of it; the others are listed one by one.
+        let mut under_root: HashMap<String, Vec<Vec<ScalarValue>>> = HashMap::new();
         let mut elsewhere = Vec::new();
         for loc in locations {
             let url = LocationUrl::parse(&loc.location)?;
             let dir = url.prefix.as_ref().to_string();
-            if url.store == root.store && dir.starts_with(&root_dir) {
-                under_root.insert(dir, loc.values);
+            let below = url.store == root.store
+                && dir.len() > root_dir.len()
+                && dir.starts_with(&root_dir)
+                && is_data_file(&dir[root_dir.len()..]);
+            if below {
+                under_root.entry(dir).or_default().push(loc.values);
             } else {
                 elsewhere.push(loc);
             }
+        }
+        let served: u64 = under_root.values().map(|v| v.len() as u64).sum();
+        if served < 2 || served * 2 <= partitions_total {
+            let mut locations = elsewhere;
+            for (dir, values) in under_root {
+                for values in values {
+                    locations.push(ScanLocation {
+                        location: format!("{}{dir}/", root.store.as_str()),
+                        values,
+                    });
+                }
+            }
+            let listings = locations.len() as u64;
+            return Ok((self.list_files(state, locations).await?, listings));
         }
         let listings = 1 + elsewhere.len() as u64;
         let store = state.runtime_env().object_store(&root.store)?;
@@ -246,11 +268,14 @@ impl LakeTable {
                 if slash < root_dir.len() {
                     break;
                 }
-                if let Some(values) = under_root.get(&path[..slash]) {
-                    files.push((
-                        root.store.clone(),
-                        PartitionedFile::new_from_meta(meta).with_partition_values(values.clone()),
-                    ));
+                if let Some(owners) = under_root.get(&path[..slash]) {
+                    for values in owners {
+                        files.push((
+                            root.store.clone(),
+                            PartitionedFile::new_from_meta(meta.clone())
+                                .with_partition_values(values.clone()),
+                        ));
+                    }
                     break;
                 }
                 end = slash;

@@ -101,7 +101,8 @@ pub async fn discover_partitions(
         for (values, listing) in listed {
             for object in &listing.objects {
                 let name = object.location.filename().unwrap_or_default();
-                if !is_hidden(name) && !name.ends_with("$folder$") {
+                // Empty objects are folder markers (`dir/`, `dir_$folder$`), not data.
+                if object.size > 0 && !is_hidden(name) && !name.ends_with("$folder$") {
                     out.invalid.push(InvalidPath {
                         path: relative(&object.location),
                         reason: format!("a file where folders named {}=… are expected", key.name),
@@ -157,6 +158,8 @@ pub async fn discover_partitions(
         level: types.len().saturating_sub(1),
     });
     let base = &table.storage_descriptor.location;
+    frontier.sort_by(|a, b| a.0.cmp(&b.0));
+    out.invalid.sort_by(|a, b| a.path.cmp(&b.path));
     out.partitions = frontier
         .into_iter()
         .map(|(dir, values)| FoundPartition {

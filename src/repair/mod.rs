@@ -12,10 +12,10 @@ mod discover;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use datafusion::execution::runtime_env::RuntimeEnv;
 use futures::{StreamExt, TryStreamExt};
-use object_store::ObjectStore;
 
-pub use discover::{Discovery, InvalidPath, discover_partitions};
+pub use discover::{Discovery, FoundPartition, InvalidPath, discover_partitions};
 
 use crate::catalog::model::now_seconds;
 use crate::catalog::partition_path::partition_path;
@@ -122,7 +122,7 @@ fn typed_key(table: &Table, types: &[HiveType], values: &[String]) -> Vec<String
 /// Runs MSCK on `table`.
 pub async fn repair_table(
     catalog: Arc<dyn CatalogStore>,
-    store: Arc<dyn ObjectStore>,
+    stores: Arc<RuntimeEnv>,
     table: &Table,
     mode: RepairMode,
     dry_run: bool,
@@ -141,6 +141,7 @@ pub async fn repair_table(
         .map(|k| k.parsed_type())
         .collect::<Result<Vec<_>>>()?;
     let root = LocationUrl::parse(&table.storage_descriptor.location)?;
+    let store = stores.object_store(&root.store)?;
     let found = discover_partitions(&store, &root, table, &types, progress).await?;
     if throw && !found.invalid.is_empty() {
         let sample: Vec<String> = found
@@ -190,19 +191,20 @@ pub async fn repair_table(
         dry_run,
         ..Default::default()
     };
+    let now = now_seconds();
+    let new_partition = |p: &FoundPartition| Partition {
+        values: p.values.clone(),
+        location: p.location.clone(),
+        parameters: Default::default(),
+        create_time: now,
+    };
     let mut to_add: Vec<Partition> = Vec::new();
     if mode != RepairMode::Drop {
-        let now = now_seconds();
         for p in &found.partitions {
             if registered_keys.contains(&typed_key(table, &types, &p.values)) {
                 report.unchanged += 1;
             } else {
-                to_add.push(Partition {
-                    values: p.values.clone(),
-                    location: p.location.clone(),
-                    parameters: Default::default(),
-                    create_time: now,
-                });
+                to_add.push(new_partition(p));
             }
         }
     } else {
@@ -221,9 +223,9 @@ pub async fn repair_table(
         let to_check: Vec<String> = unknown.iter().map(|p| p.location.clone()).collect();
         let exists: HashMap<String, bool> =
             futures::stream::iter(to_check.into_iter().map(|location| {
-                let store = store.clone();
+                let stores = stores.clone();
                 async move {
-                    let exists = location_exists(&store, &location).await?;
+                    let exists = location_exists(&stores, &location).await?;
                     Ok::<_, LakeError>((location, exists))
                 }
             }))
@@ -236,7 +238,46 @@ pub async fn repair_table(
                 to_drop.push(p.values.clone());
             }
         }
+        // SYNC: a partition dropped because its registered folder is gone, but found on
+        // storage in another folder (`month=05/` for a registered `month=5`), comes back
+        // with the folder that exists.
+        if mode == RepairMode::Sync && !to_drop.is_empty() {
+            let dropped: HashSet<Vec<String>> = to_drop
+                .iter()
+                .map(|v| typed_key(table, &types, v))
+                .collect();
+            for p in &found.partitions {
+                if dropped.contains(&typed_key(table, &types, &p.values)) {
+                    report.unchanged -= 1;
+                    to_add.push(new_partition(p));
+                }
+            }
+        }
     }
+    // Two folders can name one partition (`k=` and `k=__HIVE_DEFAULT_PARTITION__`, or
+    // `month=05` and `month=5`): the first is registered, the others are reported.
+    let mut seen: HashMap<Vec<String>, String> = HashMap::new();
+    let root_location = normalize_dir(&table.storage_descriptor.location);
+    to_add.retain(|p| {
+        let key = typed_key(table, &types, &p.values);
+        match seen.get(&key) {
+            Some(first) => {
+                report.invalid.push(InvalidPath {
+                    path: p
+                        .location
+                        .strip_prefix(&root_location)
+                        .unwrap_or(&p.location)
+                        .to_string(),
+                    reason: format!("the same partition as {first}"),
+                });
+                false
+            }
+            None => {
+                seen.insert(key, partition_path(&keys, &p.values));
+                true
+            }
+        }
+    });
     report.added = to_add
         .iter()
         .map(|p| partition_path(&keys, &p.values))
@@ -257,12 +298,19 @@ pub fn normalize_dir(location: &str) -> String {
     format!("{}/", location.trim_end_matches('/'))
 }
 
-/// Whether anything exists under a location (object stores have no empty folders).
-async fn location_exists(store: &Arc<dyn ObjectStore>, location: &str) -> Result<bool> {
-    let url = LocationUrl::parse(location)?;
+/// Whether anything exists under a location (object stores have no empty folders). A
+/// location whose store cannot be reached counts as existing: MSCK never drops what it
+/// cannot see.
+async fn location_exists(stores: &RuntimeEnv, location: &str) -> Result<bool> {
+    let Ok(url) = LocationUrl::parse(location) else {
+        return Ok(true);
+    };
     if let Some(path) = url.local_path() {
         return Ok(path.is_dir());
     }
+    let Ok(store) = stores.object_store(&url.store) else {
+        return Ok(true);
+    };
     match store.list_with_delimiter(Some(&url.prefix)).await {
         Ok(listing) => Ok(!listing.objects.is_empty() || !listing.common_prefixes.is_empty()),
         Err(object_store::Error::NotFound { .. }) => Ok(false),

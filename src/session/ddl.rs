@@ -224,50 +224,89 @@ impl Session {
         Ok(out)
     }
 
+    /// ALTERs that change the table definition: read, change, validate and write in one
+    /// catalog transaction, so concurrent ALTERs cannot lose each other's changes.
+    fn alter_definition(&mut self, name: &TableName, op: AlterTable) -> Result<StatementOutput> {
+        let db = self.database_or_current(name.database.as_ref());
+        if self.store.get_database(&db)?.is_none() {
+            return Err(LakeError::database_not_found(&db));
+        }
+        let location = match &op {
+            AlterTable::SetLocation(l) => Some(normalize_location(l, &self.base_dir)?),
+            _ => None,
+        };
+        let mut op = Some(op);
+        let table = self
+            .store
+            .modify_table(&db, &name.name, &mut |table: &mut Table| {
+                let qualified = table.qualified_name();
+                match op.take() {
+                    Some(AlterTable::SetProperties(props)) => table.parameters.extend(props),
+                    Some(AlterTable::SetLocation(_)) => {
+                        table.storage_descriptor.location = location.clone().unwrap_or_default();
+                    }
+                    Some(AlterTable::AddColumns(cols)) | Some(AlterTable::ReplaceColumns(cols))
+                        if cols
+                            .iter()
+                            .any(|c| table.partition_keys.iter().any(|k| k.name == c.name)) =>
+                    {
+                        return Err(LakeError::invalid(format!(
+                            "table {qualified}: a column cannot have the name of a partition key"
+                        )));
+                    }
+                    Some(AlterTable::AddColumns(cols)) => {
+                        for c in &cols {
+                            if table
+                                .storage_descriptor
+                                .columns
+                                .iter()
+                                .any(|e| e.name == c.name)
+                            {
+                                return Err(LakeError::semantic(
+                                    "COLUMN_ALREADY_EXISTS",
+                                    format!("table {qualified} already has a column '{}'", c.name),
+                                ));
+                            }
+                        }
+                        table
+                            .storage_descriptor
+                            .columns
+                            .extend(cols.iter().map(column));
+                    }
+                    Some(AlterTable::ReplaceColumns(cols)) => {
+                        table.storage_descriptor.columns = cols.iter().map(column).collect();
+                    }
+                    _ => return Err(LakeError::invalid("not a table definition change")),
+                }
+                table.update_time = now_seconds();
+                DataFormat::of_table(table)?;
+                crate::repair::throws_on_invalid_paths(table)?;
+                Ok(())
+            })?;
+        let mut out = StatementOutput::done(
+            "alter_table",
+            format!("Table {} altered", table.qualified_name()),
+        );
+        if let Some(l) = &location {
+            out.messages.extend(Self::location_warning(l));
+        }
+        Ok(out)
+    }
+
     fn alter_table(&mut self, name: &TableName, op: AlterTable) -> Result<StatementOutput> {
-        let mut table = self.load_table(name)?;
+        if matches!(
+            op,
+            AlterTable::SetProperties(_)
+                | AlterTable::SetLocation(_)
+                | AlterTable::AddColumns(_)
+                | AlterTable::ReplaceColumns(_)
+        ) {
+            return self.alter_definition(name, op);
+        }
+        let table = self.load_table(name)?;
         let qualified = table.qualified_name();
         let mut messages = Vec::new();
         match op {
-            AlterTable::SetProperties(props) => {
-                table.parameters.extend(props);
-            }
-            AlterTable::SetLocation(location) => {
-                let location = normalize_location(&location, &self.base_dir)?;
-                messages.extend(Self::location_warning(&location));
-                table.storage_descriptor.location = location;
-            }
-            AlterTable::AddColumns(cols) | AlterTable::ReplaceColumns(cols)
-                if cols
-                    .iter()
-                    .any(|c| table.partition_keys.iter().any(|k| k.name == c.name)) =>
-            {
-                return Err(LakeError::invalid(format!(
-                    "table {qualified}: a column cannot have the name of a partition key"
-                )));
-            }
-            AlterTable::AddColumns(cols) => {
-                for c in &cols {
-                    if table
-                        .storage_descriptor
-                        .columns
-                        .iter()
-                        .any(|e| e.name == c.name)
-                    {
-                        return Err(LakeError::semantic(
-                            "COLUMN_ALREADY_EXISTS",
-                            format!("table {qualified} already has a column '{}'", c.name),
-                        ));
-                    }
-                }
-                table
-                    .storage_descriptor
-                    .columns
-                    .extend(cols.iter().map(column));
-            }
-            AlterTable::ReplaceColumns(cols) => {
-                table.storage_descriptor.columns = cols.iter().map(column).collect();
-            }
             AlterTable::AddPartitions {
                 if_not_exists,
                 partitions,
@@ -319,10 +358,10 @@ impl Session {
                 let added =
                     self.store
                         .add_partitions(&table.database_name, &table.name, &new, false)?;
-                return Ok(StatementOutput::done(
+                Ok(StatementOutput::done(
                     "alter_table",
                     format!("Added {added} partition(s) to {qualified}"),
-                ));
+                ))
             }
             AlterTable::DropPartitions { if_exists, specs } => {
                 let existing = self
@@ -350,10 +389,10 @@ impl Session {
                     &to_drop,
                     true,
                 )?;
-                return Ok(StatementOutput::done(
+                Ok(StatementOutput::done(
                     "alter_table",
                     format!("Dropped {removed} partition(s) from {qualified}"),
-                ));
+                ))
             }
             AlterTable::SetPartitionLocation { spec, location } => {
                 self.full_spec(&table, &spec)?;
@@ -381,16 +420,12 @@ impl Session {
                 let mut out =
                     StatementOutput::done("alter_table", format!("Table {qualified} altered"));
                 out.messages.extend(messages);
-                return Ok(out);
+                Ok(out)
             }
+            other => Err(LakeError::invalid(format!(
+                "ALTER TABLE {qualified}: {other:?} is not a partition change"
+            ))),
         }
-        table.update_time = now_seconds();
-        DataFormat::of_table(&table)?;
-        crate::repair::throws_on_invalid_paths(&table)?;
-        self.store.update_table(&table)?;
-        let mut out = StatementOutput::done("alter_table", format!("Table {qualified} altered"));
-        out.messages.extend(messages);
-        Ok(out)
     }
 
     /// Checks a spec names every partition key once with a valid value; returns the

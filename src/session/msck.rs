@@ -6,7 +6,6 @@ use super::{Session, StatementOutput};
 use crate::error::Result;
 use crate::repair::{RepairMode, RepairProgress, repair_table};
 use crate::sql::ast::TableName;
-use crate::storage::LocationUrl;
 
 /// Rows listed per category before the rest is summarised by a count.
 const LIST_CAP: usize = 1000;
@@ -19,8 +18,6 @@ impl Session {
         dry_run: bool,
     ) -> Result<StatementOutput> {
         let table = self.load_table(name)?;
-        let url = LocationUrl::parse(&table.storage_descriptor.location)?;
-        let store = self.ctx.runtime_env().object_store(&url.store)?;
         let progress = self.progress.clone();
         let report_progress = move |p: RepairProgress| {
             if let Some(show) = &progress {
@@ -36,7 +33,7 @@ impl Session {
         };
         let report = repair_table(
             Arc::clone(&self.store),
-            store,
+            self.ctx.runtime_env(),
             &table,
             mode,
             dry_run,

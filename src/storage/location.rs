@@ -29,7 +29,9 @@ pub fn normalize_location(location: &str, base_dir: &FsPath) -> Result<String> {
                         "LOCATION '{location}' has no bucket name"
                     )));
                 }
-                Ok(format!("s3://{rest}"))
+                let normalized = format!("s3://{rest}");
+                LocationUrl::parse(&normalized)?;
+                Ok(normalized)
             }
             "file" => {
                 if !rest.starts_with('/') {
@@ -104,7 +106,8 @@ impl LocationUrl {
             _ => return Err(invalid("has an unsupported scheme")),
         };
         let store = ObjectStoreUrl::parse(&store_url)?;
-        let prefix = Path::parse(key).map_err(|e| invalid(&format!("is not a valid path: {e}")))?;
+        let prefix = Path::parse(key.trim_end_matches('/'))
+            .map_err(|e| invalid(&format!("is not a valid path: {e}")))?;
         Ok(LocationUrl { store, prefix })
     }
 
@@ -147,6 +150,8 @@ mod tests {
             "s3://bkt/p/"
         );
         assert!(normalize_location("s3:///p", base).is_err());
+        assert!(normalize_location("s3://b/a//c/", base).is_err());
+        assert!(normalize_location("s3://b/a/../c/", base).is_err());
         assert!(normalize_location("hdfs://nn/p", base).is_err());
     }
 
