@@ -670,6 +670,35 @@ mod tests {
     }
 
     #[test]
+    fn modify_table_writes_nothing_when_the_change_fails() {
+        let store = SqliteStore::in_memory().unwrap();
+        store.create_table(&table("default", "t"), false).unwrap();
+        let err = store
+            .modify_table("default", "t", &mut |t: &mut Table| {
+                t.description = Some("changed".into());
+                Err(LakeError::invalid("refused"))
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("refused"));
+        assert_eq!(store.get_table("default", "t").unwrap().unwrap().description, None);
+        let changed = store
+            .modify_table("default", "t", &mut |t: &mut Table| {
+                t.description = Some("ok".into());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(changed.description.as_deref(), Some("ok"));
+        assert_eq!(store.get_table("default", "t").unwrap().unwrap(), changed);
+        let missing = store.modify_table("default", "nope", &mut |_: &mut Table| Ok(()));
+        assert!(missing.unwrap_err().to_string().starts_with("TABLE_NOT_FOUND"));
+        // A table created again gets a new partition version: caches cannot confuse them.
+        let before = store.partition_version("default", "t").unwrap();
+        store.drop_table("default", "t", false).unwrap();
+        store.create_table(&table("default", "t"), false).unwrap();
+        assert_ne!(store.partition_version("default", "t").unwrap(), before);
+    }
+
+    #[test]
     fn database_rules() {
         let store = SqliteStore::in_memory().unwrap();
         assert!(store.drop_database("default", true, true).is_err());
