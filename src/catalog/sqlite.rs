@@ -680,7 +680,14 @@ mod tests {
             })
             .unwrap_err();
         assert!(err.to_string().contains("refused"));
-        assert_eq!(store.get_table("default", "t").unwrap().unwrap().description, None);
+        assert_eq!(
+            store
+                .get_table("default", "t")
+                .unwrap()
+                .unwrap()
+                .description,
+            None
+        );
         let changed = store
             .modify_table("default", "t", &mut |t: &mut Table| {
                 t.description = Some("ok".into());
@@ -690,7 +697,12 @@ mod tests {
         assert_eq!(changed.description.as_deref(), Some("ok"));
         assert_eq!(store.get_table("default", "t").unwrap().unwrap(), changed);
         let missing = store.modify_table("default", "nope", &mut |_: &mut Table| Ok(()));
-        assert!(missing.unwrap_err().to_string().starts_with("TABLE_NOT_FOUND"));
+        assert!(
+            missing
+                .unwrap_err()
+                .to_string()
+                .starts_with("TABLE_NOT_FOUND")
+        );
         // A table created again gets a new partition version: caches cannot confuse them.
         let before = store.partition_version("default", "t").unwrap();
         store.drop_table("default", "t", false).unwrap();
