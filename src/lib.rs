@@ -7,12 +7,14 @@
 //! - [`sql`]: script splitting and the Athena/Hive statement parser.
 //! - [`session`]: statement execution and per-statement statistics.
 //! - [`provider`]: DataFusion catalog, schema and table providers over the catalog.
+//! - [`projection`]: Athena partition projection.
 //! - [`repair`]: `MSCK REPAIR TABLE`, partition discovery.
 //! - [`storage`]: locations and counted object stores.
 //! - [`shell`]: the REPL, script runner and output formats.
 
 pub mod catalog;
 pub mod error;
+pub mod projection;
 pub mod provider;
 pub mod repair;
 pub mod session;

@@ -122,6 +122,9 @@ fn main() {
     // DESCRIBE FORMATTED shows the owner, taken from $USER.
     // SAFETY: no other thread runs yet.
     unsafe { std::env::set_var("USER", "tester") };
+    // Date projections resolve NOW through LAKESQL_NOW: pin it.
+    // SAFETY: as above.
+    unsafe { std::env::set_var("LAKESQL_NOW", "2024-05-20T12:00:00Z") };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).expect("repository root");
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));

@@ -15,6 +15,8 @@ pub struct ScanReport {
     pub location: String,
     /// Whether the table has partition keys.
     pub partitioned: bool,
+    /// Whether its partitions are projected (computed) rather than registered.
+    pub projected: bool,
     /// The partition filter evaluated against the catalog partitions, as SQL-ish text.
     pub partition_filter: Option<String>,
     /// Partitions the table has.

@@ -29,11 +29,12 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::files::{is_data_file, list_data_files, text_compression};
 use super::format::file_format;
-use super::partition_index::{PartitionCache, is_partition_filter};
+use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
 use super::scan_stats::{ScanReport, ScanStats};
 use crate::catalog::storage_format::DataFormat;
 use crate::catalog::{CatalogStore, Table};
 use crate::error::{LakeError, Result};
+use crate::projection::{self, ProjectionConfig};
 use crate::storage::LocationUrl;
 
 /// How many locations are listed at once.
@@ -145,6 +146,24 @@ impl LakeTable {
                 }],
             ));
         }
+        if let Some(config) = ProjectionConfig::of_table(&self.table, projection::clock::now()?)? {
+            // Projected: partitions come from the properties and the filters, never from
+            // the catalog.
+            let (rows, domain, remaining) =
+                projection::project_partitions(&self.table, &config, partition_filters)?;
+            let index = PartitionIndex::build(&self.table, 0, rows)?;
+            let matched = index.prune(state, &remaining)?;
+            let locations = matched
+                .into_iter()
+                .map(|i| {
+                    Ok(ScanLocation {
+                        location: index.location(i).to_string(),
+                        values: index.values(i)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok((domain, locations));
+        }
         let index = self
             .partitions
             .index(self.store.clone(), &self.table)
@@ -217,7 +236,11 @@ impl LakeTable {
         locations: Vec<ScanLocation>,
         partitions_total: u64,
     ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
-        if !self.table.is_partitioned() || locations.len() < 2 {
+        // Projected tables are never listed wholesale, whatever share of them matches.
+        if !self.table.is_partitioned()
+            || locations.len() < 2
+            || projection::config::is_enabled(&self.table)
+        {
             let listings = locations.len() as u64;
             return Ok((self.list_files(state, locations).await?, listings));
         }
@@ -407,6 +430,7 @@ impl TableProvider for LakeTable {
             .list_partition_files(state, locations, partitions_total)
             .await?;
         let report = ScanReport {
+            projected: projection::config::is_enabled(&self.table),
             table: self.table.qualified_name(),
             location: self.table.storage_descriptor.location.clone(),
             partitioned,
@@ -416,7 +440,7 @@ impl TableProvider for LakeTable {
             locations_listed,
             files: files.len() as u64,
         };
-        if partitioned && files.is_empty() {
+        if partitioned && files.is_empty() && !report.projected {
             self.explain_empty(state, &report).await;
         }
         self.stats.record(report);

@@ -11,6 +11,7 @@ use crate::catalog::partition_path::partition_path;
 use crate::catalog::storage_format::{DataFormat, classes, stored_as};
 use crate::catalog::{Column, Database, Partition, SerDeInfo, StorageDescriptor, Table};
 use crate::error::{LakeError, Result};
+use crate::projection::ProjectionConfig;
 use crate::provider::partition_values::typed_value;
 use crate::sql::ast::{
     AlterTable, ColumnDef, CreateTable, LakeStatement, PartitionSpec, RowFormat, StoredAs,
@@ -188,6 +189,8 @@ impl Session {
             },
         };
         let now = now_seconds();
+        let mut parameters = ct.properties;
+        normalize_template(&mut parameters, &self.base_dir)?;
         let table = Table {
             name: ct.name.name.clone(),
             database_name: db_name.clone(),
@@ -203,12 +206,13 @@ impl Session {
                 compressed: false,
                 serde_info,
             },
-            parameters: ct.properties,
+            parameters,
             create_time: now,
             update_time: now,
         };
         DataFormat::of_table(&table)?;
         crate::repair::throws_on_invalid_paths(&table)?;
+        ProjectionConfig::of_table(&table, crate::projection::clock::now()?)?;
         let created = self.store.create_table(&table, ct.if_not_exists)?;
         let mut out = StatementOutput::done(
             "create_table",
@@ -235,6 +239,10 @@ impl Session {
             AlterTable::SetLocation(l) => Some(normalize_location(l, &self.base_dir)?),
             _ => None,
         };
+        let mut op = op;
+        if let AlterTable::SetProperties(props) = &mut op {
+            normalize_template(props, &self.base_dir)?;
+        }
         let mut op = Some(op);
         let table = self
             .store
@@ -281,6 +289,7 @@ impl Session {
                 table.update_time = now_seconds();
                 DataFormat::of_table(table)?;
                 crate::repair::throws_on_invalid_paths(table)?;
+                ProjectionConfig::of_table(table, crate::projection::clock::now()?)?;
                 Ok(())
             })?;
         let mut out = StatementOutput::done(
@@ -482,6 +491,17 @@ impl Session {
             })
             .collect())
     }
+}
+
+/// Resolves a relative `storage.location.template` like a LOCATION (stored absolute).
+fn normalize_template(
+    properties: &mut crate::catalog::model::Properties,
+    base_dir: &std::path::Path,
+) -> Result<()> {
+    if let Some(t) = properties.get_mut("storage.location.template") {
+        *t = normalize_location(t, base_dir)?;
+    }
+    Ok(())
 }
 
 fn check_spec_keys(table: &Table, spec: &PartitionSpec) -> Result<()> {

@@ -17,8 +17,13 @@ pub fn describe(report: &ScanReport) -> String {
     let mut text = format!("{}: ", report.table);
     if report.partitioned {
         text.push_str(&format!(
-            "partition filter [{}], partitions {} of {} matched, ",
+            "partition filter [{}], {} {} of {} matched, ",
             report.partition_filter.as_deref().unwrap_or("none"),
+            if report.projected {
+                "projected partitions"
+            } else {
+                "partitions"
+            },
             report.partitions_matched,
             report.partitions_total
         ));

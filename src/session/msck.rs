@@ -18,6 +18,16 @@ impl Session {
         dry_run: bool,
     ) -> Result<StatementOutput> {
         let table = self.load_table(name)?;
+        if crate::projection::config::is_enabled(&table) {
+            return Ok(StatementOutput::done(
+                "msck_repair",
+                format!(
+                    "MSCK REPAIR TABLE is unnecessary for {}: it uses partition projection, so \
+                     its partitions are computed from its properties, not read from the catalog",
+                    table.qualified_name()
+                ),
+            ));
+        }
         let progress = self.progress.clone();
         let report_progress = move |p: RepairProgress| {
             if let Some(show) = &progress {

@@ -193,6 +193,30 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
     rows
 }
 
+/// Rows `SHOW PARTITIONS` lists for a projected table before it summarises the rest.
+const SHOW_PROJECTED_CAP: usize = 1000;
+
+fn show_projected_partitions(
+    table: &Table,
+    config: &crate::projection::ProjectionConfig,
+) -> Result<StatementOutput> {
+    let (rows, _, _) = crate::projection::project_partitions(table, config, &[])?;
+    let total = rows.len();
+    let mut out: Vec<Vec<String>> = rows
+        .into_iter()
+        .take(SHOW_PROJECTED_CAP)
+        .map(|r| vec![r.spec])
+        .collect();
+    out.sort();
+    if total > SHOW_PROJECTED_CAP {
+        out.push(vec![format!(
+            "… and {} more projected partitions",
+            total - SHOW_PROJECTED_CAP
+        )]);
+    }
+    string_table("show_partitions", &["partition"], out)
+}
+
 impl Session {
     pub(super) fn show(&mut self, stmt: LakeStatement) -> Result<StatementOutput> {
         match stmt {
@@ -262,6 +286,12 @@ impl Session {
                         "table {} is not partitioned",
                         table.qualified_name()
                     )));
+                }
+                if let Some(config) = crate::projection::ProjectionConfig::of_table(
+                    &table,
+                    crate::projection::clock::now()?,
+                )? {
+                    return show_projected_partitions(&table, &config);
                 }
                 let partitions = self
                     .store

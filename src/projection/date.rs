@@ -1,0 +1,307 @@
+//! Dates for `date` projections: Java `DateTimeFormatter` patterns, `NOW±N UNIT` bounds,
+//! and stepping by an interval.
+
+use chrono::format::{Parsed, StrftimeItems};
+use chrono::{DateTime, Duration, Months, NaiveDateTime, Utc};
+
+/// Units of `projection.<col>.interval.unit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateUnit {
+    /// Calendar years.
+    Years,
+    /// Calendar months.
+    Months,
+    /// Weeks.
+    Weeks,
+    /// Days.
+    Days,
+    /// Hours.
+    Hours,
+    /// Minutes.
+    Minutes,
+    /// Seconds.
+    Seconds,
+    /// Milliseconds.
+    Milliseconds,
+}
+
+impl DateUnit {
+    /// Parses a unit name (`DAYS`, `day`, …), case-insensitive.
+    pub fn parse(text: &str) -> Option<DateUnit> {
+        let t = text.trim().to_ascii_uppercase();
+        let t = t.strip_suffix('S').unwrap_or(&t);
+        Some(match t {
+            "YEAR" => DateUnit::Years,
+            "MONTH" => DateUnit::Months,
+            "WEEK" => DateUnit::Weeks,
+            "DAY" => DateUnit::Days,
+            "HOUR" => DateUnit::Hours,
+            "MINUTE" => DateUnit::Minutes,
+            "SECOND" => DateUnit::Seconds,
+            "MILLISECOND" => DateUnit::Milliseconds,
+            _ => return None,
+        })
+    }
+
+    /// `t` moved by `n` units (negative moves back); `None` when out of range.
+    pub fn add(self, t: NaiveDateTime, n: i64) -> Option<NaiveDateTime> {
+        match self {
+            DateUnit::Years | DateUnit::Months => {
+                let months = if self == DateUnit::Years {
+                    n.checked_mul(12)?
+                } else {
+                    n
+                };
+                let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
+                if months >= 0 {
+                    t.checked_add_months(m)
+                } else {
+                    t.checked_sub_months(m)
+                }
+            }
+            DateUnit::Weeks => t.checked_add_signed(Duration::try_weeks(n)?),
+            DateUnit::Days => t.checked_add_signed(Duration::try_days(n)?),
+            DateUnit::Hours => t.checked_add_signed(Duration::try_hours(n)?),
+            DateUnit::Minutes => t.checked_add_signed(Duration::try_minutes(n)?),
+            DateUnit::Seconds => t.checked_add_signed(Duration::try_seconds(n)?),
+            DateUnit::Milliseconds => t.checked_add_signed(Duration::try_milliseconds(n)?),
+        }
+    }
+}
+
+/// A Java `DateTimeFormatter` pattern translated to chrono, with what it can express.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatePattern {
+    /// The pattern as written.
+    pub java: String,
+    /// chrono's equivalent.
+    pub chrono: String,
+    /// Finest unit the pattern shows.
+    pub precision: DateUnit,
+    /// Whether string order equals time order (fixed-width fields, most significant first).
+    pub sortable: bool,
+}
+
+impl DatePattern {
+    /// Translates a Java pattern; letters other than `y M d H m s S` are refused.
+    pub fn parse(java: &str) -> Result<DatePattern, String> {
+        let chars: Vec<char> = java.chars().collect();
+        let mut out = String::new();
+        let mut precision: Option<DateUnit> = None;
+        let mut order: Vec<(char, usize)> = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '\'' {
+                // Quoted literal text; '' is a quote.
+                let mut j = i + 1;
+                if j < chars.len() && chars[j] == '\'' {
+                    out.push('\'');
+                    i += 2;
+                    continue;
+                }
+                while j < chars.len() && chars[j] != '\'' {
+                    push_literal(&mut out, chars[j]);
+                    j += 1;
+                }
+                if j == chars.len() {
+                    return Err(format!("unterminated quote in date pattern '{java}'"));
+                }
+                i = j + 1;
+                continue;
+            }
+            if !c.is_ascii_alphabetic() {
+                push_literal(&mut out, c);
+                i += 1;
+                continue;
+            }
+            let mut n = 1;
+            while i + n < chars.len() && chars[i + n] == c {
+                n += 1;
+            }
+            let (spec, unit) = match (c, n) {
+                ('y' | 'u', 2) => ("%y", DateUnit::Years),
+                ('y' | 'u', 4) => ("%Y", DateUnit::Years),
+                ('M', 1) => ("%-m", DateUnit::Months),
+                ('M', 2) => ("%m", DateUnit::Months),
+                ('d', 1) => ("%-d", DateUnit::Days),
+                ('d', 2) => ("%d", DateUnit::Days),
+                ('H', 1) => ("%-H", DateUnit::Hours),
+                ('H', 2) => ("%H", DateUnit::Hours),
+                ('m', 1) => ("%-M", DateUnit::Minutes),
+                ('m', 2) => ("%M", DateUnit::Minutes),
+                ('s', 1) => ("%-S", DateUnit::Seconds),
+                ('s', 2) => ("%S", DateUnit::Seconds),
+                ('S', 3) => ("%3f", DateUnit::Milliseconds),
+                _ => {
+                    return Err(format!(
+                        "unsupported field '{}' in date pattern '{java}' (supported: yyyy, yy, \
+                         MM, M, dd, d, HH, H, mm, m, ss, s, SSS and quoted text)",
+                        c.to_string().repeat(n)
+                    ));
+                }
+            };
+            out.push_str(spec);
+            order.push((c, n));
+            precision = Some(match precision {
+                Some(p) if rank(p) >= rank(unit) => p,
+                _ => unit,
+            });
+            i += n;
+        }
+        let precision =
+            precision.ok_or_else(|| format!("date pattern '{java}' has no date fields"))?;
+        let expected = ['y', 'M', 'd', 'H', 'm', 's', 'S'];
+        let sortable = order.iter().all(|(c, n)| *n >= 2 || *c == 'y')
+            && order.windows(2).all(|w| {
+                expected.iter().position(|e| *e == w[0].0)
+                    < expected.iter().position(|e| *e == w[1].0)
+            })
+            && order.first().is_some_and(|(c, _)| *c == 'y' || *c == 'u');
+        Ok(DatePattern {
+            java: java.to_string(),
+            chrono: out,
+            precision,
+            sortable,
+        })
+    }
+
+    /// Renders an instant.
+    pub fn format(&self, t: NaiveDateTime) -> String {
+        t.format(&self.chrono).to_string()
+    }
+
+    /// Parses text written in this pattern; fields the pattern lacks default to the start
+    /// of their period.
+    pub fn parse_value(&self, text: &str) -> Option<NaiveDateTime> {
+        let mut parsed = Parsed::new();
+        chrono::format::parse(&mut parsed, text.trim(), StrftimeItems::new(&self.chrono)).ok()?;
+        if parsed.month().is_none() {
+            parsed.set_month(1).ok()?;
+        }
+        if parsed.day().is_none() {
+            parsed.set_day(1).ok()?;
+        }
+        if parsed.hour_div_12().is_none() {
+            parsed.set_hour(0).ok()?;
+        }
+        if parsed.minute().is_none() {
+            parsed.set_minute(0).ok()?;
+        }
+        if parsed.second().is_none() {
+            parsed.set_second(0).ok()?;
+        }
+        let date = parsed.to_naive_date().ok()?;
+        let time = parsed.to_naive_time().ok()?;
+        Some(date.and_time(time))
+    }
+}
+
+fn push_literal(out: &mut String, c: char) {
+    if c == '%' {
+        out.push_str("%%");
+    } else {
+        out.push(c);
+    }
+}
+
+fn rank(u: DateUnit) -> u8 {
+    match u {
+        DateUnit::Years => 0,
+        DateUnit::Months => 1,
+        DateUnit::Weeks => 2,
+        DateUnit::Days => 3,
+        DateUnit::Hours => 4,
+        DateUnit::Minutes => 5,
+        DateUnit::Seconds => 6,
+        DateUnit::Milliseconds => 7,
+    }
+}
+
+/// A range bound: `NOW`, `NOW-3YEARS`, `NOW + 1 MONTH`, or a date in the pattern.
+pub fn parse_bound(
+    text: &str,
+    pattern: &DatePattern,
+    now: DateTime<Utc>,
+) -> Result<NaiveDateTime, String> {
+    let t = text.trim();
+    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("NOW") {
+        let rest = t[3..].trim();
+        let now = now.naive_utc();
+        if rest.is_empty() {
+            return Ok(now);
+        }
+        let (sign, rest) = match rest.chars().next() {
+            Some('+') => (1, rest[1..].trim()),
+            Some('-') => (-1, rest[1..].trim()),
+            _ => return Err(format!("'{text}' is not NOW, NOW+N UNIT or NOW-N UNIT")),
+        };
+        let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let amount: i64 = digits
+            .parse()
+            .map_err(|_| format!("'{text}' has no number after the sign"))?;
+        let unit_text = rest[digits.len()..].trim();
+        let unit = DateUnit::parse(unit_text)
+            .filter(|u| *u != DateUnit::Milliseconds)
+            .ok_or_else(|| format!("'{text}': unknown unit '{unit_text}'"))?;
+        return unit
+            .add(now, sign * amount)
+            .ok_or_else(|| format!("'{text}' is out of range"));
+    }
+    pattern
+        .parse_value(t)
+        .ok_or_else(|| format!("'{t}' does not match the format '{}'", pattern.java))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-05-20T10:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn patterns_translate_and_round_trip() {
+        let p = DatePattern::parse("yyyy/MM/dd").unwrap();
+        assert_eq!(p.chrono, "%Y/%m/%d");
+        assert_eq!(p.precision, DateUnit::Days);
+        assert!(p.sortable);
+        let t = p.parse_value("2024/05/17").unwrap();
+        assert_eq!(p.format(t), "2024/05/17");
+        let p = DatePattern::parse("yyyy-MM-dd'T'HH").unwrap();
+        assert_eq!(
+            p.format(p.parse_value("2024-05-17T09").unwrap()),
+            "2024-05-17T09"
+        );
+        assert_eq!(
+            p.parse_value("2024-05-17T09").unwrap().to_string(),
+            "2024-05-17 09:00:00"
+        );
+        assert!(p.parse_value("2024-05-17").is_none());
+        assert_eq!(p.precision, DateUnit::Hours);
+        let p = DatePattern::parse("yyyyMM").unwrap();
+        assert_eq!(p.precision, DateUnit::Months);
+        assert_eq!(p.format(p.parse_value("202405").unwrap()), "202405");
+        assert!(!DatePattern::parse("dd-MM-yyyy").unwrap().sortable);
+        assert!(DatePattern::parse("yyyy-MMM").is_err());
+        assert!(DatePattern::parse("'x").is_err());
+        assert!(DatePattern::parse("---").is_err());
+    }
+
+    #[test]
+    fn now_arithmetic() {
+        let p = DatePattern::parse("yyyy-MM-dd").unwrap();
+        let at = |s: &str| parse_bound(s, &p, now()).unwrap().to_string();
+        assert_eq!(at("NOW"), "2024-05-20 10:30:00");
+        assert_eq!(at("NOW-3YEARS"), "2021-05-20 10:30:00");
+        assert_eq!(at(" now + 1 month "), "2024-06-20 10:30:00");
+        assert_eq!(at("NOW-2WEEKS"), "2024-05-06 10:30:00");
+        assert_eq!(at("2020-01-31"), "2020-01-31 00:00:00");
+        assert!(parse_bound("NOW-3FORTNIGHTS", &p, now()).is_err());
+        assert!(parse_bound("NOW*3DAYS", &p, now()).is_err());
+        assert!(parse_bound("2020/01/31", &p, now()).is_err());
+    }
+}
