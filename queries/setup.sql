@@ -78,3 +78,24 @@ CREATE EXTERNAL TABLE IF NOT EXISTS logs (
 )
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
 LOCATION 'sample-data/logs/';
+
+-- The same logs partitioned by day through partition projection: the dt values come from
+-- the properties and the query's filters (never from the catalog), and only the folders
+-- of matching days are listed.
+CREATE EXTERNAL TABLE IF NOT EXISTS logs_by_day (
+  ts         timestamp,
+  level      string,
+  service    string,
+  latency_ms int,
+  message    string
+)
+PARTITIONED BY (dt string)
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+LOCATION 'sample-data/logs/'
+TBLPROPERTIES (
+  'projection.enabled'='true',
+  'projection.dt.type'='date',
+  'projection.dt.format'='yyyy/MM/dd',
+  'projection.dt.range'='2024/05/01,2024/05/31',
+  'storage.location.template'='sample-data/logs/${dt}/'
+);

@@ -552,6 +552,97 @@ fn injected_error(column: &ColumnProjection) -> LakeError {
     )
 }
 
+/// Up to `count` partitions spread evenly over the projected domain (first and last
+/// included), for sampling storage. Columns with more than `per_column_cap` values are
+/// sampled from their first `per_column_cap` values.
+pub fn sample_partitions(
+    table: &Table,
+    config: &ProjectionConfig,
+    count: usize,
+    per_column_cap: u64,
+) -> Result<Vec<PartitionLocation>> {
+    let keys: Vec<&str> = table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    let mut columns: Vec<Vec<String>> = Vec::new();
+    for column in &config.columns {
+        if column.kind == ProjectionKind::Injected {
+            return Err(LakeError::invalid(format!(
+                "column '{}' is injected: its values come only from queries, so there is nothing \
+                 to sample",
+                column.name
+            )));
+        }
+        let values = match &column.kind {
+            ProjectionKind::Date { start, end, .. } => {
+                // Sample the whole range without generating it: a few evenly spaced windows.
+                let span = (*end - *start).num_seconds().max(0);
+                let mut out = Vec::new();
+                let gap = span / (count.max(2) as i64 - 1);
+                for i in 0..count.max(1) as i64 {
+                    let at = *start + Duration::seconds(gap * i);
+                    let window: Allowed = Some(vec![(
+                        Bound::Included(Key::Time(at)),
+                        Bound::Included(Key::Time(at + Duration::seconds(gap))),
+                    )]);
+                    if let Some(v) = column_values(column, &window, per_column_cap)
+                        .ok()
+                        .and_then(|v| v.into_iter().next())
+                    {
+                        out.push(v);
+                    }
+                }
+                out.dedup();
+                out
+            }
+            _ => match column_values(column, &None, per_column_cap) {
+                Ok(v) => v,
+                Err(_) => {
+                    let (min, max) = match column.kind {
+                        ProjectionKind::Integer { min, max, .. } => (min as i128, max as i128),
+                        _ => (0, 0),
+                    };
+                    let window: Allowed = Some(vec![(
+                        Bound::Included(Key::Int(min)),
+                        Bound::Included(Key::Int(max.min(min + per_column_cap as i128 - 1))),
+                    )]);
+                    column_values(column, &window, per_column_cap)?
+                }
+            },
+        };
+        columns.push(values);
+    }
+    if columns.iter().any(|c| c.is_empty()) {
+        return Ok(vec![]);
+    }
+    let total: usize = columns.iter().map(|c| c.len()).product::<usize>().max(1);
+    let picks: Vec<usize> = if total <= count {
+        (0..total).collect()
+    } else {
+        let mut p: Vec<usize> = (0..count)
+            .map(|i| i * (total - 1) / (count - 1).max(1))
+            .collect();
+        p.dedup();
+        p
+    };
+    Ok(picks
+        .into_iter()
+        .map(|mut n| {
+            let mut values = vec![String::new(); columns.len()];
+            for (i, c) in columns.iter().enumerate().rev() {
+                values[i] = c[n % c.len()].clone();
+                n /= c.len();
+            }
+            PartitionLocation {
+                spec: partition_path(&keys, &values),
+                location: render_location(table, config, &keys, &values),
+            }
+        })
+        .collect())
+}
+
 /// Projected partitions of a table for `filters` (which reference partition keys only).
 /// Returns the candidates (spec and location), the size of the whole projected domain,
 /// and the filters still to evaluate over the candidates (those not answered exactly
@@ -655,7 +746,7 @@ pub fn project_partitions(
 
 /// The location of a projected partition: the template with `${key}` replaced, or the
 /// Hive layout under the table location.
-fn render_location(
+pub fn render_location(
     table: &Table,
     config: &ProjectionConfig,
     keys: &[&str],

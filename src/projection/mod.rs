@@ -11,5 +11,5 @@ pub mod clock;
 pub mod config;
 pub mod date;
 
-pub use candidates::{MAX_PROJECTED_PARTITIONS, project_partitions};
+pub use candidates::{MAX_PROJECTED_PARTITIONS, project_partitions, sample_partitions};
 pub use config::{ColumnProjection, ProjectionConfig, ProjectionKind};

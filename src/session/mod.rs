@@ -9,6 +9,7 @@ mod last_query;
 mod msck;
 mod show;
 mod stats;
+mod validate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -248,6 +249,7 @@ impl Session {
                 mode,
                 dry_run,
             } => self.msck(&name, mode, dry_run).await,
+            LakeStatement::ValidateProjection(name) => self.validate_projection(&name).await,
             other => self.ddl(other),
         }
     }

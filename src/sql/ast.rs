@@ -212,6 +212,8 @@ pub enum LakeStatement {
         /// Report only (`DRY RUN`, or `MSCK` without `REPAIR`).
         dry_run: bool,
     },
+    /// `VALIDATE PROJECTION t`: sample projected locations against storage.
+    ValidateProjection(TableName),
     /// Anything else: a query or statement DataFusion plans.
     Query(Box<sqlparser::ast::Statement>),
 }
@@ -234,6 +236,7 @@ impl LakeStatement {
             LakeStatement::ShowPartitions { .. } => "show_partitions",
             LakeStatement::Describe { .. } => "describe",
             LakeStatement::Msck { .. } => "msck_repair",
+            LakeStatement::ValidateProjection(_) => "validate_projection",
             LakeStatement::Query(stmt) => match stmt.as_ref() {
                 sqlparser::ast::Statement::Query(_) => "select",
                 sqlparser::ast::Statement::Explain { .. } => "explain",

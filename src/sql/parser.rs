@@ -391,6 +391,8 @@ impl StatementParser<'_> {
             self.alter_table()?
         } else if self.eat_kw("MSCK") {
             self.msck()?
+        } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
+            LakeStatement::ValidateProjection(self.table_name()?)
         } else if self.peek_kw("SHOW") && self.show_is_ours() {
             self.parser.next_token();
             self.show()?
