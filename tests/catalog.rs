@@ -66,7 +66,14 @@ async fn show_create_table_re_executes_to_the_same_definition() {
          'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat' LOCATION '/tmp/x/'",
     )
     .await;
-    for name in ["sales", "customers", "products", "events", "logs", "logs_by_day"] {
+    for name in [
+        "sales",
+        "customers",
+        "products",
+        "events",
+        "logs",
+        "logs_by_day",
+    ] {
         let db = "sample";
         round_trip(&mut session, &store, db, name).await;
     }

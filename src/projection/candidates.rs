@@ -117,6 +117,8 @@ struct Extractor<'a> {
     data_type: DataType,
     /// Whether any extracted comparison went through a cast of a text date column.
     used_date_cast: bool,
+    /// A literal that cannot be a value of the column (e.g. not in the date format).
+    error: Option<String>,
 }
 
 impl Extractor<'_> {
@@ -153,7 +155,7 @@ impl Extractor<'_> {
 
     /// The key of a literal compared with the column; `ordered` when the comparison is a
     /// range (string comparisons are ranges of keys only when string order is key order).
-    fn key(&self, form: &ColumnForm, v: &ScalarValue, ordered: bool) -> Option<Key> {
+    fn key(&mut self, form: &ColumnForm, v: &ScalarValue, ordered: bool) -> Option<Key> {
         let text_column = matches!(
             self.data_type,
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
@@ -176,10 +178,19 @@ impl Extractor<'_> {
             }
             (ProjectionKind::Date { pattern, .. }, ColumnForm::Plain) => {
                 if text_column {
+                    let text = scalar_text(v)?;
+                    let parsed = pattern.parse_value(&text);
+                    if parsed.is_none() {
+                        self.error = Some(format!(
+                            "'{text}' cannot be a value of the projected column '{}': it does \
+                             not match the format '{}'",
+                            self.column.name, pattern.java
+                        ));
+                    }
                     if ordered && !pattern.sortable {
                         return None;
                     }
-                    pattern.parse_value(&scalar_text(v)?).map(Key::Time)
+                    parsed.map(Key::Time)
                 } else {
                     scalar_time(v).map(Key::Time)
                 }
@@ -669,8 +680,13 @@ pub fn project_partitions(
                 column,
                 data_type: data_type.clone(),
                 used_date_cast: false,
+                error: None,
             };
-            if let Some(found) = ex.extract(c) {
+            let found = ex.extract(c);
+            if let Some(message) = ex.error {
+                return Err(LakeError::semantic("INVALID_FUNCTION_ARGUMENT", message));
+            }
+            if let Some(found) = found {
                 allowed = intersect(allowed, Some(found));
                 // Casts of a text date column cannot be evaluated on the text; their
                 // extraction is exact, so they need no second evaluation.
