@@ -200,6 +200,18 @@ fn show_projected_partitions(
     table: &Table,
     config: &crate::projection::ProjectionConfig,
 ) -> Result<StatementOutput> {
+    if let Some(c) = config
+        .columns
+        .iter()
+        .find(|c| c.kind == crate::projection::ProjectionKind::Injected)
+    {
+        return Err(LakeError::invalid(format!(
+            "table {} projects '{}' as injected: its values come only from queries, so its \
+             partitions cannot be listed",
+            table.qualified_name(),
+            c.name
+        )));
+    }
     let (rows, _, _) = crate::projection::project_partitions(table, config, &[])?;
     let total = rows.len();
     let mut out: Vec<Vec<String>> = rows
