@@ -84,11 +84,30 @@ fn min_hi(a: Bound<Key>, b: Bound<Key>) -> Bound<Key> {
     }
 }
 
+/// Whether an interval holds no key.
+fn is_empty(iv: &Interval) -> bool {
+    match (&iv.0, &iv.1) {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => {
+            a >= b
+        }
+        _ => false,
+    }
+}
+
+/// More intervals than this per column are not worth tracking: the column is then treated
+/// as unconstrained (a superset), and the vectorised filter does the rest.
+const MAX_INTERVALS: usize = 10_000;
+
 fn intersect(a: Allowed, b: Allowed) -> Allowed {
     match (a, b) {
         (None, x) | (x, None) => x,
-        (Some(a), Some(b)) => Some(
-            a.iter()
+        (Some(a), Some(b)) => {
+            if a.len().saturating_mul(b.len()) > MAX_INTERVALS * 10 {
+                return None;
+            }
+            let out: Vec<Interval> = a
+                .iter()
                 .flat_map(|x| {
                     b.iter().map(move |y| {
                         (
@@ -97,8 +116,10 @@ fn intersect(a: Allowed, b: Allowed) -> Allowed {
                         )
                     })
                 })
-                .collect(),
-        ),
+                .filter(|iv| !is_empty(iv))
+                .collect();
+            (out.len() <= MAX_INTERVALS).then_some(out)
+        }
     }
 }
 
@@ -119,6 +140,8 @@ struct Extractor<'a> {
     used_date_cast: bool,
     /// A literal that cannot be a value of the column (e.g. not in the date format).
     error: Option<String>,
+    /// Set when part of an AND could not be extracted, so the result is a superset.
+    inexact: bool,
 }
 
 impl Extractor<'_> {
@@ -161,13 +184,22 @@ impl Extractor<'_> {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
         );
         match (&self.column.kind, form) {
-            (ProjectionKind::Integer { min, digits, .. }, ColumnForm::Plain) => {
+            (
+                ProjectionKind::Integer {
+                    min, max, digits, ..
+                },
+                ColumnForm::Plain,
+            ) => {
                 if text_column {
                     let s = scalar_text(v)?;
                     if ordered {
                         // Padded non-negative numbers of one width sort as numbers.
                         let width = (*digits)?;
-                        if *min < 0 || s.len() != width || !s.bytes().all(|b| b.is_ascii_digit()) {
+                        if *min < 0
+                            || max.to_string().len() > width
+                            || s.len() != width
+                            || !s.bytes().all(|b| b.is_ascii_digit())
+                        {
                             return None;
                         }
                     }
@@ -214,6 +246,9 @@ impl Extractor<'_> {
             }) => {
                 let l = self.extract(left);
                 let r = self.extract(right);
+                if l.is_none() || r.is_none() {
+                    self.inexact = true;
+                }
                 intersect(l, r)
             }
             Expr::BinaryExpr(BinaryExpr {
@@ -240,7 +275,7 @@ impl Extractor<'_> {
                 }
                 if let (ColumnForm::AsDate, Key::Time(day)) = (&form, &key) {
                     // CAST(col AS DATE) truncates: compare against whole days.
-                    let next = *day + Duration::days(1);
+                    let next = day.checked_add_signed(Duration::days(1))?;
                     let (d, n) = (Key::Time(*day), Key::Time(next));
                     return Some(vec![match op {
                         Operator::Eq => (Bound::Included(d), Bound::Excluded(n)),
@@ -313,7 +348,7 @@ fn scalar_int(v: &ScalarValue) -> Option<i128> {
 fn scalar_time(v: &ScalarValue) -> Option<NaiveDateTime> {
     match v {
         ScalarValue::Date32(Some(d)) => {
-            NaiveDate::from_num_days_from_ce_opt(*d + 719_163)?.and_hms_opt(0, 0, 0)
+            NaiveDate::from_num_days_from_ce_opt(d.checked_add(719_163)?)?.and_hms_opt(0, 0, 0)
         }
         ScalarValue::Date64(Some(ms)) => {
             DateTime::from_timestamp_millis(*ms).map(|t| t.naive_utc())
@@ -370,7 +405,9 @@ pub fn domain_size(kind: &ProjectionKind) -> u64 {
                 (span / s.num_milliseconds().max(1) as u128 + 1).min(u64::MAX as u128) as u64
             }
             None => {
-                let months_per = if *unit == DateUnit::Years { 12 } else { 1 } * *interval;
+                let months_per = if *unit == DateUnit::Years { 12i64 } else { 1 }
+                    .saturating_mul(*interval)
+                    .max(1);
                 let months = (end.year_month_index() - start.year_month_index()).max(0);
                 (months / months_per + 1) as u64
             }
@@ -489,54 +526,61 @@ fn column_values(column: &ColumnProjection, allowed: &Allowed, cap: u64) -> Resu
             interval,
             unit,
         } => {
-            let ranges: Vec<(NaiveDateTime, NaiveDateTime, bool)> = match allowed {
-                None => vec![(*start, *end, true)],
+            // (low, low included, high, high included), clipped to the domain.
+            let ranges: Vec<(NaiveDateTime, bool, NaiveDateTime, bool)> = match allowed {
+                None => vec![(*start, true, *end, true)],
                 Some(ivs) => ivs
                     .iter()
                     .filter_map(|(lo, hi)| {
-                        let lo = match lo {
-                            Bound::Included(Key::Time(t)) | Bound::Excluded(Key::Time(t)) => {
-                                (*t).max(*start)
-                            }
-                            Bound::Unbounded => *start,
+                        let (lo, lo_in) = match lo {
+                            Bound::Included(Key::Time(t)) if *t < *start => (*start, true),
+                            Bound::Included(Key::Time(t)) => (*t, true),
+                            Bound::Excluded(Key::Time(t)) if *t < *start => (*start, true),
+                            Bound::Excluded(Key::Time(t)) => (*t, false),
+                            Bound::Unbounded => (*start, true),
                             _ => return None,
                         };
-                        let (hi, inclusive) = match hi {
+                        let (hi, hi_in) = match hi {
                             Bound::Included(Key::Time(t)) => ((*t).min(*end), true),
                             Bound::Excluded(Key::Time(t)) if *t > *end => (*end, true),
                             Bound::Excluded(Key::Time(t)) => (*t, false),
                             Bound::Unbounded => (*end, true),
                             _ => return None,
                         };
-                        Some((lo, hi, inclusive))
+                        Some((lo, lo_in, hi, hi_in))
                     })
                     .collect(),
             };
             let mut instants: Vec<NaiveDateTime> = Vec::new();
-            for (lo, hi, inclusive) in ranges {
+            for (lo, lo_in, hi, hi_in) in ranges {
                 // The first step at or after `lo`: jump for fixed-length units.
-                let mut t = match step(*unit, *interval) {
+                let first = match step(*unit, *interval) {
                     Some(s) => {
-                        let ms = s.num_milliseconds().max(1);
-                        let k = ((lo - *start).num_milliseconds().max(0) + ms - 1) / ms;
-                        *start + Duration::milliseconds(k * ms)
+                        let ms = s.num_milliseconds().max(1) as i128;
+                        let offset = (lo - *start).num_milliseconds().max(0) as i128;
+                        let k = (offset + ms - 1) / ms;
+                        i64::try_from(k * ms)
+                            .ok()
+                            .and_then(Duration::try_milliseconds)
+                            .and_then(|d| start.checked_add_signed(d))
                     }
-                    None => *start,
+                    None => Some(*start),
                 };
-                while t < lo {
+                let Some(mut t) = first else { continue };
+                while t < lo || (t == lo && !lo_in) {
                     match unit.add(t, *interval) {
-                        Some(n) => t = n,
-                        None => break,
+                        Some(n) if n > t => t = n,
+                        _ => break,
                     }
                 }
-                while t < hi || (inclusive && t == hi) {
+                while (t > lo || (t == lo && lo_in)) && (t < hi || (hi_in && t == hi)) {
                     instants.push(t);
                     if instants.len() as u64 > cap {
                         return Err(over());
                     }
                     match unit.add(t, *interval) {
-                        Some(n) => t = n,
-                        None => break,
+                        Some(n) if n > t => t = n,
+                        _ => break,
                     }
                 }
             }
@@ -681,6 +725,7 @@ pub fn project_partitions(
                 data_type: data_type.clone(),
                 used_date_cast: false,
                 error: None,
+                inexact: false,
             };
             let found = ex.extract(c);
             if let Some(message) = ex.error {
@@ -694,7 +739,7 @@ pub fn project_partitions(
                     data_type,
                     DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
                 );
-                if ex.used_date_cast && text_column {
+                if ex.used_date_cast && text_column && !ex.inexact {
                     handled[i] = true;
                 }
             }

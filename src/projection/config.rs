@@ -181,11 +181,11 @@ fn column_kind(table: &Table, name: &str, now: DateTime<Utc>) -> Result<Projecti
             }
             let digits = get("digits")
                 .map(|d| match d.trim().parse::<usize>() {
-                    Ok(n) if n > 0 => Ok(n),
+                    Ok(n @ 1..=20) => Ok(n),
                     _ => Err(property_error(
                         table,
                         &prop("digits"),
-                        format!("must be a positive integer, got '{d}'"),
+                        format!("must be an integer from 1 to 20, got '{d}'"),
                     )),
                 })
                 .transpose()?;
@@ -216,6 +216,10 @@ fn column_kind(table: &Table, name: &str, now: DateTime<Utc>) -> Result<Projecti
                 .map_err(|e| property_error(table, &prop("range"), e))?;
             let end = parse_bound(hi, &pattern, now)
                 .map_err(|e| property_error(table, &prop("range"), e))?;
+            // Bounds take the format's precision (NOW-3DAYS keeps no time of day under
+            // yyyy-MM-dd), so steps land where the folders' values are.
+            let align = |t: NaiveDateTime| pattern.parse_value(&pattern.format(t)).unwrap_or(t);
+            let (start, end) = (align(start), align(end));
             if start > end {
                 return Err(property_error(
                     table,

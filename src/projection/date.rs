@@ -152,12 +152,14 @@ impl DatePattern {
         let precision =
             precision.ok_or_else(|| format!("date pattern '{java}' has no date fields"))?;
         let expected = ['y', 'M', 'd', 'H', 'm', 's', 'S'];
-        let sortable = order.iter().all(|(c, n)| *n >= 2 || *c == 'y')
+        let sortable = order.iter().all(|(_, n)| *n >= 2)
             && order.windows(2).all(|w| {
                 expected.iter().position(|e| *e == w[0].0)
                     < expected.iter().position(|e| *e == w[1].0)
             })
-            && order.first().is_some_and(|(c, _)| *c == 'y' || *c == 'u');
+            && order
+                .first()
+                .is_some_and(|(c, n)| (*c == 'y' || *c == 'u') && *n == 4);
         Ok(DatePattern {
             java: java.to_string(),
             chrono: out,
@@ -225,7 +227,7 @@ pub fn parse_bound(
     now: DateTime<Utc>,
 ) -> Result<NaiveDateTime, String> {
     let t = text.trim();
-    if t.len() >= 3 && t[..3].eq_ignore_ascii_case("NOW") {
+    if t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("NOW")) {
         let rest = t[3..].trim();
         let now = now.naive_utc();
         if rest.is_empty() {
@@ -286,6 +288,8 @@ mod tests {
         assert_eq!(p.precision, DateUnit::Months);
         assert_eq!(p.format(p.parse_value("202405").unwrap()), "202405");
         assert!(!DatePattern::parse("dd-MM-yyyy").unwrap().sortable);
+        assert!(!DatePattern::parse("yy-MM").unwrap().sortable);
+        assert!(parse_bound("2€,NOW", &DatePattern::parse("yyyy").unwrap(), now()).is_err());
         assert!(DatePattern::parse("yyyy-MMM").is_err());
         assert!(DatePattern::parse("'x").is_err());
         assert!(DatePattern::parse("---").is_err());
