@@ -9,7 +9,7 @@
 //! and a per-table `partition_version`, bumped by every partition change, lets readers
 //! cache what they loaded.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -56,7 +56,6 @@ CREATE TABLE IF NOT EXISTS partitions (
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
-    path: Option<PathBuf>,
 }
 
 impl SqliteStore {
@@ -70,7 +69,7 @@ impl SqliteStore {
             })?;
         }
         let conn = Connection::open(path)?;
-        Self::init(conn, Some(path.to_path_buf())).map_err(|e| match e {
+        Self::init(conn, true).map_err(|e| match e {
             LakeError::Store(err) => LakeError::semantic(
                 "CATALOG_ERROR",
                 format!("cannot open catalog file {}: {err}", path.display()),
@@ -81,17 +80,13 @@ impl SqliteStore {
 
     /// An in-memory catalog (tests, throw-away sessions).
     pub fn in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?, None)
+        Self::init(Connection::open_in_memory()?, false)
     }
 
-    /// The file this store lives in, if any.
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+    /// `file`: WAL mode only applies to a file (an in-memory database has no journal file).
+    fn init(mut conn: Connection, file: bool) -> Result<Self> {
         conn.busy_timeout(Duration::from_secs(30))?;
-        if path.is_some() {
+        if file {
             conn.pragma_update(None, "journal_mode", "WAL")?;
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -123,7 +118,6 @@ impl SqliteStore {
         tx.commit()?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
-            path,
         })
     }
 

@@ -125,11 +125,6 @@ impl LakeTable {
         })
     }
 
-    /// The catalog definition.
-    pub fn table(&self) -> &Table {
-        &self.table
-    }
-
     /// The locations a scan reads: the table location, or the registered partitions
     /// that pass the partition filters. Returns them with the number of partitions.
     async fn scan_locations(
@@ -152,32 +147,13 @@ impl LakeTable {
             let (rows, domain, remaining) =
                 projection::project_partitions(&self.table, &config, partition_filters)?;
             let index = PartitionIndex::build(&self.table, 0, rows)?;
-            let matched = index.prune(state, &remaining)?;
-            let locations = matched
-                .into_iter()
-                .map(|i| {
-                    Ok(ScanLocation {
-                        location: index.location(i).to_string(),
-                        values: index.values(i)?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            return Ok((domain, locations));
+            return Ok((domain, matching_locations(&index, state, &remaining)?));
         }
         let index = self
             .partitions
             .index(self.store.clone(), &self.table)
             .await?;
-        let matched = index.prune(state, partition_filters)?;
-        let locations = matched
-            .into_iter()
-            .map(|i| {
-                Ok(ScanLocation {
-                    location: index.location(i).to_string(),
-                    values: index.values(i)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let locations = matching_locations(&index, state, partition_filters)?;
         Ok((index.len() as u64, locations))
     }
 
@@ -341,6 +317,24 @@ impl LakeTable {
             .await?;
         Ok(listed.into_iter().flatten().collect())
     }
+}
+
+/// The partitions of `index` that pass `filters`, as locations to list.
+fn matching_locations(
+    index: &PartitionIndex,
+    state: &dyn Session,
+    filters: &[Expr],
+) -> Result<Vec<ScanLocation>> {
+    index
+        .prune(state, filters)?
+        .into_iter()
+        .map(|i| {
+            Ok(ScanLocation {
+                location: index.location(i).to_string(),
+                values: index.values(i)?,
+            })
+        })
+        .collect()
 }
 
 /// Turns the text columns of a lenient (LazySimpleSerDe) scan into the declared types:
