@@ -72,6 +72,7 @@ pub async fn discover_partitions(
             futures::stream::iter(frontier.into_iter().map(|(prefix, values)| {
                 let store = store.clone();
                 let done = &done;
+                let store_url = root.store.as_str();
                 async move {
                     let listing = match store.list_with_delimiter(Some(&prefix)).await {
                         Ok(l) => l,
@@ -82,7 +83,7 @@ pub async fn discover_partitions(
                         Err(e) => {
                             return Err(LakeError::semantic(
                                 "HIVE_FILESYSTEM_ERROR",
-                                format!("cannot list {prefix}: {e}"),
+                                format!("cannot list {store_url}{prefix}: {e}"),
                             ));
                         }
                     };

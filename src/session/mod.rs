@@ -7,6 +7,7 @@ mod ddl;
 mod explain;
 mod last_query;
 mod msck;
+mod s3_settings;
 mod show;
 mod stats;
 mod validate;
@@ -18,8 +19,8 @@ use std::time::Instant;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::sql::parser::Statement as DfStatement;
-use object_store::local::LocalFileSystem;
 
 pub use stats::StatementStats;
 
@@ -29,7 +30,7 @@ use crate::error::{LakeError, Result};
 use crate::provider::scan_stats::ScanSnapshot;
 use crate::provider::{LakeCatalog, ScanStats};
 use crate::sql::{LakeStatement, ScriptStatement, parse_statement, split_script};
-use crate::storage::{CountingStore, RequestCounters};
+use crate::storage::{RequestCounters, S3Config, StoreRegistry};
 
 /// The result of one statement.
 #[derive(Debug)]
@@ -77,6 +78,7 @@ pub struct Session {
     ctx: SessionContext,
     store: Arc<dyn CatalogStore>,
     counters: Arc<RequestCounters>,
+    stores: Arc<StoreRegistry>,
     scan_stats: Arc<ScanStats>,
     database: String,
     base_dir: PathBuf,
@@ -89,16 +91,26 @@ pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Session {
     /// A session over `store`, in the `default` database; relative LOCATIONs resolve
-    /// against the current directory.
+    /// against the current directory. S3 settings come from the AWS environment and
+    /// lakesql's `s3.ini` (see [`S3Config::from_env`]).
     pub fn new(store: Arc<dyn CatalogStore>) -> Result<Self> {
+        Self::with_s3_config(store, S3Config::from_env()?)
+    }
+
+    /// A session with the given S3 settings (nothing read from the environment).
+    pub fn with_s3_config(store: Arc<dyn CatalogStore>, s3: S3Config) -> Result<Self> {
         let base_dir = std::env::current_dir()
             .map_err(|e| LakeError::io("cannot read the current directory", e))?;
         let config = SessionConfig::new()
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(CATALOG_NAME, DEFAULT_DATABASE)
             .with_information_schema(true);
-        let ctx = SessionContext::new_with_config(config);
         let counters = Arc::new(RequestCounters::default());
+        let stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_store_registry(stores.clone())
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         let scan_stats = Arc::new(ScanStats::default());
         let last_query = last_query::LastQuery::default();
         ctx.register_udtf(
@@ -113,14 +125,11 @@ impl Session {
             CATALOG_NAME,
             Arc::new(LakeCatalog::new(store.clone(), scan_stats.clone())),
         );
-        let local = CountingStore::new(Arc::new(LocalFileSystem::new()), counters.clone());
-        let file_url = url::Url::parse("file://").expect("static URL");
-        ctx.runtime_env()
-            .register_object_store(&file_url, Arc::new(local));
         Ok(Session {
             ctx,
             store,
             counters,
+            stores,
             scan_stats,
             database: DEFAULT_DATABASE.to_string(),
             base_dir,
@@ -137,6 +146,11 @@ impl Session {
     /// The request counters of this session's object stores.
     pub fn request_counters(&self) -> Arc<RequestCounters> {
         self.counters.clone()
+    }
+
+    /// The session's object stores (S3 settings live here).
+    pub fn stores(&self) -> &Arc<StoreRegistry> {
+        &self.stores
     }
 
     /// The current database.
@@ -250,6 +264,8 @@ impl Session {
                 dry_run,
             } => self.msck(&name, mode, dry_run).await,
             LakeStatement::ValidateProjection(name) => self.validate_projection(&name).await,
+            LakeStatement::SetS3 { bucket, key, value } => self.set_s3(bucket, &key, &value),
+            LakeStatement::ShowS3Settings => self.show_s3_settings(),
             other => self.ddl(other),
         }
     }

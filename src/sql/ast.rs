@@ -214,6 +214,18 @@ pub enum LakeStatement {
     },
     /// `VALIDATE PROJECTION t`: sample projected locations against storage.
     ValidateProjection(TableName),
+    /// `SET s3.KEY = value` / `SET s3.bucket.NAME.KEY = value`: an S3 setting for this
+    /// session.
+    SetS3 {
+        /// The bucket, or `None` for the default of every bucket.
+        bucket: Option<String>,
+        /// Setting name.
+        key: String,
+        /// Value (as written).
+        value: String,
+    },
+    /// `SHOW S3 SETTINGS`: the effective S3 settings, secrets redacted.
+    ShowS3Settings,
     /// Anything else: a query or statement DataFusion plans.
     Query(Box<sqlparser::ast::Statement>),
 }
@@ -237,6 +249,8 @@ impl LakeStatement {
             LakeStatement::Describe { .. } => "describe",
             LakeStatement::Msck { .. } => "msck_repair",
             LakeStatement::ValidateProjection(_) => "validate_projection",
+            LakeStatement::SetS3 { .. } => "set",
+            LakeStatement::ShowS3Settings => "show_s3_settings",
             LakeStatement::Query(stmt) => match stmt.as_ref() {
                 sqlparser::ast::Statement::Query(_) => "select",
                 sqlparser::ast::Statement::Explain { .. } => "explain",

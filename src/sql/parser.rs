@@ -391,6 +391,14 @@ impl StatementParser<'_> {
             self.alter_table()?
         } else if self.eat_kw("MSCK") {
             self.msck()?
+        } else if self.peek_kw("SET")
+            && self.peek_nth_kw(1, "S3")
+            && self.parser.peek_nth_token(2).token == Token::Period
+        {
+            self.parser.next_token();
+            self.set_s3()?
+        } else if self.eat_kws(&["SHOW", "S3", "SETTINGS"]) {
+            LakeStatement::ShowS3Settings
         } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
             LakeStatement::ValidateProjection(self.table_name()?)
         } else if self.peek_kw("SHOW") && self.show_is_ours() {
@@ -429,6 +437,60 @@ impl StatementParser<'_> {
         ]
         .iter()
         .any(|kw| self.peek_nth_kw(1, kw))
+    }
+
+    /// `s3.KEY = value` or `s3.bucket.NAME.KEY = value` (after `SET`). The bucket name may
+    /// hold `-` and `.`, so the key is rebuilt from its tokens up to `=` or `TO`.
+    fn set_s3(&mut self) -> Result<LakeStatement> {
+        let start = self.peek().span.start;
+        let mut path = String::new();
+        loop {
+            let tok = self.peek();
+            match &tok.token {
+                Token::Eq | Token::EOF | Token::SemiColon => break,
+                t if Self::is_kw(t, "TO") => break,
+                Token::Word(w) => path.push_str(&w.value),
+                t => path.push_str(&t.to_string()),
+            }
+            self.parser.next_token();
+        }
+        if !(self.eat_token(&Token::Eq) || self.eat_kw("TO")) {
+            return Err(self.error_here("'=' or TO"));
+        }
+        let value_at = self.peek();
+        let value = match value_at.token {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
+            Token::Number(n, _) => n,
+            Token::Word(w) => w.value,
+            _ => return Err(self.error_here("a value")),
+        };
+        self.parser.next_token();
+        let rest = path
+            .strip_prefix("s3.")
+            .or_else(|| path.strip_prefix("S3."));
+        let (bucket, key) = match rest.and_then(|r| r.rsplit_once('.')) {
+            Some((scope, key)) => match scope
+                .strip_prefix("bucket.")
+                .or_else(|| scope.strip_prefix("BUCKET."))
+            {
+                Some(bucket) if !bucket.is_empty() => (Some(bucket.to_string()), key),
+                _ => {
+                    return Err(at(
+                        start,
+                        format!("'{path}' is not an S3 setting: use s3.KEY or s3.bucket.NAME.KEY"),
+                    ));
+                }
+            },
+            None => match rest {
+                Some(key) if !key.is_empty() => (None, key),
+                _ => return Err(at(start, "expected s3.KEY or s3.bucket.NAME.KEY")),
+            },
+        };
+        Ok(LakeStatement::SetS3 {
+            bucket,
+            key: key.to_string(),
+            value,
+        })
     }
 
     fn query(&mut self) -> Result<LakeStatement> {

@@ -2,10 +2,16 @@
 //!
 //! Locations are stored as absolute URLs (`file:///…`, `s3://…`). Every store a session
 //! uses is wrapped in a [`CountingStore`], the single source of the LIST/GET/HEAD and
-//! byte counts that per-statement statistics report.
+//! byte counts that per-statement statistics report. [`StoreRegistry`] hands stores out by
+//! URL (building one S3 client per bucket from [`S3Config`]).
 
 pub mod counting;
 pub mod location;
+pub mod registry;
+pub mod retry;
+pub mod s3_config;
 
 pub use counting::{CountingStore, RequestCounters, RequestSnapshot};
 pub use location::{LocationUrl, normalize_location};
+pub use registry::StoreRegistry;
+pub use s3_config::S3Config;

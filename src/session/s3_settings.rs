@@ -1,0 +1,41 @@
+//! `SET s3.…` and `SHOW S3 SETTINGS`: the session's S3 settings, secrets redacted.
+
+use super::show::string_table;
+use super::{Session, StatementOutput};
+use crate::error::Result;
+
+impl Session {
+    pub(super) fn set_s3(
+        &mut self,
+        bucket: Option<String>,
+        key: &str,
+        value: &str,
+    ) -> Result<StatementOutput> {
+        let name = self
+            .stores
+            .update_s3(bucket.as_deref(), |c| c.set(bucket.as_deref(), key, value))?;
+        let scope = match &bucket {
+            Some(b) => format!("bucket {b}"),
+            None => "every bucket".to_string(),
+        };
+        Ok(StatementOutput::done(
+            "set",
+            format!("S3 setting {name} set for {scope}"),
+        ))
+    }
+
+    pub(super) fn show_s3_settings(&self) -> Result<StatementOutput> {
+        let rows = self
+            .stores
+            .s3_config()?
+            .describe()?
+            .into_iter()
+            .map(Vec::from)
+            .collect();
+        string_table(
+            "show_s3_settings",
+            &["scope", "setting", "value", "source"],
+            rows,
+        )
+    }
+}
