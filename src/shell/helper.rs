@@ -13,6 +13,8 @@ use crate::sql::script::is_complete;
 
 /// Keywords offered by completion.
 const KEYWORDS: &[&str] = &[
+    "S3",
+    "SETTINGS",
     "SELECT",
     "FROM",
     "WHERE",

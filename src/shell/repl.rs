@@ -14,6 +14,7 @@ use super::runner::{ScriptSource, report, run_scripts};
 use super::{ShellOptions, StatsMode};
 use crate::session::Session;
 use crate::sql::split_script;
+use crate::storage::s3_config::mentions_secret;
 
 /// Runs the REPL until `\q` or end of input. `history` is the history file.
 pub fn run_repl(
@@ -54,7 +55,10 @@ pub fn run_repl(
         if input.is_empty() {
             continue;
         }
-        let _ = editor.add_history_entry(input);
+        // A line that sets a secret S3 setting is not written to the history file.
+        if !mentions_secret(input) {
+            let _ = editor.add_history_entry(input);
+        }
         if input.starts_with('\\') {
             match input.parse::<MetaCommand>() {
                 Ok(MetaCommand::Quit) => break,

@@ -29,6 +29,8 @@ pub fn normalize_location(location: &str, base_dir: &FsPath) -> Result<String> {
                         "LOCATION '{location}' has no bucket name"
                     )));
                 }
+                // Also refuses `s3://KEY:SECRET@bucket/`, without echoing it.
+                super::s3_config::check_bucket(bucket)?;
                 let normalized = format!("s3://{rest}");
                 LocationUrl::parse(&normalized)?;
                 Ok(normalized)
@@ -150,9 +152,11 @@ mod tests {
             "s3://bkt/p/"
         );
         assert!(normalize_location("s3:///p", base).is_err());
-        assert!(normalize_location("s3://b/a//c/", base).is_err());
-        assert!(normalize_location("s3://b/a/../c/", base).is_err());
+        assert!(normalize_location("s3://bkt/a//c/", base).is_err());
+        assert!(normalize_location("s3://bkt/a/../c/", base).is_err());
         assert!(normalize_location("hdfs://nn/p", base).is_err());
+        let e = normalize_location("s3://AKIA:hush@bkt/p/", base).unwrap_err();
+        assert!(!e.to_string().contains("hush"), "{e}");
     }
 
     #[test]

@@ -160,6 +160,12 @@ pub fn s3_key(name: &str) -> Result<&'static S3Key> {
     })
 }
 
+/// Whether `text` names a secret setting (the shell keeps such lines out of its history).
+pub fn mentions_secret(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    S3_KEYS.iter().any(|k| k.secret && lower.contains(k.name))
+}
+
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
@@ -581,8 +587,7 @@ pub fn parse_duration(value: &str) -> Option<Duration> {
         "h" => number * 3600.0,
         _ => return None,
     };
-    (seconds.is_finite() && (0.0..1e9).contains(&seconds))
-        .then(|| Duration::from_secs_f64(seconds))
+    (seconds.is_finite() && (0.0..1e9).contains(&seconds)).then(|| Duration::from_secs_f64(seconds))
 }
 
 /// Typed settings for one bucket.
@@ -757,5 +762,7 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_duration("soon"), None);
+        assert!(mentions_secret("SET s3.Secret_Access_Key = 'x'"));
+        assert!(!mentions_secret("SET s3.region = 'x'"));
     }
 }
