@@ -293,26 +293,46 @@ async fn all_requests_failing_is_a_clear_error_and_changes_nothing() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn latency_and_a_concurrency_bound_still_answer() {
+/// Requests in flight at once, as the proxy saw them, for MSCK, a full scan and a scan
+/// listing 12 partition folders, with 20 ms of added latency per request.
+async fn peak_concurrency(max_concurrency: Option<&str>) -> u64 {
     let server = lake_server().await;
     let proxy = FaultProxy::start(&server.addr, 0, 3).await;
     proxy.faults.latency_ms.store(20, Ordering::SeqCst);
     let dir = TempDir::new().unwrap();
     let mut s = session(&dir, s3_settings(&proxy.endpoint));
+    if let Some(n) = max_concurrency {
+        run(&mut s, &format!("SET s3.bucket.lake.max_concurrency = {n}")).await;
+    }
     let out = run(
         &mut s,
-        "SET s3.bucket.lake.max_concurrency = 2;
-         CREATE EXTERNAL TABLE sales (order_id bigint, quantity int)
+        "CREATE EXTERNAL TABLE sales (order_id bigint, quantity int)
          PARTITIONED BY (year int, month int) STORED AS PARQUET
          LOCATION 's3://lake/sample-data/sales/';
          MSCK REPAIR TABLE sales;
-         SELECT count(*) AS n, sum(quantity) AS q FROM sales",
+         SELECT count(*) AS n, sum(quantity) AS q FROM sales;
+         SELECT count(*) AS n FROM sales WHERE month <= 6",
     )
     .await;
-    let text = pretty_format_batches(&out[3].batches).unwrap().to_string();
+    let text = pretty_format_batches(&out[2].batches).unwrap().to_string();
     assert!(text.contains("| 1187 | 3507 |"), "{text}");
-    assert!(out[3].stats.elapsed_ms >= 20.0);
+    // Half the partitions: listed one folder at a time, concurrently.
+    assert_eq!(out[3].stats.list_requests, 12);
+    proxy.faults.max_in_flight.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_stay_under_the_bucket_bound() {
+    let unbounded = peak_concurrency(None).await;
+    let bounded = peak_concurrency(Some("2")).await;
+    assert!(
+        unbounded > 2,
+        "the workload never ran more than {unbounded} requests at once"
+    );
+    assert!(
+        bounded <= 2,
+        "{bounded} requests in flight with max_concurrency = 2"
+    );
 }
 
 fn settings_rows(out: &StatementOutput) -> String {

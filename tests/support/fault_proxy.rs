@@ -25,6 +25,10 @@ pub struct Faults {
     pub requests: AtomicU64,
     /// Faults injected.
     pub injected: AtomicU64,
+    /// Requests being answered right now.
+    pub in_flight: AtomicU64,
+    /// The most requests ever in flight at once.
+    pub max_in_flight: AtomicU64,
 }
 
 /// A running proxy.
@@ -93,6 +97,22 @@ async fn serve(
         return Ok(());
     };
     let n = faults.requests.fetch_add(1, Ordering::SeqCst);
+    let now = faults.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    faults.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let result = answer(client, upstream, faults, rng, n, head, body).await;
+    faults.in_flight.fetch_sub(1, Ordering::SeqCst);
+    result
+}
+
+async fn answer(
+    mut client: TcpStream,
+    upstream: &str,
+    faults: &Faults,
+    rng: &AtomicU64,
+    n: u64,
+    head: Vec<u8>,
+    body: Vec<u8>,
+) -> std::io::Result<()> {
     let roll = next_random(rng) % 1000;
     let fault = (roll < u64::from(faults.per_mille.load(Ordering::SeqCst))).then_some(n % 3);
     if let Some(kind) = fault {
