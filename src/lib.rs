@@ -13,6 +13,7 @@
 //! - [`shell`]: the REPL, script runner and output formats.
 
 pub mod catalog;
+pub mod crawler;
 pub mod error;
 pub mod projection;
 pub mod provider;

@@ -86,6 +86,15 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         add: &[Partition],
         drop: &[Vec<String>],
     ) -> Result<(usize, usize)>;
+    /// Writes a crawled table and registers `partitions` in one transaction: creates the
+    /// table when `create` (an error if it exists), otherwise replaces its definition;
+    /// partitions already registered are kept. Returns how many partitions were added.
+    fn save_crawled_table(
+        &self,
+        table: &Table,
+        create: bool,
+        partitions: &[Partition],
+    ) -> Result<usize>;
     /// Replaces the location and parameters of an existing partition.
     fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()>;
     /// All partitions of a table, sorted by values.

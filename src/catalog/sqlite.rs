@@ -496,6 +496,43 @@ impl CatalogStore for SqliteStore {
         })
     }
 
+    fn save_crawled_table(
+        &self,
+        table: &Table,
+        create: bool,
+        partitions: &[Partition],
+    ) -> Result<usize> {
+        let (db, name) = (&table.database_name, &table.name);
+        self.write(|tx| {
+            let exists = table_exists(tx, db, name)?;
+            if create {
+                if exists {
+                    return Err(LakeError::semantic(
+                        "ALREADY_EXISTS",
+                        format!("Table '{}' already exists", table.qualified_name()),
+                    ));
+                }
+                tx.execute(
+                    "INSERT INTO tables (db, name, definition, partition_version)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![db, name, to_json(table)?, next_version(tx)?],
+                )?;
+            } else {
+                if !exists {
+                    return Err(LakeError::table_not_found(db, name));
+                }
+                tx.execute(
+                    "UPDATE tables SET definition = ?3 WHERE db = ?1 AND name = ?2",
+                    params![db, name, to_json(table)?],
+                )?;
+            }
+            let keys = partition_keys(tx, db, name)?;
+            let added = insert_partitions(tx, db, name, &keys, partitions, true)?;
+            bump_partition_version(tx, db, name)?;
+            Ok(added)
+        })
+    }
+
     fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
         self.write(|tx| {
             let keys = partition_keys(tx, db, table)?;

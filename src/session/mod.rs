@@ -3,6 +3,7 @@
 //! A session owns a DataFusion context whose default catalog is the lakesql catalog,
 //! the current database, and the counters that make each statement's statistics.
 
+mod crawl;
 mod ddl;
 mod explain;
 mod last_query;
@@ -266,6 +267,11 @@ impl Session {
             LakeStatement::ValidateProjection(name) => self.validate_projection(&name).await,
             LakeStatement::SetS3 { bucket, key, value } => self.set_s3(bucket, &key, &value),
             LakeStatement::ShowS3Settings => self.show_s3_settings(),
+            LakeStatement::Crawl {
+                location,
+                database,
+                options,
+            } => self.crawl(&location, &database, &options).await,
             other => self.ddl(other),
         }
     }

@@ -224,6 +224,15 @@ pub enum LakeStatement {
         /// Value (as written).
         value: String,
     },
+    /// `CRAWL 'location' INTO db [WITH (option = value, …)]`.
+    Crawl {
+        /// Location to crawl.
+        location: String,
+        /// Database the tables go into.
+        database: String,
+        /// Options, as written (checked by the crawler).
+        options: Vec<(String, String)>,
+    },
     /// `SHOW S3 SETTINGS`: the effective S3 settings, secrets redacted.
     ShowS3Settings,
     /// Anything else: a query or statement DataFusion plans.
@@ -251,6 +260,7 @@ impl LakeStatement {
             LakeStatement::ValidateProjection(_) => "validate_projection",
             LakeStatement::SetS3 { .. } => "set",
             LakeStatement::ShowS3Settings => "show_s3_settings",
+            LakeStatement::Crawl { .. } => "crawl",
             LakeStatement::Query(stmt) => match stmt.as_ref() {
                 sqlparser::ast::Statement::Query(_) => "select",
                 sqlparser::ast::Statement::Explain { .. } => "explain",

@@ -397,6 +397,8 @@ impl StatementParser<'_> {
         {
             self.parser.next_token();
             self.set_s3()?
+        } else if self.eat_kw("CRAWL") {
+            self.crawl()?
         } else if self.eat_kws(&["SHOW", "S3", "SETTINGS"]) {
             LakeStatement::ShowS3Settings
         } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
@@ -437,6 +439,43 @@ impl StatementParser<'_> {
         ]
         .iter()
         .any(|kw| self.peek_nth_kw(1, kw))
+    }
+
+    /// `'location' INTO db [WITH (key = value, …)]` (after `CRAWL`).
+    fn crawl(&mut self) -> Result<LakeStatement> {
+        let location = self.string("the location to crawl, as a string")?;
+        self.expect_kws(&["INTO"])?;
+        let database = self.database_name()?;
+        let mut options = Vec::new();
+        if self.eat_kw("WITH") {
+            self.expect_token(&Token::LParen)?;
+            loop {
+                let key = match self.peek().token {
+                    Token::Word(w) => w.value.to_lowercase(),
+                    Token::SingleQuotedString(s) => s.to_lowercase(),
+                    _ => return Err(self.error_here("an option name")),
+                };
+                self.parser.next_token();
+                self.expect_token(&Token::Eq)?;
+                let value = match self.peek().token {
+                    Token::SingleQuotedString(s) => s,
+                    Token::Number(n, _) => n,
+                    Token::Word(w) => w.value,
+                    _ => return Err(self.error_here("an option value")),
+                };
+                self.parser.next_token();
+                options.push((key, value));
+                if !self.eat_token(&Token::Comma) {
+                    break;
+                }
+            }
+            self.expect_token(&Token::RParen)?;
+        }
+        Ok(LakeStatement::Crawl {
+            location,
+            database,
+            options,
+        })
     }
 
     /// `s3.KEY = value` or `s3.bucket.NAME.KEY = value` (after `SET`). The bucket name may

@@ -1,0 +1,543 @@
+//! Writing what the crawl found: new tables with their partitions, or, for tables that
+//! exist, the schema-change policy and the new partitions — one catalog transaction per
+//! table, so a failure never leaves half a table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::infer::CsvShape;
+use super::sample::{FileKind, Sampled};
+use super::tables::Planned;
+use super::types::{partition_value_type, widen};
+use super::walk::Tree;
+use super::{CrawlOptions, CrawlReport, Recrawl, SchemaChange};
+use crate::catalog::hive_type::HiveType;
+use crate::catalog::model::{
+    Column, Database, Partition, SerDeInfo, StorageDescriptor, Table, now_seconds,
+};
+use crate::catalog::storage_format::{DataFormat, classes, stored_as};
+use crate::catalog::CatalogStore;
+use crate::catalog::model::Properties;
+use crate::error::{LakeError, Result};
+use crate::provider::partition_values::typed_value;
+use crate::repair::normalize_dir;
+
+/// The crawl location as a folder URL (one trailing `/`).
+fn folder_url(location: &str, rel: &str) -> String {
+    let base = normalize_dir(location);
+    if rel.is_empty() {
+        base
+    } else {
+        format!("{base}{rel}/")
+    }
+}
+
+/// `rel` of a location below the crawl root, or `None` when it is elsewhere.
+fn relative_to<'a>(location: &'a str, root: &str) -> Option<&'a str> {
+    let root = normalize_dir(root);
+    let dir = location.trim_end_matches('/');
+    if normalize_dir(dir) == root {
+        return Some("");
+    }
+    dir.strip_prefix(root.as_str())
+}
+
+/// When recrawling new folders only: the folders already registered (partition
+/// locations, or the root of an unpartitioned table) below the crawl root, with their
+/// table.
+pub fn known_folders(
+    catalog: &Arc<dyn CatalogStore>,
+    db: &str,
+    location: &str,
+    options: &CrawlOptions,
+) -> Result<HashMap<String, Table>> {
+    let mut known = HashMap::new();
+    if options.recrawl != Recrawl::NewFolders || catalog.get_database(db)?.is_none() {
+        return Ok(known);
+    }
+    for name in catalog.list_tables(db)? {
+        let Some(table) = catalog.get_table(db, &name)? else {
+            continue;
+        };
+        if relative_to(&table.storage_descriptor.location, location).is_none() {
+            continue;
+        }
+        if table.is_partitioned() {
+            for p in catalog.list_partitions(db, &name)? {
+                if let Some(rel) = relative_to(&p.location, location) {
+                    known.insert(rel.to_string(), table.clone());
+                }
+            }
+        } else if let Some(rel) = relative_to(&table.storage_descriptor.location, location) {
+            known.insert(rel.to_string(), table.clone());
+        }
+    }
+    Ok(known)
+}
+
+/// Stand-ins for files in known folders (not read): the table's own format and columns.
+pub fn known_files(tree: &Tree, known: &HashMap<String, Table>) -> HashMap<String, Sampled> {
+    let mut out = HashMap::new();
+    for (rel, table) in known {
+        let Some(folder) = tree.folders.get(rel) else {
+            continue;
+        };
+        let Ok(format) = DataFormat::of_table(table) else {
+            continue;
+        };
+        let columns: Vec<(String, HiveType)> = table
+            .storage_descriptor
+            .columns
+            .iter()
+            .filter_map(|c| Some((c.name.clone(), c.parsed_type().ok()?)))
+            .collect();
+        let kind = match format {
+            DataFormat::Parquet => FileKind::Parquet,
+            DataFormat::Json => FileKind::Json,
+            DataFormat::Avro => FileKind::Avro,
+            DataFormat::Text(o) => FileKind::Csv(CsvShape {
+                delimiter: o.delimiter,
+                header: o.skip_header > 0,
+                quoted: o.quote.is_some(),
+                columns: columns.clone(),
+                ragged_rows: 0,
+                conflicts: vec![],
+            }),
+        };
+        for meta in &folder.files {
+            let path = super::walk::join(rel, meta.location.filename().unwrap_or(""));
+            out.insert(
+                path,
+                Sampled {
+                    kind: kind.clone(),
+                    columns: columns.clone(),
+                    compression: None,
+                    notes: vec![],
+                },
+            );
+        }
+    }
+    out
+}
+
+/// A Hive table name from a folder name: lower case, other characters as `_`.
+fn sanitize(name: &str) -> String {
+    let mut out: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 't');
+        if out.len() > 1 {
+            out.insert(1, '_');
+        }
+    }
+    out
+}
+
+fn table_name(prefix: &str, location: &str, rel: &str, used: &mut HashSet<String>) -> String {
+    let last = if rel.is_empty() {
+        location
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("root")
+            .to_string()
+    } else {
+        rel.rsplit('/').next().unwrap_or(rel).to_string()
+    };
+    let mut name = format!("{prefix}{}", sanitize(&last));
+    if used.contains(&name) {
+        name = format!("{prefix}{}", sanitize(&rel.replace('/', "_")));
+    }
+    let base = name.clone();
+    let mut n = 2;
+    while used.contains(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    used.insert(name.clone());
+    name
+}
+
+/// The catalog definition of a planned table.
+fn build_table(
+    db: &str,
+    name: &str,
+    location: &str,
+    planned: &Planned,
+    columns: &[(String, HiveType)],
+    keys: &[(String, HiveType)],
+) -> Table {
+    let (input, output, default_serde) = match planned.kind {
+        FileKind::Parquet => stored_as("PARQUET"),
+        FileKind::Avro => stored_as("AVRO"),
+        _ => stored_as("TEXTFILE"),
+    }
+    .expect("known format");
+    let mut parameters = Properties::new();
+    parameters.insert(
+        "classification".into(),
+        planned.kind.classification().into(),
+    );
+    let serde_info = match &planned.kind {
+        FileKind::Csv(shape) => {
+            let delimiter = (shape.delimiter as char).to_string();
+            if shape.header {
+                parameters.insert("skip.header.line.count".into(), "1".into());
+            }
+            if shape.quoted {
+                SerDeInfo {
+                    serialization_library: Some(classes::OPEN_CSV_SERDE.into()),
+                    parameters: [
+                        ("separatorChar".to_string(), delimiter),
+                        ("quoteChar".to_string(), "\"".to_string()),
+                    ]
+                    .into(),
+                }
+            } else {
+                SerDeInfo {
+                    serialization_library: Some(classes::LAZY_SIMPLE_SERDE.into()),
+                    parameters: [
+                        ("field.delim".to_string(), delimiter.clone()),
+                        ("serialization.format".to_string(), delimiter),
+                    ]
+                    .into(),
+                }
+            }
+        }
+        FileKind::Json => SerDeInfo {
+            serialization_library: Some(classes::OPENX_JSON_SERDE.into()),
+            parameters: BTreeMap::new(),
+        },
+        _ => SerDeInfo {
+            serialization_library: Some(default_serde.into()),
+            parameters: BTreeMap::new(),
+        },
+    };
+    let compression = planned.files.iter().find_map(|f| f.sampled.compression);
+    if let Some(c) = compression {
+        parameters.insert("compressionType".into(), c.into());
+    }
+    parameters.insert("UPDATED_BY_CRAWLER".into(), "lakesql".into());
+    parameters.insert("objectCount".into(), planned.files.len().to_string());
+    parameters.insert(
+        "sizeKey".into(),
+        planned.files.iter().map(|f| f.meta.size).sum::<u64>().to_string(),
+    );
+    let column = |(n, t): &(String, HiveType)| Column {
+        name: n.clone(),
+        hive_type: t.to_string(),
+        comment: None,
+    };
+    let now = now_seconds();
+    Table {
+        name: name.to_string(),
+        database_name: db.to_string(),
+        description: None,
+        owner: std::env::var("USER").ok(),
+        table_type: "EXTERNAL_TABLE".into(),
+        partition_keys: keys.iter().map(column).collect(),
+        storage_descriptor: StorageDescriptor {
+            columns: columns.iter().map(column).collect(),
+            location: location.to_string(),
+            input_format: Some(input.into()),
+            output_format: Some(output.into()),
+            compressed: compression.is_some(),
+            serde_info,
+        },
+        parameters,
+        create_time: now,
+        update_time: now,
+    }
+}
+
+/// Partitions of `planned` as catalog rows.
+fn partitions_of(planned: &Planned, location: &str) -> Vec<Partition> {
+    let now = now_seconds();
+    planned
+        .partitions()
+        .into_iter()
+        .map(|(values, rel)| Partition {
+            values,
+            location: folder_url(location, &rel),
+            parameters: BTreeMap::new(),
+            create_time: now,
+        })
+        .collect()
+}
+
+/// Creates or updates every planned table.
+pub fn apply(
+    catalog: &Arc<dyn CatalogStore>,
+    db: &str,
+    location: &str,
+    planned: &[Planned],
+    known: &HashMap<String, Table>,
+    options: &CrawlOptions,
+    report: &mut CrawlReport,
+) -> Result<()> {
+    if catalog.get_database(db)?.is_none() {
+        if !options.dry_run {
+            catalog.create_database(
+                &Database {
+                    name: db.to_string(),
+                    description: None,
+                    location_uri: None,
+                    parameters: BTreeMap::new(),
+                    create_time: now_seconds(),
+                },
+                true,
+            )?;
+        }
+        report.line("database created", db, "");
+    }
+    let mut used: HashSet<String> = HashSet::new();
+    // Tables met again keep their names (new-folders recrawls find them by folder).
+    let known_tables: HashMap<String, &Table> = known
+        .values()
+        .map(|t| (normalize_dir(&t.storage_descriptor.location), t))
+        .collect();
+    for p in planned {
+        let table_location = folder_url(location, &p.root);
+        let name = match known_tables.get(&table_location) {
+            Some(t) => {
+                used.insert(t.name.clone());
+                t.name.clone()
+            }
+            None => table_name(&options.table_prefix, location, &p.root, &mut used),
+        };
+        let key_names = p.key_names();
+        let partitions = partitions_of(p, location);
+        let keys: Vec<(String, HiveType)> = key_names
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                // Plain folders (`partition_N`) are strings, as Glue makes them; named
+                // `key=value` levels get the type their values share.
+                let t = match p.levels[i] {
+                    Some(_) => partition_value_type(
+                        partitions.iter().map(|part| part.values[i].as_str()),
+                    ),
+                    None => HiveType::String,
+                };
+                (k.to_lowercase(), t)
+            })
+            .collect();
+        let mut columns = p.columns.clone();
+        columns.retain(|(n, _)| {
+            let clash = keys.iter().any(|(k, _)| k == n);
+            if clash {
+                report.line(
+                    "column dropped",
+                    format!("{db}.{name}.{n}"),
+                    "a partition key has the same name; the partition value is read",
+                );
+            }
+            !clash
+        });
+        for note in &p.notes {
+            report.line("column widened", format!("{db}.{name}"), note.clone());
+        }
+        let qualified = format!("{db}.{name}");
+        match catalog.get_table(db, &name)? {
+            None => {
+                let table = build_table(db, &name, &table_location, p, &columns, &keys);
+                DataFormat::of_table(&table)
+                    .map_err(|e| LakeError::invalid(format!("crawled table {qualified}: {e}")))?;
+                if !options.dry_run {
+                    catalog.save_crawled_table(&table, true, &partitions)?;
+                }
+                report.tables_created += 1;
+                report.partitions_added += partitions.len();
+                let keys_text: Vec<String> = keys.iter().map(|(k, t)| format!("{k} {t}")).collect();
+                report.line(
+                    "table created",
+                    qualified,
+                    format!(
+                        "{}{}, {} column(s), {} file(s){}",
+                        p.kind.classification(),
+                        p.files
+                            .iter()
+                            .find_map(|f| f.sampled.compression)
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default(),
+                        columns.len(),
+                        p.files.len(),
+                        if keys.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                ", partitioned by ({}), {} partition(s)",
+                                keys_text.join(", "),
+                                partitions.len()
+                            )
+                        }
+                    ),
+                );
+            }
+            Some(existing) => update_table(
+                catalog, existing, table_location, p, &columns, &key_names, partitions, options, report,
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// A rerun over an existing table: the schema-change policy, then new partitions.
+#[allow(clippy::too_many_arguments)]
+fn update_table(
+    catalog: &Arc<dyn CatalogStore>,
+    existing: Table,
+    planned_location: String,
+    p: &Planned,
+    columns: &[(String, HiveType)],
+    key_names: &[String],
+    partitions: Vec<Partition>,
+    options: &CrawlOptions,
+    report: &mut CrawlReport,
+) -> Result<()> {
+    let qualified = existing.qualified_name();
+    let table_location = normalize_dir(&existing.storage_descriptor.location);
+    if table_location != planned_location {
+        report.line(
+            "table conflict",
+            qualified,
+            format!(
+                "a table of this name exists at {table_location}; the crawl found one at \
+                 {planned_location}; left unchanged (use table_prefix to crawl into other names)"
+            ),
+        );
+        return Ok(());
+    }
+    let existing_keys: Vec<String> = existing.partition_keys.iter().map(|k| k.name.clone()).collect();
+    let format_matches = DataFormat::of_table(&existing)
+        .map(|f| match (&f, &p.kind) {
+            (DataFormat::Parquet, FileKind::Parquet)
+            | (DataFormat::Json, FileKind::Json)
+            | (DataFormat::Avro, FileKind::Avro) => true,
+            (DataFormat::Text(o), FileKind::Csv(s)) => o.delimiter == s.delimiter,
+            _ => false,
+        })
+        .unwrap_or(false);
+    if !format_matches || existing_keys != key_names.iter().map(|k| k.to_lowercase()).collect::<Vec<_>>() {
+        report.line(
+            "table conflict",
+            qualified,
+            format!(
+                "exists at {table_location} with {}; the crawl found {} files partitioned by ({}); \
+                 left unchanged",
+                if format_matches {
+                    format!("partition keys ({})", existing_keys.join(", "))
+                } else {
+                    "another format".to_string()
+                },
+                p.kind.classification(),
+                key_names.join(", ")
+            ),
+        );
+        return Ok(());
+    }
+
+    // Schema changes.
+    let policy = if options.recrawl == Recrawl::NewFolders {
+        SchemaChange::Log
+    } else {
+        options.schema_change
+    };
+    let mut table = existing.clone();
+    let mut changes = Vec::new();
+    for (name, t) in columns {
+        match table.storage_descriptor.columns.iter_mut().find(|c| &c.name == name) {
+            None => {
+                changes.push(format!("column added: {name} {t}"));
+                table.storage_descriptor.columns.push(Column {
+                    name: name.clone(),
+                    hive_type: t.to_string(),
+                    comment: None,
+                });
+            }
+            Some(c) => {
+                let Ok(current) = c.parsed_type() else { continue };
+                let (wider, _) = widen(&current, t);
+                if wider != current {
+                    changes.push(format!("column widened: {name} {current} → {wider}"));
+                    c.hive_type = wider.to_string();
+                }
+            }
+        }
+    }
+    if policy == SchemaChange::Deprecate {
+        let found: BTreeSet<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+        for c in &mut table.storage_descriptor.columns {
+            let already = c.comment.as_deref().is_some_and(|m| m.starts_with("deprecated"));
+            if !found.contains(c.name.as_str()) && !already {
+                changes.push(format!("column deprecated: {}", c.name));
+                c.comment = Some(format!(
+                    "deprecated: not found by the crawl of {}",
+                    chrono::Utc::now().format("%Y-%m-%d")
+                ));
+            }
+        }
+    }
+    let schema_changed = !changes.is_empty();
+    if policy == SchemaChange::Log {
+        for change in &changes {
+            report.line("schema change logged", qualified.clone(), format!("not applied: {change}"));
+        }
+        table = existing.clone();
+    }
+
+    // New partitions, checked against the key types.
+    let registered: HashSet<Vec<String>> = catalog
+        .list_partitions(&existing.database_name, &existing.name)?
+        .into_iter()
+        .map(|p| p.values)
+        .collect();
+    let key_types: Vec<HiveType> = existing
+        .partition_keys
+        .iter()
+        .map(|k| k.parsed_type())
+        .collect::<Result<_>>()?;
+    let mut added = Vec::new();
+    for part in partitions {
+        if registered.contains(&part.values) {
+            continue;
+        }
+        let bad = existing
+            .partition_keys
+            .iter()
+            .zip(&key_types)
+            .zip(&part.values)
+            .find_map(|((k, t), v)| typed_value(k, t, v).err());
+        match bad {
+            Some(e) => report.line("partition skipped", part.location.clone(), e.to_string()),
+            None => added.push(part),
+        }
+    }
+    let apply_schema = schema_changed && policy != SchemaChange::Log;
+    if apply_schema {
+        table.update_time = now_seconds();
+        table.parameters.insert("UPDATED_BY_CRAWLER".into(), "lakesql".into());
+    }
+    if (apply_schema || !added.is_empty()) && !options.dry_run {
+        catalog.save_crawled_table(&table, false, &added)?;
+    }
+    report.partitions_added += added.len();
+    if apply_schema {
+        report.tables_updated += 1;
+        report.line("table updated", qualified.clone(), changes.join("; "));
+    } else {
+        report.tables_unchanged += 1;
+        report.line(
+            "table unchanged",
+            qualified.clone(),
+            if schema_changed { "schema changes logged only" } else { "schema unchanged" },
+        );
+    }
+    if !added.is_empty() {
+        report.line("partitions added", qualified, format!("{} partition(s)", added.len()));
+    }
+    Ok(())
+}

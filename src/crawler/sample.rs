@@ -1,0 +1,235 @@
+//! Classifying one file and reading just enough of it: the footer of a Parquet file (the
+//! format's own schema inference), the schema block of an Avro file, and the first lines
+//! of a text file (ranged GETs that grow until the sample has its rows; compressed files
+//! are decompressed as far as the fetched bytes go).
+
+use std::io::Read;
+use std::sync::Arc;
+
+use datafusion::catalog::Session as DfSession;
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::avro::AvroFormat;
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use object_store::{ObjectMeta, ObjectStore};
+
+use super::infer::{Columns, CsvShape, infer_csv, infer_json};
+use super::types::hive_of_arrow;
+use crate::provider::files::text_compression;
+
+/// First bytes fetched of a text file; doubled while the sample lacks rows.
+const FIRST_FETCH: u64 = 64 * 1024;
+/// Most bytes fetched of one text file.
+const MAX_FETCH: u64 = 4 * 1024 * 1024;
+
+/// What a file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileKind {
+    /// Apache Parquet.
+    Parquet,
+    /// Apache Avro.
+    Avro,
+    /// JSON lines.
+    Json,
+    /// Delimited text, with its shape.
+    Csv(CsvShape),
+}
+
+impl FileKind {
+    /// The format name (Glue's `classification`).
+    pub fn classification(&self) -> &'static str {
+        match self {
+            FileKind::Parquet => "parquet",
+            FileKind::Avro => "avro",
+            FileKind::Json => "json",
+            FileKind::Csv(_) => "csv",
+        }
+    }
+
+    /// Whether files of the two kinds can be one table (same format; for text, the same
+    /// delimiter and header rule).
+    pub fn compatible(&self, other: &FileKind) -> bool {
+        match (self, other) {
+            (FileKind::Csv(a), FileKind::Csv(b)) => {
+                a.delimiter == b.delimiter && a.header == b.header
+            }
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+/// A classified file.
+#[derive(Clone, Debug)]
+pub struct Sampled {
+    /// Its kind.
+    pub kind: FileKind,
+    /// Its columns.
+    pub columns: Columns,
+    /// Compression (`gzip`, …) when compressed.
+    pub compression: Option<&'static str>,
+    /// Remarks for the report (ragged rows, conflicting values).
+    pub notes: Vec<String>,
+}
+
+/// Classifies `meta` and infers its columns; `Err` is the reason it is skipped.
+pub async fn sample_file(
+    state: &dyn DfSession,
+    store: &Arc<dyn ObjectStore>,
+    meta: &ObjectMeta,
+    sample_rows: usize,
+) -> Result<Sampled, String> {
+    if meta.size == 0 {
+        return Err("empty file".to_string());
+    }
+    let name = meta.location.filename().unwrap_or("").to_ascii_lowercase();
+    let compression = text_compression(&name).map_err(|e| e.to_string())?;
+    let compression_name = match compression.get_variant() {
+        datafusion::common::parsers::CompressionTypeVariant::GZIP => Some("gzip"),
+        datafusion::common::parsers::CompressionTypeVariant::BZIP2 => Some("bzip2"),
+        datafusion::common::parsers::CompressionTypeVariant::ZSTD => Some("zstd"),
+        datafusion::common::parsers::CompressionTypeVariant::XZ => Some("xz"),
+        datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED => None,
+    };
+    let stem = match compression_name {
+        Some(_) => name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s),
+        None => name.as_str(),
+    };
+    let extension = stem.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match extension {
+        "parquet" | "parq" if compression_name.is_none() => {
+            return self_describing(state, store, meta, &ParquetFormat::default(), FileKind::Parquet).await;
+        }
+        "avro" if compression_name.is_none() => {
+            return self_describing(state, store, meta, &AvroFormat, FileKind::Avro).await;
+        }
+        "orc" => return Err("ORC files cannot be read by lakesql".to_string()),
+        "crc" | "tmp" | "swp" => return Err(format!(".{extension} files are not data")),
+        _ => {}
+    }
+    let lines = text_sample(store, meta, &compression, sample_rows).await?;
+    if compression_name.is_none() && lines.first().is_some_and(|l| l.starts_with("PAR1")) {
+        return self_describing(state, store, meta, &ParquetFormat::default(), FileKind::Parquet).await;
+    }
+    let json_first = matches!(extension, "json" | "jsonl" | "ndjson")
+        || lines.iter().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
+    let mut notes = Vec::new();
+    if json_first {
+        let shape = infer_json(&lines)?;
+        if shape.bad_lines > 0 {
+            notes.push(format!("{} sampled line(s) are not JSON objects", shape.bad_lines));
+        }
+        notes.extend(shape.conflicts);
+        return Ok(Sampled {
+            kind: FileKind::Json,
+            columns: shape.columns,
+            compression: compression_name,
+            notes,
+        });
+    }
+    let shape = infer_csv(&lines)?;
+    if shape.ragged_rows > 0 {
+        notes.push(format!(
+            "{} sampled row(s) have a different number of fields",
+            shape.ragged_rows
+        ));
+    }
+    notes.extend(shape.conflicts.iter().cloned());
+    Ok(Sampled {
+        columns: shape.columns.clone(),
+        kind: FileKind::Csv(shape),
+        compression: compression_name,
+        notes,
+    })
+}
+
+async fn self_describing(
+    state: &dyn DfSession,
+    store: &Arc<dyn ObjectStore>,
+    meta: &ObjectMeta,
+    format: &dyn FileFormat,
+    kind: FileKind,
+) -> Result<Sampled, String> {
+    let schema = format
+        .infer_schema(state, store, std::slice::from_ref(meta))
+        .await
+        .map_err(|e| format!("unreadable {} file: {}", kind.classification(), e.strip_backtrace()))?;
+    let mut columns = Vec::new();
+    let mut notes = Vec::new();
+    for field in schema.fields() {
+        match hive_of_arrow(field.data_type()) {
+            Some(t) => columns.push((field.name().to_lowercase(), t)),
+            None => notes.push(format!(
+                "column {} of type {} has no Hive type and is left out",
+                field.name(),
+                field.data_type()
+            )),
+        }
+    }
+    if columns.is_empty() {
+        return Err(format!("{} file without columns", kind.classification()));
+    }
+    Ok(Sampled {
+        kind,
+        columns,
+        compression: None,
+        notes,
+    })
+}
+
+/// The first `rows + 1` complete lines of a text file (one more for a header).
+async fn text_sample(
+    store: &Arc<dyn ObjectStore>,
+    meta: &ObjectMeta,
+    compression: &FileCompressionType,
+    rows: usize,
+) -> Result<Vec<String>, String> {
+    let mut fetched: Vec<u8> = Vec::new();
+    let mut want = FIRST_FETCH.min(meta.size);
+    loop {
+        let start = fetched.len() as u64;
+        let bytes = object_store::ObjectStoreExt::get_range(store.as_ref(), &meta.location, start..want)
+            .await
+            .map_err(|e| format!("cannot read: {e}"))?;
+        fetched.extend_from_slice(&bytes);
+        let whole = fetched.len() as u64 >= meta.size;
+        let text = decompress(compression, &fetched)?;
+        if text.contains(&0) && *compression.get_variant() == datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED {
+            return Err("binary file (not a known format)".to_string());
+        }
+        let text = String::from_utf8_lossy(&text);
+        let mut lines: Vec<String> = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+        if !whole {
+            lines.pop(); // cut off mid-line
+        }
+        if lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        if whole || lines.len() > rows || want >= MAX_FETCH {
+            lines.truncate(rows + 1);
+            if lines.is_empty() {
+                return Err("no complete line in the sampled bytes".to_string());
+            }
+            return Ok(lines);
+        }
+        want = (want * 2).min(meta.size).min(MAX_FETCH);
+    }
+}
+
+/// Decompresses as much of `bytes` as possible (a cut-off stream ends where it was cut).
+fn decompress(compression: &FileCompressionType, bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let reader = compression
+        .convert_read(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|e| format!("cannot decompress: {e}"))?;
+    let mut reader = reader;
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(e) if out.is_empty() => return Err(format!("cannot decompress: {e}")),
+            Err(_) => break,
+        }
+    }
+    Ok(out)
+}

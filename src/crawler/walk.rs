@@ -1,0 +1,160 @@
+//! Walking a location with delimiter listings, one folder level at a time (concurrent,
+//! bounded), into a tree of folders and their data files. Hidden names (`_…`, `.…`),
+//! folder markers and excluded globs are left out; what was left out and why is kept
+//! for the report.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures::{StreamExt, TryStreamExt};
+use globset::GlobSet;
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore};
+
+use crate::error::{LakeError, Result};
+
+/// Folder listings in flight at once.
+const LIST_CONCURRENCY: usize = 32;
+/// Deepest folder level walked below the root.
+const MAX_DEPTH: usize = 24;
+
+/// One folder below the crawl root.
+#[derive(Debug, Default)]
+pub struct Folder {
+    /// Data files directly in this folder.
+    pub files: Vec<ObjectMeta>,
+    /// Names of the sub-folders walked.
+    pub children: Vec<String>,
+}
+
+/// The walked tree: folders by path relative to the root (`""` is the root, no slashes
+/// at either end).
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// Folders.
+    pub folders: BTreeMap<String, Folder>,
+    /// Paths excluded by a glob.
+    pub excluded: Vec<String>,
+    /// Delimiter listings issued.
+    pub listings: usize,
+}
+
+impl Tree {
+    /// Number of data files.
+    pub fn file_count(&self) -> usize {
+        self.folders.values().map(|f| f.files.len()).sum()
+    }
+}
+
+/// `parent/name`, or `name` at the root.
+pub fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.') || name.ends_with("$folder$")
+}
+
+/// Walks everything below `root` in `store`.
+pub async fn walk(
+    store: &Arc<dyn ObjectStore>,
+    store_url: &str,
+    root: &Path,
+    exclude: &GlobSet,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<Tree> {
+    let mut tree = Tree::default();
+    let mut frontier = vec![(String::new(), root.clone())];
+    for _ in 0..=MAX_DEPTH {
+        if frontier.is_empty() {
+            break;
+        }
+        let listed: Vec<(String, object_store::ListResult)> =
+            futures::stream::iter(frontier.into_iter().map(|(rel, prefix)| {
+                let store = store.clone();
+                async move {
+                    let prefix_opt = (!prefix.as_ref().is_empty()).then_some(&prefix);
+                    match store.list_with_delimiter(prefix_opt).await {
+                        Ok(l) => Ok((rel, l)),
+                        Err(object_store::Error::NotFound { .. }) => Ok((
+                            rel,
+                            object_store::ListResult {
+                                common_prefixes: vec![],
+                                objects: vec![],
+                            },
+                        )),
+                        Err(e) => Err(LakeError::semantic(
+                            "HIVE_FILESYSTEM_ERROR",
+                            format!("cannot list {store_url}{prefix}: {e}"),
+                        )),
+                    }
+                }
+            }))
+            .buffer_unordered(LIST_CONCURRENCY)
+            .try_collect()
+            .await?;
+        tree.listings += listed.len();
+        progress(format!(
+            "crawl: {} folder(s) listed, {} file(s) found",
+            tree.listings,
+            tree.file_count()
+        ));
+        let mut next = Vec::new();
+        for (rel, listing) in listed {
+            let mut folder = Folder::default();
+            for object in listing.objects {
+                let Some(name) = object.location.filename().map(str::to_string) else {
+                    continue;
+                };
+                let path = join(&rel, &name);
+                if is_hidden(&name) || (object.size == 0 && name.ends_with('/')) {
+                    continue;
+                }
+                if exclude.is_match(&path) {
+                    tree.excluded.push(path);
+                    continue;
+                }
+                folder.files.push(object);
+            }
+            for prefix in listing.common_prefixes {
+                let Some(name) = prefix.filename().map(str::to_string) else {
+                    continue;
+                };
+                let path = join(&rel, &name);
+                if is_hidden(&name) {
+                    continue;
+                }
+                if exclude.is_match(&path) || exclude.is_match(format!("{path}/")) {
+                    tree.excluded.push(format!("{path}/"));
+                    continue;
+                }
+                folder.children.push(name);
+                next.push((path, prefix));
+            }
+            folder.children.sort();
+            folder.files.sort_by(|a, b| a.location.cmp(&b.location));
+            tree.folders.insert(rel, folder);
+        }
+        frontier = next;
+    }
+    Ok(tree)
+}
+
+/// Builds the exclude matcher; globs are relative to the crawl root (`**/tmp/**`, `*.bak`).
+pub fn exclude_set(globs: &[String]) -> Result<GlobSet> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let g = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| LakeError::invalid(format!("exclude pattern '{glob}': {e}")))?;
+        builder.add(g);
+    }
+    builder
+        .build()
+        .map_err(|e| LakeError::invalid(format!("exclude patterns: {e}")))
+}
