@@ -31,7 +31,7 @@ MSCK REPAIR TABLE sales;
 
 -- Gzip CSV with a header and quoted fields.
 CREATE EXTERNAL TABLE IF NOT EXISTS customers (
-  customer_id int,
+  customer_id bigint,
   name        string,
   email       string,
   country     string,
@@ -48,7 +48,7 @@ TBLPROPERTIES ('skip.header.line.count'='1', 'classification'='csv');
 CREATE EXTERNAL TABLE IF NOT EXISTS products (
   product    string,
   category   string,
-  list_price decimal(10,2)
+  list_price double
 )
 ROW FORMAT DELIMITED FIELDS TERMINATED BY '\t'
 STORED AS TEXTFILE
@@ -57,11 +57,12 @@ LOCATION 'sample-data/products/';
 -- JSON lines with a struct and a map.
 CREATE EXTERNAL TABLE IF NOT EXISTS events (
   event_id    string,
-  customer_id int,
+  customer_id bigint,
   event_type  string,
   ts          timestamp,
   device      struct<os:string,version:string>,
-  properties  map<string,string>
+  properties  struct<campaign:string>,
+  debug       boolean
 )
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
 LOCATION 'sample-data/events/'
@@ -73,7 +74,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS logs (
   ts         timestamp,
   level      string,
   service    string,
-  latency_ms int,
+  latency_ms bigint,
   message    string
 )
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
@@ -86,7 +87,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS logs_by_day (
   ts         timestamp,
   level      string,
   service    string,
-  latency_ms int,
+  latency_ms bigint,
   message    string
 )
 PARTITIONED BY (dt string)

@@ -15,7 +15,7 @@ use lakesql::shell::{self, OutputFormat, ScriptSource, ShellOptions, StatsMode};
 #[command(name = "lakesql", version, about)]
 struct Args {
     /// Catalog file (SQLite). Default: the per-user data directory.
-    #[arg(long, env = "LAKESQL_CATALOG", value_name = "PATH")]
+    #[arg(long, env = "LAKESQL_CATALOG", value_name = "PATH", global = true)]
     catalog: Option<PathBuf>,
 
     /// Run these statements (separated by `;`) and exit.
@@ -31,15 +31,15 @@ struct Args {
     database: Option<String>,
 
     /// Result format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, global = true)]
     format: OutputFormat,
 
     /// Statistics on stderr after each statement.
-    #[arg(long, value_enum, default_value_t = StatsMode::Text)]
+    #[arg(long, value_enum, default_value_t = StatsMode::Text, global = true)]
     stats: StatsMode,
 
     /// Silence banners, notices and the statistics line.
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     quiet: bool,
 
     /// Keep running a script after a statement fails (the exit code is still 1).
@@ -49,6 +49,85 @@ struct Args {
     /// Do not register the sample tables on an interactive start.
     #[arg(long)]
     no_sample: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Commands besides running SQL.
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Discover tables, schemas and partitions under a location and write them to the
+    /// catalog (the same as `CRAWL 'LOCATION' INTO db WITH (…)`).
+    Crawl {
+        /// Folder to crawl: a local path, file:// or s3:// URL.
+        location: String,
+        /// Database the tables go into (created when missing).
+        #[arg(long, default_value = "default")]
+        database: String,
+        /// Prefix for the names of created tables.
+        #[arg(long, value_name = "PREFIX")]
+        table_prefix: Option<String>,
+        /// Glob (relative to LOCATION) of files or folders to leave out; repeatable.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// What a rerun does with schema changes.
+        #[arg(long, value_parser = ["update", "log", "deprecate"], default_value = "update")]
+        schema_change: String,
+        /// Which folders a rerun reads.
+        #[arg(long, value_parser = ["everything", "new_folders"], default_value = "everything")]
+        recrawl: String,
+        /// Rows sampled per text file.
+        #[arg(long, value_name = "ROWS", default_value_t = 1000)]
+        sample_size: usize,
+        /// Never group sibling folders into one table (each folder of files is a table).
+        #[arg(long)]
+        no_group: bool,
+        /// Report what would be created or changed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `'text'` as a SQL string literal.
+fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+impl Command {
+    /// The statement the command runs.
+    fn to_sql(&self) -> String {
+        let Command::Crawl {
+            location,
+            database,
+            table_prefix,
+            exclude,
+            schema_change,
+            recrawl,
+            sample_size,
+            no_group,
+            dry_run,
+        } = self;
+        let mut options = vec![
+            format!("schema_change = {}", sql_string(schema_change)),
+            format!("recrawl = {}", sql_string(recrawl)),
+            format!("sample_size = {sample_size}"),
+            format!("group = {}", !no_group),
+            format!("dry_run = {dry_run}"),
+        ];
+        if let Some(p) = table_prefix {
+            options.push(format!("table_prefix = {}", sql_string(p)));
+        }
+        if !exclude.is_empty() {
+            options.push(format!("exclude = {}", sql_string(&exclude.join(","))));
+        }
+        format!(
+            "CRAWL {} INTO \"{}\" WITH ({})",
+            sql_string(location),
+            database.replace('"', "\"\""),
+            options.join(", ")
+        )
+    }
 }
 
 fn default_catalog() -> PathBuf {
@@ -98,6 +177,9 @@ fn main() -> ExitCode {
     let mut sources: Vec<ScriptSource> =
         args.files.iter().cloned().map(ScriptSource::File).collect();
     sources.extend(args.commands.iter().cloned().map(ScriptSource::Command));
+    if let Some(command) = &args.command {
+        sources.push(ScriptSource::Command(command.to_sql()));
+    }
     let interactive = sources.is_empty() && std::io::stdin().is_terminal();
     if sources.is_empty() && !interactive {
         sources.push(ScriptSource::Stdin);

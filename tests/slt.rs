@@ -3,6 +3,7 @@
 //! Each file gets a fresh in-memory catalog and runs with the repository root as the
 //! current directory, so relative LOCATIONs such as `sample-data/sales/` resolve.
 //! Absolute paths of the checkout are shown as `<root>` in results and errors.
+//! `SLT_UPDATE=1 cargo test --test slt -- NAME` rewrites a file's expected results.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -145,6 +146,21 @@ fn main() {
                 Ok(LakeDb { session, root })
             }
         });
+        if std::env::var_os("SLT_UPDATE").is_some() {
+            // Rewrites the expected results in place (review the diff before committing).
+            runtime
+                .block_on(runner.update_test_file(
+                    &file,
+                    " ",
+                    sqllogictest::default_validator,
+                    sqllogictest::default_normalizer,
+                    sqllogictest::default_column_validator,
+                ))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            println!("test slt::{name} ... updated");
+            passed += 1;
+            continue;
+        }
         match runtime.block_on(runner.run_file_async(&file)) {
             Ok(()) => {
                 println!("test slt::{name} ... ok");

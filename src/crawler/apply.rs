@@ -11,13 +11,13 @@ use super::tables::Planned;
 use super::types::{partition_value_type, widen};
 use super::walk::Tree;
 use super::{CrawlOptions, CrawlReport, Recrawl, SchemaChange};
+use crate::catalog::CatalogStore;
 use crate::catalog::hive_type::HiveType;
+use crate::catalog::model::Properties;
 use crate::catalog::model::{
     Column, Database, Partition, SerDeInfo, StorageDescriptor, Table, now_seconds,
 };
 use crate::catalog::storage_format::{DataFormat, classes, stored_as};
-use crate::catalog::CatalogStore;
-use crate::catalog::model::Properties;
 use crate::error::{LakeError, Result};
 use crate::provider::partition_values::typed_value;
 use crate::repair::normalize_dir;
@@ -122,18 +122,26 @@ pub fn known_files(tree: &Tree, known: &HashMap<String, Table>) -> HashMap<Strin
 
 /// A Hive table name from a folder name: lower case, other characters as `_`.
 fn sanitize(name: &str) -> String {
-    let mut out: String = name
-        .to_lowercase()
+    name.to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
-        .collect();
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `prefix` + `name`, starting with a letter or `_` (`t_` is put before a leading digit).
+fn prefixed(prefix: &str, name: &str) -> String {
+    let out = format!("{prefix}{name}");
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, 't');
-        if out.len() > 1 {
-            out.insert(1, '_');
-        }
+        format!("t_{out}")
+    } else {
+        out
     }
-    out
 }
 
 fn table_name(prefix: &str, location: &str, rel: &str, used: &mut HashSet<String>) -> String {
@@ -147,9 +155,9 @@ fn table_name(prefix: &str, location: &str, rel: &str, used: &mut HashSet<String
     } else {
         rel.rsplit('/').next().unwrap_or(rel).to_string()
     };
-    let mut name = format!("{prefix}{}", sanitize(&last));
+    let mut name = prefixed(prefix, &sanitize(&last));
     if used.contains(&name) {
-        name = format!("{prefix}{}", sanitize(&rel.replace('/', "_")));
+        name = prefixed(prefix, &sanitize(&rel.replace('/', "_")));
     }
     let base = name.clone();
     let mut n = 2;
@@ -224,7 +232,12 @@ fn build_table(
     parameters.insert("objectCount".into(), planned.files.len().to_string());
     parameters.insert(
         "sizeKey".into(),
-        planned.files.iter().map(|f| f.meta.size).sum::<u64>().to_string(),
+        planned
+            .files
+            .iter()
+            .map(|f| f.meta.size)
+            .sum::<u64>()
+            .to_string(),
     );
     let column = |(n, t): &(String, HiveType)| Column {
         name: n.clone(),
@@ -317,9 +330,9 @@ pub fn apply(
                 // Plain folders (`partition_N`) are strings, as Glue makes them; named
                 // `key=value` levels get the type their values share.
                 let t = match p.levels[i] {
-                    Some(_) => partition_value_type(
-                        partitions.iter().map(|part| part.values[i].as_str()),
-                    ),
+                    Some(_) => {
+                        partition_value_type(partitions.iter().map(|part| part.values[i].as_str()))
+                    }
                     None => HiveType::String,
                 };
                 (k.to_lowercase(), t)
@@ -338,7 +351,7 @@ pub fn apply(
             !clash
         });
         for note in &p.notes {
-            report.line("column widened", format!("{db}.{name}"), note.clone());
+            report.line("type conflict", format!("{db}.{name}"), note.clone());
         }
         let qualified = format!("{db}.{name}");
         match catalog.get_table(db, &name)? {
@@ -378,7 +391,15 @@ pub fn apply(
                 );
             }
             Some(existing) => update_table(
-                catalog, existing, table_location, p, &columns, &key_names, partitions, options, report,
+                catalog,
+                existing,
+                table_location,
+                p,
+                &columns,
+                &key_names,
+                partitions,
+                options,
+                report,
             )?,
         }
     }
@@ -411,7 +432,11 @@ fn update_table(
         );
         return Ok(());
     }
-    let existing_keys: Vec<String> = existing.partition_keys.iter().map(|k| k.name.clone()).collect();
+    let existing_keys: Vec<String> = existing
+        .partition_keys
+        .iter()
+        .map(|k| k.name.clone())
+        .collect();
     let format_matches = DataFormat::of_table(&existing)
         .map(|f| match (&f, &p.kind) {
             (DataFormat::Parquet, FileKind::Parquet)
@@ -421,7 +446,13 @@ fn update_table(
             _ => false,
         })
         .unwrap_or(false);
-    if !format_matches || existing_keys != key_names.iter().map(|k| k.to_lowercase()).collect::<Vec<_>>() {
+    if !format_matches
+        || existing_keys
+            != key_names
+                .iter()
+                .map(|k| k.to_lowercase())
+                .collect::<Vec<_>>()
+    {
         report.line(
             "table conflict",
             qualified,
@@ -449,7 +480,12 @@ fn update_table(
     let mut table = existing.clone();
     let mut changes = Vec::new();
     for (name, t) in columns {
-        match table.storage_descriptor.columns.iter_mut().find(|c| &c.name == name) {
+        match table
+            .storage_descriptor
+            .columns
+            .iter_mut()
+            .find(|c| &c.name == name)
+        {
             None => {
                 changes.push(format!("column added: {name} {t}"));
                 table.storage_descriptor.columns.push(Column {
@@ -459,7 +495,9 @@ fn update_table(
                 });
             }
             Some(c) => {
-                let Ok(current) = c.parsed_type() else { continue };
+                let Ok(current) = c.parsed_type() else {
+                    continue;
+                };
                 let (wider, _) = widen(&current, t);
                 if wider != current {
                     changes.push(format!("column widened: {name} {current} → {wider}"));
@@ -471,20 +509,24 @@ fn update_table(
     if policy == SchemaChange::Deprecate {
         let found: BTreeSet<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
         for c in &mut table.storage_descriptor.columns {
-            let already = c.comment.as_deref().is_some_and(|m| m.starts_with("deprecated"));
+            let already = c
+                .comment
+                .as_deref()
+                .is_some_and(|m| m.starts_with("deprecated"));
             if !found.contains(c.name.as_str()) && !already {
                 changes.push(format!("column deprecated: {}", c.name));
-                c.comment = Some(format!(
-                    "deprecated: not found by the crawl of {}",
-                    chrono::Utc::now().format("%Y-%m-%d")
-                ));
+                c.comment = Some("deprecated: not found by a crawl".to_string());
             }
         }
     }
     let schema_changed = !changes.is_empty();
     if policy == SchemaChange::Log {
         for change in &changes {
-            report.line("schema change logged", qualified.clone(), format!("not applied: {change}"));
+            report.line(
+                "schema change logged",
+                qualified.clone(),
+                format!("not applied: {change}"),
+            );
         }
         table = existing.clone();
     }
@@ -519,7 +561,9 @@ fn update_table(
     let apply_schema = schema_changed && policy != SchemaChange::Log;
     if apply_schema {
         table.update_time = now_seconds();
-        table.parameters.insert("UPDATED_BY_CRAWLER".into(), "lakesql".into());
+        table
+            .parameters
+            .insert("UPDATED_BY_CRAWLER".into(), "lakesql".into());
     }
     if (apply_schema || !added.is_empty()) && !options.dry_run {
         catalog.save_crawled_table(&table, false, &added)?;
@@ -533,11 +577,19 @@ fn update_table(
         report.line(
             "table unchanged",
             qualified.clone(),
-            if schema_changed { "schema changes logged only" } else { "schema unchanged" },
+            if schema_changed {
+                "schema changes logged only"
+            } else {
+                "schema unchanged"
+            },
         );
     }
     if !added.is_empty() {
-        report.line("partitions added", qualified, format!("{} partition(s)", added.len()));
+        report.line(
+            "partitions added",
+            qualified,
+            format!("{} partition(s)", added.len()),
+        );
     }
     Ok(())
 }

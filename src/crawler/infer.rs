@@ -43,7 +43,10 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
             continue;
         }
         let consistent = rows.iter().filter(|r| r.len() == mode).count() as f64 / rows.len() as f64;
-        if best.as_ref().is_none_or(|(c, m, ..)| consistent > *c || (consistent == *c && mode > *m)) {
+        if best
+            .as_ref()
+            .is_none_or(|(c, m, ..)| consistent > *c || (consistent == *c && mode > *m))
+        {
             best = Some((consistent, mode, delimiter, rows));
         }
     }
@@ -65,20 +68,22 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(mode);
     let ragged_rows = rows.iter().filter(|r| r.len() != mode).count();
 
-    let column_types = |data: &[Vec<String>]| -> (Vec<Option<HiveType>>, Vec<String>) {
+    let column_types = |data: &[Vec<String>]| -> (Vec<Option<HiveType>>, Vec<(usize, String)>) {
         let mut types: Vec<Option<HiveType>> = vec![None; width];
         let mut conflicts = Vec::new();
         for row in data {
             for (i, value) in row.iter().enumerate() {
-                let Some(t) = classify_text(value) else { continue };
+                let Some(t) = classify_text(value) else {
+                    continue;
+                };
                 types[i] = Some(match types[i].take() {
                     None => t,
                     Some(prev) => {
                         let (w, conflict) = widen(&prev, &t);
                         if conflict && conflicts.len() < 20 {
-                            conflicts.push(format!(
-                                "column {}: '{value}' is not {prev}, read as string",
-                                i + 1
+                            conflicts.push((
+                                i,
+                                format!("'{value}' ({t}) among {prev} values; read as {w}"),
                             ));
                         }
                         w
@@ -107,6 +112,10 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
     } else {
         (1..=width).map(|i| format!("col{i}")).collect()
     };
+    let conflicts = conflicts
+        .into_iter()
+        .map(|(i, why)| format!("column {}: {why}", names[i]))
+        .collect();
     let columns = names
         .into_iter()
         .zip(types)
@@ -157,8 +166,11 @@ fn looks_like_header(row: &[String]) -> bool {
         }
         f.len() < 150
             && classify_text(f) == Some(HiveType::String)
-            && f.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-            && f.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '-' | '.'))
+            && f.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && f.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | ' ' | '-' | '.'))
     })
 }
 
@@ -170,7 +182,13 @@ fn column_names(header: &[String], width: usize) -> Vec<String> {
         let mut name: String = raw
             .to_lowercase()
             .chars()
-            .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         if name.is_empty() {
             name = format!("col{}", i + 1);
@@ -303,10 +321,20 @@ mod tests {
         .unwrap();
         assert_eq!(shape.delimiter, b',');
         assert!(shape.header && shape.quoted);
-        let types: Vec<String> = shape.columns.iter().map(|(n, t)| format!("{n} {t}")).collect();
+        let types: Vec<String> = shape
+            .columns
+            .iter()
+            .map(|(n, t)| format!("{n} {t}"))
+            .collect();
         assert_eq!(
             types,
-            ["id bigint", "name string", "signup date", "vip boolean", "score double"]
+            [
+                "id bigint",
+                "name string",
+                "signup date",
+                "vip boolean",
+                "score double"
+            ]
         );
     }
 
@@ -339,7 +367,11 @@ mod tests {
              {\"id\":2.5,\"extra\":null,\"d\":{\"ver\":3}}\n",
         ))
         .unwrap();
-        let types: Vec<String> = shape.columns.iter().map(|(n, t)| format!("{n} {t}")).collect();
+        let types: Vec<String> = shape
+            .columns
+            .iter()
+            .map(|(n, t)| format!("{n} {t}"))
+            .collect();
         assert_eq!(
             types,
             // serde_json orders keys by name.

@@ -178,7 +178,12 @@ pub struct CrawlReport {
 }
 
 impl CrawlReport {
-    fn line(&mut self, action: &'static str, subject: impl Into<String>, detail: impl Into<String>) {
+    fn line(
+        &mut self,
+        action: &'static str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.lines.push(ReportLine {
             action,
             subject: subject.into(),
@@ -186,12 +191,29 @@ impl CrawlReport {
         });
     }
 
+    /// The lines as a dry run words them: what would be created or changed.
+    pub fn as_dry_run(&mut self) {
+        for line in &mut self.lines {
+            line.action = match line.action {
+                "database created" => "would create database",
+                "table created" => "would create table",
+                "table updated" => "would update table",
+                "partitions added" => "would add partitions",
+                other => other,
+            };
+        }
+    }
+
     /// The one-line summary.
     pub fn summary(&self, location: &str, dry_run: bool) -> String {
         format!(
             "Crawl of {location}{}: {} table(s) created, {} updated, {} unchanged; {} \
              partition(s) added; {} file(s) sampled, {} skipped; {} folder listing(s)",
-            if dry_run { " (dry run, nothing written)" } else { "" },
+            if dry_run {
+                " (dry run, nothing written)"
+            } else {
+                ""
+            },
             self.tables_created,
             self.tables_updated,
             self.tables_unchanged,
@@ -218,7 +240,14 @@ pub async fn crawl(
     let root = LocationUrl::parse(location)?;
     let store: Arc<dyn ObjectStore> = state.runtime_env().object_store(&root.store)?;
     let exclude = walk::exclude_set(&options.exclude)?;
-    let tree = walk::walk(&store, root.store.as_str(), &root.prefix, &exclude, progress).await?;
+    let tree = walk::walk(
+        &store,
+        root.store.as_str(),
+        &root.prefix,
+        &exclude,
+        progress,
+    )
+    .await?;
     let mut report = CrawlReport {
         listings: tree.listings,
         ..Default::default()
@@ -258,6 +287,8 @@ pub async fn crawl(
         .buffer_unordered(SAMPLE_CONCURRENCY)
         .collect()
         .await;
+    let mut results = results;
+    results.sort_by(|a, b| a.0.cmp(&b.0));
     let mut sampled = HashMap::new();
     for (path, r) in results {
         match r {
@@ -268,7 +299,10 @@ pub async fn crawl(
                 }
                 sampled.insert(path, s);
             }
-            Err(why) => skipped.push((path, why)),
+            Err(why) => skipped.push((
+                path,
+                format!("{why} (the file stays in its folder: a table over it reads it)"),
+            )),
         }
     }
     let known_files = apply::known_files(&tree, &known);
@@ -282,7 +316,7 @@ pub async fn crawl(
     if planned.is_empty() {
         report.line(
             "nothing found",
-            location,
+            "",
             if tree.file_count() == 0 {
                 "no data files under this location".to_string()
             } else {
@@ -291,6 +325,17 @@ pub async fn crawl(
         );
         return Ok(report);
     }
-    apply::apply(catalog, db, location, &planned, &known, options, &mut report)?;
+    apply::apply(
+        catalog,
+        db,
+        location,
+        &planned,
+        &known,
+        options,
+        &mut report,
+    )?;
+    if options.dry_run {
+        report.as_dry_run();
+    }
     Ok(report)
 }

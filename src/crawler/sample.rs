@@ -97,7 +97,14 @@ pub async fn sample_file(
     let extension = stem.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match extension {
         "parquet" | "parq" if compression_name.is_none() => {
-            return self_describing(state, store, meta, &ParquetFormat::default(), FileKind::Parquet).await;
+            return self_describing(
+                state,
+                store,
+                meta,
+                &ParquetFormat::default(),
+                FileKind::Parquet,
+            )
+            .await;
         }
         "avro" if compression_name.is_none() => {
             return self_describing(state, store, meta, &AvroFormat, FileKind::Avro).await;
@@ -108,15 +115,28 @@ pub async fn sample_file(
     }
     let lines = text_sample(store, meta, &compression, sample_rows).await?;
     if compression_name.is_none() && lines.first().is_some_and(|l| l.starts_with("PAR1")) {
-        return self_describing(state, store, meta, &ParquetFormat::default(), FileKind::Parquet).await;
+        return self_describing(
+            state,
+            store,
+            meta,
+            &ParquetFormat::default(),
+            FileKind::Parquet,
+        )
+        .await;
     }
     let json_first = matches!(extension, "json" | "jsonl" | "ndjson")
-        || lines.iter().find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('{'));
+        || lines
+            .iter()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_start().starts_with('{'));
     let mut notes = Vec::new();
     if json_first {
         let shape = infer_json(&lines)?;
         if shape.bad_lines > 0 {
-            notes.push(format!("{} sampled line(s) are not JSON objects", shape.bad_lines));
+            notes.push(format!(
+                "{} sampled line(s) are not JSON objects",
+                shape.bad_lines
+            ));
         }
         notes.extend(shape.conflicts);
         return Ok(Sampled {
@@ -152,7 +172,13 @@ async fn self_describing(
     let schema = format
         .infer_schema(state, store, std::slice::from_ref(meta))
         .await
-        .map_err(|e| format!("unreadable {} file: {}", kind.classification(), e.strip_backtrace()))?;
+        .map_err(|e| {
+            format!(
+                "unreadable {} file: {}",
+                kind.classification(),
+                e.strip_backtrace()
+            )
+        })?;
     let mut columns = Vec::new();
     let mut notes = Vec::new();
     for field in schema.fields() {
@@ -187,17 +213,24 @@ async fn text_sample(
     let mut want = FIRST_FETCH.min(meta.size);
     loop {
         let start = fetched.len() as u64;
-        let bytes = object_store::ObjectStoreExt::get_range(store.as_ref(), &meta.location, start..want)
-            .await
-            .map_err(|e| format!("cannot read: {e}"))?;
+        let bytes =
+            object_store::ObjectStoreExt::get_range(store.as_ref(), &meta.location, start..want)
+                .await
+                .map_err(|e| format!("cannot read: {e}"))?;
         fetched.extend_from_slice(&bytes);
         let whole = fetched.len() as u64 >= meta.size;
         let text = decompress(compression, &fetched)?;
-        if text.contains(&0) && *compression.get_variant() == datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED {
+        if text.contains(&0)
+            && *compression.get_variant()
+                == datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED
+        {
             return Err("binary file (not a known format)".to_string());
         }
         let text = String::from_utf8_lossy(&text);
-        let mut lines: Vec<String> = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let mut lines: Vec<String> = text
+            .split('\n')
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
         if !whole {
             lines.pop(); // cut off mid-line
         }

@@ -284,7 +284,10 @@ fn describe(kind: &FileKind) -> String {
 fn majority_kind<'a>(files: impl Iterator<Item = &'a PlannedFile>) -> FileKind {
     let mut counts: Vec<(FileKind, usize)> = Vec::new();
     for f in files {
-        match counts.iter_mut().find(|(k, _)| k.compatible(&f.sampled.kind)) {
+        match counts
+            .iter_mut()
+            .find(|(k, _)| k.compatible(&f.sampled.kind))
+        {
             Some((_, n)) => *n += 1,
             None => counts.push((f.sampled.kind.clone(), 1)),
         }
@@ -303,7 +306,10 @@ fn similar(a: &Columns, b: &Columns) -> bool {
     if headerless(a) && headerless(b) {
         return a.len() == b.len();
     }
-    let common = a.iter().filter(|(n, _)| b.iter().any(|(m, _)| m == n)).count();
+    let common = a
+        .iter()
+        .filter(|(n, _)| b.iter().any(|(m, _)| m == n))
+        .count();
     let union = a.len() + b.len() - common;
     union > 0 && common * 2 >= union
 }

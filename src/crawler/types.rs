@@ -246,8 +246,14 @@ mod tests {
         assert_eq!(widen(&BigInt, &Double), (Double, false));
         assert_eq!(widen(&Date, &Timestamp), (Timestamp, false));
         assert_eq!(widen(&Boolean, &BigInt), (String, true));
-        assert_eq!(widen(&Decimal(10, 2), &Decimal(12, 4)), (Decimal(12, 4), false));
-        assert_eq!(widen(&Decimal(10, 0), &Decimal(12, 4)), (Decimal(14, 4), false));
+        assert_eq!(
+            widen(&Decimal(10, 2), &Decimal(12, 4)),
+            (Decimal(12, 4), false)
+        );
+        assert_eq!(
+            widen(&Decimal(10, 0), &Decimal(12, 4)),
+            (Decimal(14, 4), false)
+        );
         assert_eq!(widen(&BigInt, &String), (String, true));
         let a = Struct(vec![("x".into(), Int)]);
         let b = Struct(vec![("y".into(), String), ("x".into(), BigInt)]);

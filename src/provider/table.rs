@@ -40,6 +40,11 @@ use crate::storage::LocationUrl;
 /// How many locations are listed at once.
 const LIST_CONCURRENCY: usize = 16;
 
+/// Unnamed text columns read after a text table's own, so that lines with more fields
+/// than the table has columns are read (the extra fields ignored, as Hive does) instead
+/// of failing the scan.
+const SPARE_TEXT_FIELDS: usize = 32;
+
 /// A catalog table, readable by DataFusion.
 pub struct LakeTable {
     table: Table,
@@ -96,6 +101,10 @@ impl LakeTable {
             .map(|k| k.name.clone())
             .collect();
         // Lenient text tables read every field as text and cast afterwards (see `scan`).
+        let spare = match &format {
+            DataFormat::Text(_) => SPARE_TEXT_FIELDS,
+            _ => 0,
+        };
         let file_schema = Arc::new(Schema::new(
             file_fields
                 .iter()
@@ -103,6 +112,9 @@ impl LakeTable {
                     DataFormat::Text(t) if t.lenient => f.clone().with_data_type(DataType::Utf8),
                     _ => f.clone(),
                 })
+                .chain((0..spare).map(|i| {
+                    Field::new(format!("__lakesql_extra_field_{i}"), DataType::Utf8, true)
+                }))
                 .collect::<Vec<_>>(),
         ));
         let schema = Arc::new(Schema::new(
@@ -462,6 +474,22 @@ impl TableProvider for LakeTable {
                 .push(file);
         }
 
+        // Table column i is file column i; partition columns come after the file schema,
+        // which for text tables also holds the spare fields.
+        let columns = self.schema.fields().len() - self.partition_fields.len();
+        let spare = self.file_schema.fields().len() - columns;
+        let file_projection = if spare == 0 {
+            projection.cloned()
+        } else {
+            let all: Vec<usize> = (0..self.schema.fields().len()).collect();
+            Some(
+                projection
+                    .unwrap_or(&all)
+                    .iter()
+                    .map(|&i| if i < columns { i } else { i + spare })
+                    .collect(),
+            )
+        };
         let target = state.config().target_partitions().max(1);
         let mut plans = Vec::new();
         for (_, (store, compression, files)) in groups {
@@ -478,7 +506,7 @@ impl TableProvider for LakeTable {
             }
             let config = FileScanConfigBuilder::new(store, source)
                 .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
-                .with_projection_indices(projection.cloned())?
+                .with_projection_indices(file_projection.clone())?
                 .with_limit(limit)
                 .build();
             plans.push(format.create_physical_plan(state, config).await?);

@@ -44,7 +44,8 @@ impl Session {
             ]);
         }
         let mut out = string_table("crawl", &["action", "subject", "detail"], rows)?;
-        out.messages.push(report.summary(&location, options.dry_run));
+        out.messages
+            .push(report.summary(&location, options.dry_run));
         Ok(out)
     }
 }
