@@ -335,6 +335,34 @@ async fn requests_in_flight_stay_under_the_bucket_bound() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawling_s3_finds_what_crawling_local_disk_finds() {
+    let server = lake_server().await;
+    let proxy = FaultProxy::start(&server.addr, 20, 5).await;
+    let (local_dir, s3_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let mut local = session(&local_dir, S3Config::empty());
+    let mut remote = session(&s3_dir, s3_settings(&proxy.endpoint));
+    let crawl = "CRAWL 'sample-data/' INTO lake";
+    let tables = ["customers", "events", "logs", "products", "sales"];
+    let show: String = tables
+        .iter()
+        .map(|t| match *t {
+            "logs" | "sales" => format!("SHOW CREATE TABLE lake.{t}; SHOW PARTITIONS lake.{t};"),
+            _ => format!("SHOW CREATE TABLE lake.{t};"),
+        })
+        .collect();
+    let expected = outcomes(&run(&mut local, &format!("{crawl}; {show}")).await);
+    let s3_crawl = crawl.replace("'sample-data/", "'s3://lake/sample-data/");
+    let actual = outcomes(&run(&mut remote, &format!("{s3_crawl}; {show}")).await);
+    assert_eq!(expected[0].rows, actual[0].rows, "crawl reports differ");
+    assert_eq!(expected[0].requests, actual[0].requests, "crawl requests differ");
+    assert!(actual[0].rows.iter().filter(|r| r.contains("table created")).count() == 5);
+    for (e, a) in expected.iter().zip(&actual).skip(1) {
+        assert_eq!(e.rows, a.rows, "{} differs", e.kind);
+    }
+    assert!(proxy.faults.injected.load(Ordering::SeqCst) > 0);
+}
+
 fn settings_rows(out: &StatementOutput) -> String {
     pretty_format_batches(&out.batches).unwrap().to_string()
 }
