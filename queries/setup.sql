@@ -1,6 +1,8 @@
 -- Creates the `sample` database over the lake in sample-data/.
 -- Run from the repository root: lakesql -f queries/setup.sql
 -- (the interactive shell runs it by itself on first start).
+-- The column types are the ones `CRAWL 'sample-data/' INTO db` infers (tests/crawl.rs
+-- checks that the crawler recreates these tables).
 
 CREATE DATABASE IF NOT EXISTS sample
   COMMENT 'The sample lake that ships with lakesql';

@@ -355,8 +355,18 @@ async fn crawling_s3_finds_what_crawling_local_disk_finds() {
     let s3_crawl = crawl.replace("'sample-data/", "'s3://lake/sample-data/");
     let actual = outcomes(&run(&mut remote, &format!("{s3_crawl}; {show}")).await);
     assert_eq!(expected[0].rows, actual[0].rows, "crawl reports differ");
-    assert_eq!(expected[0].requests, actual[0].requests, "crawl requests differ");
-    assert!(actual[0].rows.iter().filter(|r| r.contains("table created")).count() == 5);
+    assert_eq!(
+        expected[0].requests, actual[0].requests,
+        "crawl requests differ"
+    );
+    assert!(
+        actual[0]
+            .rows
+            .iter()
+            .filter(|r| r.contains("table created"))
+            .count()
+            == 5
+    );
     for (e, a) in expected.iter().zip(&actual).skip(1) {
         assert_eq!(e.rows, a.rows, "{} differs", e.kind);
     }

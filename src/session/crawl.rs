@@ -29,7 +29,10 @@ impl Session {
             }
         };
         let state = self.ctx.state();
-        let report = crawl(&self.store, &state, &location, database, &options, &show).await?;
+        let report = crawl(&self.store, &state, &location, database, &options, &show).await;
+        // An empty message clears the terminal's progress line.
+        show(String::new());
+        let report = report?;
         let mut rows: Vec<Vec<String>> = report
             .lines
             .iter()
