@@ -127,7 +127,12 @@ impl fmt::Display for HiveType {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{name}:{t}")?;
+                    // Names that are not plain identifiers are back-quoted so they parse back.
+                    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        write!(f, "{name}:{t}")?;
+                    } else {
+                        write!(f, "`{name}`:{t}")?;
+                    }
                 }
                 f.write_str(">")
             }
@@ -346,7 +351,11 @@ mod tests {
         assert_eq!(round_trip("DECIMAL( 12 , 3 )"), "decimal(12,3)");
         assert_eq!(
             round_trip("array< struct< a : int, `b c` : map<string, array<bigint>> > >"),
-            "array<struct<a:int,b c:map<string,array<bigint>>>>"
+            "array<struct<a:int,`b c`:map<string,array<bigint>>>>"
+        );
+        assert_eq!(
+            round_trip("struct<`user-agent`:string>"),
+            "struct<`user-agent`:string>"
         );
         assert_eq!(round_trip("varchar(20)"), "varchar(20)");
     }

@@ -156,7 +156,7 @@ fn table_name(prefix: &str, location: &str, rel: &str, used: &mut HashSet<String
         rel.rsplit('/').next().unwrap_or(rel).to_string()
     };
     let mut name = prefixed(prefix, &sanitize(&last));
-    if used.contains(&name) {
+    if used.contains(&name) && rel.contains('/') {
         name = prefixed(prefix, &sanitize(&rel.replace('/', "_")));
     }
     let base = name.clone();
@@ -306,104 +306,164 @@ pub fn apply(
         }
         report.line("database created", db, "");
     }
+    // Tables already in the database keep their names when the crawl finds them at their
+    // location again; new tables get names no existing table has.
     let mut used: HashSet<String> = HashSet::new();
-    // Tables met again keep their names (new-folders recrawls find them by folder).
-    let known_tables: HashMap<String, &Table> = known
+    let mut by_location: HashMap<String, String> = known
         .values()
-        .map(|t| (normalize_dir(&t.storage_descriptor.location), t))
+        .map(|t| {
+            (
+                normalize_dir(&t.storage_descriptor.location),
+                t.name.clone(),
+            )
+        })
         .collect();
+    if catalog.get_database(db)?.is_some() {
+        for name in catalog.list_tables(db)? {
+            if let Some(t) = catalog.get_table(db, &name)? {
+                by_location.insert(normalize_dir(&t.storage_descriptor.location), name.clone());
+            }
+            used.insert(name);
+        }
+    }
     for p in planned {
         let table_location = folder_url(location, &p.root);
-        let name = match known_tables.get(&table_location) {
-            Some(t) => {
-                used.insert(t.name.clone());
-                t.name.clone()
-            }
+        let name = match by_location.get(&table_location) {
+            Some(existing) => existing.clone(),
             None => table_name(&options.table_prefix, location, &p.root, &mut used),
         };
-        let key_names = p.key_names();
-        let partitions = partitions_of(p, location);
-        let keys: Vec<(String, HiveType)> = key_names
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                // Plain folders (`partition_N`) are strings, as Glue makes them; named
-                // `key=value` levels get the type their values share.
-                let t = match p.levels[i] {
-                    Some(_) => {
-                        partition_value_type(partitions.iter().map(|part| part.values[i].as_str()))
-                    }
-                    None => HiveType::String,
-                };
-                (k.to_lowercase(), t)
-            })
-            .collect();
-        let mut columns = p.columns.clone();
-        columns.retain(|(n, _)| {
-            let clash = keys.iter().any(|(k, _)| k == n);
-            if clash {
-                report.line(
-                    "column dropped",
-                    format!("{db}.{name}.{n}"),
-                    "a partition key has the same name; the partition value is read",
-                );
-            }
-            !clash
-        });
-        for note in &p.notes {
-            report.line("type conflict", format!("{db}.{name}"), note.clone());
-        }
         let qualified = format!("{db}.{name}");
-        match catalog.get_table(db, &name)? {
-            None => {
-                let table = build_table(db, &name, &table_location, p, &columns, &keys);
-                DataFormat::of_table(&table)
-                    .map_err(|e| LakeError::invalid(format!("crawled table {qualified}: {e}")))?;
-                if !options.dry_run {
-                    catalog.save_crawled_table(&table, true, &partitions)?;
-                }
-                report.tables_created += 1;
-                report.partitions_added += partitions.len();
-                let keys_text: Vec<String> = keys.iter().map(|(k, t)| format!("{k} {t}")).collect();
-                report.line(
-                    "table created",
-                    qualified,
-                    format!(
-                        "{}{}, {} column(s), {} file(s){}",
-                        p.kind.classification(),
-                        p.files
-                            .iter()
-                            .find_map(|f| f.sampled.compression)
-                            .map(|c| format!(" ({c})"))
-                            .unwrap_or_default(),
-                        columns.len(),
-                        p.files.len(),
-                        if keys.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                ", partitioned by ({}), {} partition(s)",
-                                keys_text.join(", "),
-                                partitions.len()
-                            )
-                        }
-                    ),
-                );
-            }
-            Some(existing) => update_table(
-                catalog,
-                existing,
-                table_location,
-                p,
-                &columns,
-                &key_names,
-                partitions,
-                options,
-                report,
-            )?,
+        // One table's failure is reported; the others are still written.
+        if let Err(e) = apply_one(
+            catalog,
+            db,
+            &name,
+            &table_location,
+            location,
+            p,
+            options,
+            report,
+        ) {
+            report.line("table failed", qualified, e.to_string());
         }
     }
     Ok(())
+}
+
+/// Creates or updates one planned table.
+#[allow(clippy::too_many_arguments)]
+fn apply_one(
+    catalog: &Arc<dyn CatalogStore>,
+    db: &str,
+    name: &str,
+    table_location: &str,
+    location: &str,
+    p: &Planned,
+    options: &CrawlOptions,
+    report: &mut CrawlReport,
+) -> Result<()> {
+    let qualified = format!("{db}.{name}");
+    let key_names = p.key_names();
+    let partitions = partitions_of(p, location);
+    let keys: Vec<(String, HiveType)> = key_names
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            // Plain folders (`partition_N`) are strings, as Glue makes them; named
+            // `key=value` levels get the type their values share.
+            let t = match p.levels[i] {
+                Some(_) => {
+                    partition_value_type(partitions.iter().map(|part| part.values[i].as_str()))
+                }
+                None => HiveType::String,
+            };
+            (k.to_lowercase(), t)
+        })
+        .collect();
+    let positional = matches!(p.kind, FileKind::Csv(_));
+    let mut columns: Vec<(String, HiveType)> = Vec::new();
+    for (n, t) in &p.columns {
+        if keys.iter().any(|(k, _)| k == n) {
+            if positional {
+                // Text is read by position: keep the column, under another name.
+                let renamed = format!("{n}_data");
+                report.line(
+                    "column renamed",
+                    format!("{qualified}.{n}"),
+                    format!("a partition key has the same name; the file column is {renamed}"),
+                );
+                columns.push((renamed, t.clone()));
+            } else {
+                report.line(
+                    "column dropped",
+                    format!("{qualified}.{n}"),
+                    "a partition key has the same name; the partition value is read",
+                );
+            }
+        } else {
+            columns.push((n.clone(), t.clone()));
+        }
+    }
+    for note in &p.notes {
+        report.line("type conflict", qualified.clone(), note.clone());
+    }
+    // Every type must read back as written (odd nested names are back-quoted).
+    for (n, t) in columns.iter().chain(&keys) {
+        t.to_string().parse::<HiveType>().map_err(|e| {
+            LakeError::invalid(format!(
+                "column {n} has a type lakesql cannot store ({t}): {e}"
+            ))
+        })?;
+    }
+    match catalog.get_table(db, name)? {
+        None => {
+            let table = build_table(db, name, table_location, p, &columns, &keys);
+            DataFormat::of_table(&table)
+                .map_err(|e| LakeError::invalid(format!("crawled table {qualified}: {e}")))?;
+            if !options.dry_run {
+                catalog.save_crawled_table(&table, true, &partitions)?;
+            }
+            report.tables_created += 1;
+            report.partitions_added += partitions.len();
+            let keys_text: Vec<String> = keys.iter().map(|(k, t)| format!("{k} {t}")).collect();
+            report.line(
+                "table created",
+                qualified,
+                format!(
+                    "{}{}, {} column(s), {} file(s){}",
+                    p.kind.classification(),
+                    p.files
+                        .iter()
+                        .find_map(|f| f.sampled.compression)
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default(),
+                    columns.len(),
+                    p.files.len(),
+                    if keys.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", partitioned by ({}), {} partition(s)",
+                            keys_text.join(", "),
+                            partitions.len()
+                        )
+                    }
+                ),
+            );
+            Ok(())
+        }
+        Some(existing) => update_table(
+            catalog,
+            existing,
+            table_location.to_string(),
+            p,
+            &columns,
+            &key_names,
+            partitions,
+            options,
+            report,
+        ),
+    }
 }
 
 /// A rerun over an existing table: the schema-change policy, then new partitions.
@@ -469,6 +529,32 @@ fn update_table(
             ),
         );
         return Ok(());
+    }
+
+    // Text is read by position: the crawled columns must extend the table's, or the
+    // table's extend them.
+    if matches!(p.kind, FileKind::Csv(_)) {
+        let have: Vec<&str> = existing
+            .storage_descriptor
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let found: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
+        let common = have.len().min(found.len());
+        if have[..common] != found[..common] {
+            report.line(
+                "table conflict",
+                qualified,
+                format!(
+                    "the files' columns ({}) are not in the table's order ({}); delimited text \
+                     is read by position; left unchanged",
+                    found.join(", "),
+                    have.join(", ")
+                ),
+            );
+            return Ok(());
+        }
     }
 
     // Schema changes.

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use datafusion::catalog::Session as DfSession;
+use datafusion::common::parsers::CompressionTypeVariant;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::avro::AvroFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
@@ -106,24 +107,19 @@ pub async fn sample_file(
             )
             .await;
         }
-        "avro" if compression_name.is_none() => {
-            return self_describing(state, store, meta, &AvroFormat, FileKind::Avro).await;
-        }
+        "avro" if compression_name.is_none() => return avro_schema(state, store, meta).await,
         "orc" => return Err("ORC files cannot be read by lakesql".to_string()),
         "crc" | "tmp" | "swp" => return Err(format!(".{extension} files are not data")),
         _ => {}
     }
-    let lines = text_sample(store, meta, &compression, sample_rows).await?;
-    if compression_name.is_none() && lines.first().is_some_and(|l| l.starts_with("PAR1")) {
-        return self_describing(
-            state,
-            store,
-            meta,
-            &ParquetFormat::default(),
-            FileKind::Parquet,
-        )
-        .await;
-    }
+    let lines = match text_sample(store, meta, &compression, sample_rows).await? {
+        Head::Parquet => {
+            let format = ParquetFormat::default();
+            return self_describing(state, store, meta, &format, FileKind::Parquet).await;
+        }
+        Head::Avro => return avro_schema(state, store, meta).await,
+        Head::Lines(lines) => lines,
+    };
     let json_first = matches!(extension, "json" | "jsonl" | "ndjson")
         || lines
             .iter()
@@ -139,6 +135,7 @@ pub async fn sample_file(
             ));
         }
         notes.extend(shape.conflicts);
+        notes.extend(mixed_case_note(shape.mixed_case.iter().map(String::as_str)));
         return Ok(Sampled {
             kind: FileKind::Json,
             columns: shape.columns,
@@ -194,6 +191,9 @@ async fn self_describing(
     if columns.is_empty() {
         return Err(format!("{} file without columns", kind.classification()));
     }
+    notes.extend(mixed_case_note(
+        schema.fields().iter().map(|f| f.name().as_str()),
+    ));
     Ok(Sampled {
         kind,
         columns,
@@ -202,13 +202,64 @@ async fn self_describing(
     })
 }
 
-/// The first `rows + 1` complete lines of a text file (one more for a header).
+/// Hive names are lower case; lakesql's readers match file columns by exact name.
+pub fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mixed: Vec<&str> = names
+        .filter(|n| n.chars().any(char::is_uppercase))
+        .collect();
+    (!mixed.is_empty()).then(|| {
+        format!(
+            "column name(s) {} have upper-case letters: the table stores them lower-case, as \
+             Hive does, and lakesql matches file columns by exact name, so they read as NULL",
+            mixed.join(", ")
+        )
+    })
+}
+
+/// Bytes of an Avro file read for its schema (the header holds it).
+const AVRO_HEAD: u64 = 1024 * 1024;
+
+/// The schema of an Avro file from its first bytes only: DataFusion's Avro inference reads
+/// the whole object, so it is given an in-memory copy of the head.
+async fn avro_schema(
+    state: &dyn DfSession,
+    store: &Arc<dyn ObjectStore>,
+    meta: &ObjectMeta,
+) -> Result<Sampled, String> {
+    let n = meta.size.min(AVRO_HEAD);
+    let head = object_store::ObjectStoreExt::get_range(store.as_ref(), &meta.location, 0..n)
+        .await
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let memory: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+    object_store::ObjectStoreExt::put(memory.as_ref(), &meta.location, head.into())
+        .await
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let head_meta = ObjectMeta {
+        size: n,
+        ..meta.clone()
+    };
+    self_describing(state, &memory, &head_meta, &AvroFormat, FileKind::Avro).await
+}
+
+/// What the first bytes of a file turned out to be.
+enum Head {
+    Parquet,
+    Avro,
+    Lines(Vec<String>),
+}
+
+/// Most decompressed bytes looked at per file.
+const MAX_DECOMPRESSED: usize = 16 * 1024 * 1024;
+
+/// The first `rows + 1` complete lines of a text file (one more for a header), or the
+/// self-describing format its magic bytes announce.
 async fn text_sample(
     store: &Arc<dyn ObjectStore>,
     meta: &ObjectMeta,
     compression: &FileCompressionType,
     rows: usize,
-) -> Result<Vec<String>, String> {
+) -> Result<Head, String> {
+    let plain = *compression.get_variant() == CompressionTypeVariant::UNCOMPRESSED;
     let mut fetched: Vec<u8> = Vec::new();
     let mut want = FIRST_FETCH.min(meta.size);
     loop {
@@ -218,49 +269,61 @@ async fn text_sample(
                 .await
                 .map_err(|e| format!("cannot read: {e}"))?;
         fetched.extend_from_slice(&bytes);
+        if plain && start == 0 {
+            if fetched.starts_with(b"PAR1") {
+                return Ok(Head::Parquet);
+            }
+            if fetched.starts_with(b"Obj\x01") {
+                return Ok(Head::Avro);
+            }
+        }
         let whole = fetched.len() as u64 >= meta.size;
-        let text = decompress(compression, &fetched)?;
-        if text.contains(&0)
-            && *compression.get_variant()
-                == datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED
-        {
+        let text = decompress(compression, &fetched, whole)?;
+        if text.contains(&0) {
             return Err("binary file (not a known format)".to_string());
         }
         let text = String::from_utf8_lossy(&text);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let mut lines: Vec<String> = text
             .split('\n')
             .map(|l| l.trim_end_matches('\r').to_string())
             .collect();
-        if !whole {
+        let complete = whole && text.len() < MAX_DECOMPRESSED;
+        if !complete {
             lines.pop(); // cut off mid-line
         }
         if lines.last().is_some_and(|l| l.is_empty()) {
             lines.pop();
         }
-        if whole || lines.len() > rows || want >= MAX_FETCH {
+        if whole || lines.len() > rows || want >= MAX_FETCH || text.len() >= MAX_DECOMPRESSED {
             lines.truncate(rows + 1);
             if lines.is_empty() {
                 return Err("no complete line in the sampled bytes".to_string());
             }
-            return Ok(lines);
+            return Ok(Head::Lines(lines));
         }
         want = (want * 2).min(meta.size).min(MAX_FETCH);
     }
 }
 
-/// Decompresses as much of `bytes` as possible (a cut-off stream ends where it was cut).
-fn decompress(compression: &FileCompressionType, bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let reader = compression
+/// Decompresses as much of `bytes` as possible, up to [`MAX_DECOMPRESSED`] (a cut-off
+/// stream ends where it was cut). A prefix too short to yield anything is empty, unless it
+/// is the whole file.
+fn decompress(
+    compression: &FileCompressionType,
+    bytes: &[u8],
+    whole: bool,
+) -> Result<Vec<u8>, String> {
+    let mut reader = compression
         .convert_read(std::io::Cursor::new(bytes.to_vec()))
         .map_err(|e| format!("cannot decompress: {e}"))?;
-    let mut reader = reader;
     let mut out = Vec::new();
     let mut chunk = [0u8; 64 * 1024];
-    loop {
+    while out.len() < MAX_DECOMPRESSED {
         match reader.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => out.extend_from_slice(&chunk[..n]),
-            Err(e) if out.is_empty() => return Err(format!("cannot decompress: {e}")),
+            Err(e) if out.is_empty() && whole => return Err(format!("cannot decompress: {e}")),
             Err(_) => break,
         }
     }

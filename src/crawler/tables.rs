@@ -224,12 +224,13 @@ impl Planner<'_> {
                 }
             }
         }
-        let (columns, notes) = merge_columns(&files);
+        let mut kind = majority;
+        let (files, columns, notes) = merge_files(files, &mut kind, skipped);
         Some(Planned {
             root: rel.to_string(),
             levels,
             files,
-            kind: majority,
+            kind,
             columns,
             notes,
         })
@@ -255,12 +256,16 @@ fn leaf(rel: &str, files: Vec<PlannedFile>, skipped: &mut Skips) -> Option<Plann
             ),
         ));
     }
-    let (columns, notes) = merge_columns(&keep);
+    let mut kind = majority;
+    let (files, columns, notes) = merge_files(keep, &mut kind, skipped);
+    if files.is_empty() {
+        return None;
+    }
     Some(Planned {
         root: rel.to_string(),
         levels: vec![],
-        files: keep,
-        kind: majority,
+        files,
+        kind,
         columns,
         notes,
     })
@@ -314,13 +319,39 @@ fn similar(a: &Columns, b: &Columns) -> bool {
     union > 0 && common * 2 >= union
 }
 
-/// The union of the files' columns by name (first appearance order) with widened types.
-pub fn merge_columns(files: &[PlannedFile]) -> (Columns, Vec<String>) {
+/// Merges the files of one table: the union of their columns by name (first appearance
+/// order) with widened types. Delimited text is read by position, so a text file whose
+/// columns do not line up with the table's (one list a prefix of the other) is skipped.
+/// A text table is quoted (OpenCSVSerde) when any of its files is.
+pub fn merge_files(
+    files: Vec<PlannedFile>,
+    kind: &mut FileKind,
+    skipped: &mut Skips,
+) -> (Vec<PlannedFile>, Columns, Vec<String>) {
+    let positional = matches!(kind, FileKind::Csv(_));
     let mut columns: Columns = Vec::new();
     let mut notes = Vec::new();
     let mut first_seen: HashMap<String, String> = HashMap::new();
+    let mut kept = Vec::new();
     for f in files {
         let path = join(&f.folder, f.meta.location.filename().unwrap_or(""));
+        if positional {
+            let names: Vec<&str> = f.sampled.columns.iter().map(|c| c.0.as_str()).collect();
+            let current: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
+            let common = names.len().min(current.len());
+            if names[..common] != current[..common] {
+                skipped.push((
+                    path,
+                    format!(
+                        "columns ({}) are not in the order of the table's ({}): delimited text \
+                         is read by position",
+                        names.join(", "),
+                        current.join(", ")
+                    ),
+                ));
+                continue;
+            }
+        }
         for (name, t) in &f.sampled.columns {
             match columns.iter_mut().find(|(n, _)| n == name) {
                 None => {
@@ -340,6 +371,12 @@ pub fn merge_columns(files: &[PlannedFile]) -> (Columns, Vec<String>) {
                 Some(_) => {}
             }
         }
+        kept.push(f);
     }
-    (columns, notes)
+    if let FileKind::Csv(shape) = kind {
+        shape.quoted = kept
+            .iter()
+            .any(|f| matches!(&f.sampled.kind, FileKind::Csv(s) if s.quoted));
+    }
+    (kept, columns, notes)
 }

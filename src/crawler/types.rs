@@ -161,12 +161,20 @@ pub fn hive_of_arrow(t: &DataType) -> Option<HiveType> {
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
             HiveType::Array(Box::new(hive_of_arrow(f.data_type())?))
         }
-        DataType::Struct(fields) => HiveType::Struct(
-            fields
+        DataType::Struct(fields) => {
+            let fields = fields
                 .iter()
                 .map(|f| Some((f.name().to_lowercase(), hive_of_arrow(f.data_type())?)))
-                .collect::<Option<Vec<_>>>()?,
-        ),
+                .collect::<Option<Vec<_>>>()?;
+            // Hive names are case-insensitive: `A` and `a` cannot both be fields.
+            let mut names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            if names.len() != fields.len() {
+                return None;
+            }
+            HiveType::Struct(fields)
+        }
         DataType::Map(entries, _) => match entries.data_type() {
             DataType::Struct(kv) if kv.len() == 2 => HiveType::Map(
                 Box::new(hive_of_arrow(kv[0].data_type())?),

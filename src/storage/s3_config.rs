@@ -415,9 +415,9 @@ impl S3Config {
                 None => None,
             };
             if let Some((name, required)) = profile {
-                merged.extend(self.aws_files.profile(&name, required)?);
+                extend_credentials(&mut merged, self.aws_files.profile(&name, required)?);
             }
-            merged.extend(layer.iter().map(|(k, v)| (*k, v.clone())));
+            extend_credentials(&mut merged, layer.clone());
         }
         Ok(merged)
     }
@@ -492,6 +492,15 @@ impl std::fmt::Debug for S3Options {
             .field("max_retries", &self.max_retries)
             .finish_non_exhaustive()
     }
+}
+
+/// Adds `layer` over `merged`. Credentials are one unit: a layer that sets an access key
+/// without a session token drops the token of the layers below (it belongs to other keys).
+fn extend_credentials(merged: &mut BTreeMap<&'static str, (String, Source)>, layer: Layer) {
+    if layer.contains_key("access_key_id") && !layer.contains_key("session_token") {
+        merged.remove("session_token");
+    }
+    merged.extend(layer);
 }
 
 /// Shows that a secret is set without showing it.
@@ -713,6 +722,13 @@ mod tests {
 
         let team = config.options("team-lake").unwrap();
         assert_eq!(team.access_key_id.as_deref(), Some("ANA"));
+        // A session token from another layer does not ride along with other keys.
+        config.env.insert(
+            "session_token",
+            ("tok".into(), Source::Env("AWS_SESSION_TOKEN")),
+        );
+        assert!(config.options("team-lake").unwrap().session_token.is_none());
+        config.env.remove("session_token");
         assert_eq!(team.region, "ap-south-1");
         assert_eq!(team.max_retries, 2);
 
