@@ -170,6 +170,59 @@ async fn crawling_the_sample_lake_recreates_setup_sql() {
     assert_eq!(declared, crawled);
 }
 
+/// Spark and pandas write `userId`; the catalog stores `userid`, and the scan matches them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_columns_match_regardless_of_case() {
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::arrow::record_batch::RecordBatch;
+
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("users");
+    std::fs::create_dir_all(&data).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("userId", DataType::Int64, false),
+        Field::new("DisplayName", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![7, 8])),
+            Arc::new(StringArray::from(vec!["Ann", "Bo"])),
+        ],
+    )
+    .unwrap();
+    let file = std::fs::File::create(data.join("part-0.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    let store: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).unwrap());
+    let mut s = Session::with_s3_config(store, S3Config::empty()).unwrap();
+    let crawl = rows(&mut s, &format!("CRAWL '{}' INTO lake", data.display())).await;
+    assert!(!crawl.contains("upper-case"), "{crawl}");
+    let all = rows(&mut s, "SELECT * FROM lake.users ORDER BY userid").await;
+    assert!(all.contains("| 7      | Ann         |"), "{all}");
+    let out = rows(
+        &mut s,
+        "SELECT userid, displayname FROM lake.users WHERE userid > 7",
+    )
+    .await;
+    assert!(out.contains("| 8      | Bo          |"), "{out}");
+    // A declared table reads them too.
+    let out = rows(
+        &mut s,
+        &format!(
+            "CREATE EXTERNAL TABLE lake.declared (displayname string, userid bigint) \
+             STORED AS PARQUET LOCATION '{}'; SELECT * FROM lake.declared ORDER BY userid",
+            data.display()
+        ),
+    )
+    .await;
+    assert!(out.contains("| Ann         | 7      |"), "{out}");
+}
+
 fn lakesql(dir: &TempDir) -> Command {
     let mut cmd = Command::cargo_bin("lakesql").unwrap();
     cmd.current_dir(root())

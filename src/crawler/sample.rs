@@ -191,9 +191,12 @@ async fn self_describing(
     if columns.is_empty() {
         return Err(format!("{} file without columns", kind.classification()));
     }
-    notes.extend(mixed_case_note(
-        schema.fields().iter().map(|f| f.name().as_str()),
-    ));
+    // Parquet columns are matched case-insensitively by the scan; Avro's are not.
+    if kind == FileKind::Avro {
+        notes.extend(mixed_case_note(
+            schema.fields().iter().map(|f| f.name().as_str()),
+        ));
+    }
     Ok(Sampled {
         kind,
         columns,
@@ -202,7 +205,8 @@ async fn self_describing(
     })
 }
 
-/// Hive names are lower case; lakesql's readers match file columns by exact name.
+/// Hive names are lower case; lakesql's JSON and Avro readers match file columns by exact
+/// name.
 pub fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
     let mixed: Vec<&str> = names
         .filter(|n| n.chars().any(char::is_uppercase))
@@ -210,7 +214,7 @@ pub fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<Strin
     (!mixed.is_empty()).then(|| {
         format!(
             "column name(s) {} have upper-case letters: the table stores them lower-case, as \
-             Hive does, and lakesql matches file columns by exact name, so they read as NULL",
+             Hive does, and lakesql matches JSON and Avro columns by exact name, so they read as NULL",
             mixed.join(", ")
         )
     })

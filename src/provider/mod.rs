@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod files;
 pub mod format;
+pub mod name_case;
 pub mod partition_index;
 pub mod partition_values;
 pub mod scan_stats;

@@ -29,6 +29,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::files::{is_data_file, list_data_files, text_compression};
 use super::format::file_format;
+use super::name_case::LowerCaseNames;
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
 use super::scan_stats::{ScanReport, ScanStats};
 use crate::catalog::storage_format::DataFormat;
@@ -504,7 +505,11 @@ impl TableProvider for LakeTable {
             for (i, f) in files.into_iter().enumerate() {
                 file_groups[i % n].push(f);
             }
-            let config = FileScanConfigBuilder::new(store, source)
+            let mut builder = FileScanConfigBuilder::new(store, source);
+            if self.format == DataFormat::Parquet {
+                builder = builder.with_expr_adapter(Some(Arc::new(LowerCaseNames)));
+            }
+            let config = builder
                 .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
                 .with_projection_indices(file_projection.clone())?
                 .with_limit(limit)
