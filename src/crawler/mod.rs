@@ -255,6 +255,16 @@ pub async fn crawl(
     for path in &tree.excluded {
         report.line("excluded", path.clone(), "matches an exclude pattern");
     }
+    for path in &tree.too_deep {
+        report.line(
+            "not walked",
+            path.clone(),
+            format!(
+                "deeper than {} folder levels below the location",
+                walk::MAX_DEPTH
+            ),
+        );
+    }
     let known = apply::known_folders(catalog, db, location, options)?;
 
     // Sample every file not in an already-registered folder (all of them, unless

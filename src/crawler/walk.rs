@@ -16,7 +16,7 @@ use crate::error::{LakeError, Result};
 /// Folder listings in flight at once.
 const LIST_CONCURRENCY: usize = 32;
 /// Deepest folder level walked below the root.
-const MAX_DEPTH: usize = 24;
+pub const MAX_DEPTH: usize = 24;
 
 /// One folder below the crawl root.
 #[derive(Debug, Default)]
@@ -35,6 +35,8 @@ pub struct Tree {
     pub folders: BTreeMap<String, Folder>,
     /// Paths excluded by a glob.
     pub excluded: Vec<String>,
+    /// Folders below the deepest level walked.
+    pub too_deep: Vec<String>,
     /// Delimiter listings issued.
     pub listings: usize,
 }
@@ -141,6 +143,10 @@ pub async fn walk(
         }
         frontier = next;
     }
+    tree.too_deep = frontier
+        .into_iter()
+        .map(|(rel, _)| format!("{rel}/"))
+        .collect();
     Ok(tree)
 }
 
@@ -157,4 +163,47 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet> {
     builder
         .build()
         .map_err(|e| LakeError::invalid(format!("exclude patterns: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::memory::InMemory;
+    use object_store::{ObjectStoreExt, PutPayload};
+
+    #[tokio::test]
+    async fn walks_levels_and_reports_what_it_leaves_out() {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let deep = (0..=MAX_DEPTH).map(|_| "d").collect::<Vec<_>>().join("/");
+        for key in [
+            "root/a.csv".to_string(),
+            "root/_SUCCESS".to_string(),
+            "root/.hidden/x.csv".to_string(),
+            "root/k=1/b.csv".to_string(),
+            "root/k=1/b.tmp".to_string(),
+            format!("root/{deep}/far.csv"),
+        ] {
+            store
+                .put(&Path::from(key), PutPayload::from_static(b"x,y\n1,2\n"))
+                .await
+                .unwrap();
+        }
+        let exclude = exclude_set(&["**/*.tmp".to_string()]).unwrap();
+        let tree = walk(&store, "memory:///", &Path::from("root"), &exclude, &|_| {})
+            .await
+            .unwrap();
+        let files: Vec<String> = tree
+            .folders
+            .iter()
+            .flat_map(|(rel, f)| {
+                f.files
+                    .iter()
+                    .map(move |m| join(rel, m.location.filename().unwrap()))
+            })
+            .collect();
+        assert_eq!(files, ["a.csv", "k=1/b.csv"]);
+        assert_eq!(tree.excluded, ["k=1/b.tmp"]);
+        assert_eq!(tree.too_deep.len(), 1);
+        assert!(exclude_set(&["[".to_string()]).is_err());
+    }
 }

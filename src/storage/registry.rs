@@ -78,7 +78,10 @@ impl StoreRegistry {
             return Ok(store.clone());
         }
         check_bucket(bucket)?;
-        let options = self.s3.read().map_err(|_| poisoned())?.options(bucket)?;
+        // The settings stay read-locked until the store is cached, so a concurrent
+        // `update_s3` cannot clear the cache between reading them and caching the store.
+        let config = self.s3.read().map_err(|_| poisoned())?;
+        let options = config.options(bucket)?;
         let s3 = build_s3(bucket, &options)?;
         let limited = LimitStore::new(s3, options.max_concurrency);
         let policy = RetryPolicy {
@@ -92,7 +95,10 @@ impl StoreRegistry {
             self.counters.clone(),
         ));
         let mut buckets = self.buckets.lock().map_err(|_| poisoned())?;
-        Ok(buckets.entry(bucket.to_string()).or_insert(store).clone())
+        let store = buckets.entry(bucket.to_string()).or_insert(store).clone();
+        drop(buckets);
+        drop(config);
+        Ok(store)
     }
 }
 
