@@ -151,6 +151,37 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
     })
 }
 
+/// Inserts a new table row (the caller checked that the name is free).
+fn insert_table(tx: &Connection, table: &Table) -> Result<()> {
+    tx.execute(
+        "INSERT INTO tables (db, name, definition, partition_version)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            table.database_name,
+            table.name,
+            to_json(table)?,
+            next_version(tx)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// Replaces an existing table's definition.
+fn write_definition(tx: &Connection, db: &str, name: &str, table: &Table) -> Result<()> {
+    tx.execute(
+        "UPDATE tables SET definition = ?3 WHERE db = ?1 AND name = ?2",
+        params![db, name, to_json(table)?],
+    )?;
+    Ok(())
+}
+
+fn already_exists(table: &Table) -> LakeError {
+    LakeError::semantic(
+        "ALREADY_EXISTS",
+        format!("Table '{}' already exists", table.qualified_name()),
+    )
+}
+
 fn table_exists(tx: &Connection, db: &str, name: &str) -> Result<bool> {
     Ok(tx
         .query_row(
@@ -388,22 +419,10 @@ impl CatalogStore for SqliteStore {
                 return if if_not_exists {
                     Ok(false)
                 } else {
-                    Err(LakeError::semantic(
-                        "ALREADY_EXISTS",
-                        format!("Table '{}' already exists", table.qualified_name()),
-                    ))
+                    Err(already_exists(table))
                 };
             }
-            tx.execute(
-                "INSERT INTO tables (db, name, definition, partition_version)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    table.database_name,
-                    table.name,
-                    to_json(table)?,
-                    next_version(tx)?
-                ],
-            )?;
+            insert_table(tx, table)?;
             Ok(true)
         })
     }
@@ -425,10 +444,7 @@ impl CatalogStore for SqliteStore {
             let def = def.ok_or_else(|| LakeError::table_not_found(db, name))?;
             let mut table: Table = from_json(&format!("{db}.{name}"), &def)?;
             change(&mut table)?;
-            tx.execute(
-                "UPDATE tables SET definition = ?3 WHERE db = ?1 AND name = ?2",
-                params![db, name, to_json(&table)?],
-            )?;
+            write_definition(tx, db, name, &table)?;
             Ok(table)
         })
     }
@@ -505,26 +521,11 @@ impl CatalogStore for SqliteStore {
         let (db, name) = (&table.database_name, &table.name);
         self.write(|tx| {
             let exists = table_exists(tx, db, name)?;
-            if create {
-                if exists {
-                    return Err(LakeError::semantic(
-                        "ALREADY_EXISTS",
-                        format!("Table '{}' already exists", table.qualified_name()),
-                    ));
-                }
-                tx.execute(
-                    "INSERT INTO tables (db, name, definition, partition_version)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![db, name, to_json(table)?, next_version(tx)?],
-                )?;
-            } else {
-                if !exists {
-                    return Err(LakeError::table_not_found(db, name));
-                }
-                tx.execute(
-                    "UPDATE tables SET definition = ?3 WHERE db = ?1 AND name = ?2",
-                    params![db, name, to_json(table)?],
-                )?;
+            match (create, exists) {
+                (true, true) => return Err(already_exists(table)),
+                (true, false) => insert_table(tx, table)?,
+                (false, true) => write_definition(tx, db, name, table)?,
+                (false, false) => return Err(LakeError::table_not_found(db, name)),
             }
             let keys = partition_keys(tx, db, name)?;
             let added = insert_partitions(tx, db, name, &keys, partitions, true)?;
