@@ -75,34 +75,38 @@ pub fn known_folders(
     Ok(known)
 }
 
+/// What a catalog table's files are, as the sampler would describe them, with the
+/// table's columns; `None` when lakesql cannot read the table's format.
+fn kind_of_table(table: &Table) -> Option<(FileKind, Vec<(String, HiveType)>)> {
+    let columns: Vec<(String, HiveType)> = table
+        .storage_descriptor
+        .columns
+        .iter()
+        .filter_map(|c| Some((c.name.clone(), c.parsed_type().ok()?)))
+        .collect();
+    let kind = match DataFormat::of_table(table).ok()? {
+        DataFormat::Parquet => FileKind::Parquet,
+        DataFormat::Json => FileKind::Json,
+        DataFormat::Avro => FileKind::Avro,
+        DataFormat::Text(o) => FileKind::Csv(CsvShape {
+            delimiter: o.delimiter,
+            header: o.skip_header > 0,
+            quoted: o.quote.is_some(),
+            columns: columns.clone(),
+            ragged_rows: 0,
+            conflicts: vec![],
+        }),
+    };
+    Some((kind, columns))
+}
+
 /// Stand-ins for files in known folders (not read): the table's own format and columns.
 pub fn known_files(tree: &Tree, known: &HashMap<String, Table>) -> HashMap<String, Sampled> {
     let mut out = HashMap::new();
     for (rel, table) in known {
-        let Some(folder) = tree.folders.get(rel) else {
+        let (Some(folder), Some((kind, columns))) = (tree.folders.get(rel), kind_of_table(table))
+        else {
             continue;
-        };
-        let Ok(format) = DataFormat::of_table(table) else {
-            continue;
-        };
-        let columns: Vec<(String, HiveType)> = table
-            .storage_descriptor
-            .columns
-            .iter()
-            .filter_map(|c| Some((c.name.clone(), c.parsed_type().ok()?)))
-            .collect();
-        let kind = match format {
-            DataFormat::Parquet => FileKind::Parquet,
-            DataFormat::Json => FileKind::Json,
-            DataFormat::Avro => FileKind::Avro,
-            DataFormat::Text(o) => FileKind::Csv(CsvShape {
-                delimiter: o.delimiter,
-                header: o.skip_header > 0,
-                quoted: o.quote.is_some(),
-                columns: columns.clone(),
-                ragged_rows: 0,
-                conflicts: vec![],
-            }),
         };
         for meta in &folder.files {
             let path = super::walk::join(rel, meta.location.filename().unwrap_or(""));
@@ -287,7 +291,6 @@ pub fn apply(
     db: &str,
     location: &str,
     planned: &[Planned],
-    known: &HashMap<String, Table>,
     options: &CrawlOptions,
     report: &mut CrawlReport,
 ) -> Result<()> {
@@ -309,15 +312,7 @@ pub fn apply(
     // Tables already in the database keep their names when the crawl finds them at their
     // location again; new tables get names no existing table has.
     let mut used: HashSet<String> = HashSet::new();
-    let mut by_location: HashMap<String, String> = known
-        .values()
-        .map(|t| {
-            (
-                normalize_dir(&t.storage_descriptor.location),
-                t.name.clone(),
-            )
-        })
-        .collect();
+    let mut by_location: HashMap<String, String> = HashMap::new();
     if catalog.get_database(db)?.is_some() {
         for name in catalog.list_tables(db)? {
             if let Some(t) = catalog.get_table(db, &name)? {
@@ -453,15 +448,7 @@ fn apply_one(
             Ok(())
         }
         Some(existing) => update_table(
-            catalog,
-            existing,
-            table_location.to_string(),
-            p,
-            &columns,
-            &key_names,
-            partitions,
-            options,
-            report,
+            catalog, existing, p, &columns, &key_names, partitions, options, report,
         ),
     }
 }
@@ -471,7 +458,6 @@ fn apply_one(
 fn update_table(
     catalog: &Arc<dyn CatalogStore>,
     existing: Table,
-    planned_location: String,
     p: &Planned,
     columns: &[(String, HiveType)],
     key_names: &[String],
@@ -480,32 +466,14 @@ fn update_table(
     report: &mut CrawlReport,
 ) -> Result<()> {
     let qualified = existing.qualified_name();
-    let table_location = normalize_dir(&existing.storage_descriptor.location);
-    if table_location != planned_location {
-        report.line(
-            "table conflict",
-            qualified,
-            format!(
-                "a table of this name exists at {table_location}; the crawl found one at \
-                 {planned_location}; left unchanged (use table_prefix to crawl into other names)"
-            ),
-        );
-        return Ok(());
-    }
     let existing_keys: Vec<String> = existing
         .partition_keys
         .iter()
         .map(|k| k.name.clone())
         .collect();
-    let format_matches = DataFormat::of_table(&existing)
-        .map(|f| match (&f, &p.kind) {
-            (DataFormat::Parquet, FileKind::Parquet)
-            | (DataFormat::Json, FileKind::Json)
-            | (DataFormat::Avro, FileKind::Avro) => true,
-            (DataFormat::Text(o), FileKind::Csv(s)) => o.delimiter == s.delimiter,
-            _ => false,
-        })
-        .unwrap_or(false);
+    // The crawl only finds a table again at its own location; its files must still be
+    // of the table's format.
+    let format_matches = kind_of_table(&existing).is_some_and(|(k, _)| k.compatible(&p.kind));
     if !format_matches
         || existing_keys
             != key_names
@@ -516,17 +484,23 @@ fn update_table(
         report.line(
             "table conflict",
             qualified,
-            format!(
-                "exists at {table_location} with {}; the crawl found {} files partitioned by ({}); \
-                 left unchanged",
-                if format_matches {
-                    format!("partition keys ({})", existing_keys.join(", "))
-                } else {
-                    "another format".to_string()
-                },
-                p.kind.classification(),
-                key_names.join(", ")
-            ),
+            if format_matches {
+                format!(
+                    "the table is partitioned by ({}), its folders now by ({}); left unchanged",
+                    existing_keys.join(", "),
+                    key_names.join(", ")
+                )
+            } else {
+                format!(
+                    "its files are now {} and do not match the table's format ({}); left \
+                     unchanged",
+                    p.kind.classification(),
+                    existing
+                        .parameters
+                        .get("classification")
+                        .map_or("declared", String::as_str)
+                )
+            },
         );
         return Ok(());
     }

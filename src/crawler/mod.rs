@@ -335,15 +335,7 @@ pub async fn crawl(
         );
         return Ok(report);
     }
-    apply::apply(
-        catalog,
-        db,
-        location,
-        &planned,
-        &known,
-        options,
-        &mut report,
-    )?;
+    apply::apply(catalog, db, location, &planned, options, &mut report)?;
     if options.dry_run {
         report.as_dry_run();
     }

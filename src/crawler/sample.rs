@@ -207,7 +207,7 @@ async fn self_describing(
 
 /// Hive names are lower case; lakesql's JSON and Avro readers match file columns by exact
 /// name.
-pub fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
     let mixed: Vec<&str> = names
         .filter(|n| n.chars().any(char::is_uppercase))
         .collect();
