@@ -99,7 +99,10 @@ fn main() {
         times.push(elapsed);
         let s = &out.stats;
         if run == 0 {
-            let table = store.get_table("bench", "crawl").unwrap().unwrap();
+            let table = rt
+                .block_on(store.get_table("bench", "crawl"))
+                .unwrap()
+                .unwrap();
             let columns: Vec<String> = table
                 .storage_descriptor
                 .columns
@@ -115,7 +118,8 @@ fn main() {
                     .map(|k| format!("{} {}", k.name, k.hive_type))
                     .collect::<Vec<_>>()
                     .join(", "),
-                store.count_partitions("bench", "crawl").unwrap()
+                rt.block_on(store.count_partitions("bench", "crawl"))
+                    .unwrap()
             );
             println!(
                 "requests: LIST {} GET {} HEAD {}; read {:.1} MB of {:.1} MB = {:.1}% ({:.1} KB per file)",

@@ -419,6 +419,7 @@ async fn main() {
     let t = Instant::now();
     store
         .sync_partitions("default", "million", &parts, &[])
+        .await
         .unwrap();
     println!(
         "\nregistering 1,000,000 partitions: {:.0} ms (one transaction)",

@@ -1,16 +1,17 @@
 //! lakesql: an embedded, Athena-like SQL engine over a data-lake catalog, on DataFusion.
 //!
-//! The library owns everything; the binary only parses flags and hands over to
-//! [`shell`]. Every front end runs statements through [`Session`].
+//! The library owns everything; the binary only parses flags and hands over to the
+//! shell. Every front end runs statements through [`Session::execute`].
 //!
-//! - [`catalog`]: the Glue-like model and its SQLite store.
-//! - [`sql`]: script splitting and the Athena/Hive statement parser.
+//! - [`catalog`]: the Glue-like model, the async catalog contract and its SQLite store.
+//! - [`sql`]: script splitting, the Athena/Hive statement parser and statement kinds.
 //! - [`session`]: statement execution and per-statement statistics.
 //! - [`provider`]: DataFusion catalog, schema and table providers over the catalog.
 //! - [`projection`]: Athena partition projection.
 //! - [`repair`]: `MSCK REPAIR TABLE`, partition discovery.
+//! - [`crawler`]: `CRAWL`, table and schema discovery.
 //! - [`storage`]: locations and counted object stores.
-//! - [`shell`]: the REPL, script runner and output formats.
+//! - `shell` (feature `cli`, on by default): the REPL, script runner and output formats.
 
 pub mod catalog;
 pub mod crawler;
@@ -19,6 +20,7 @@ pub mod projection;
 pub mod provider;
 pub mod repair;
 pub mod session;
+#[cfg(feature = "cli")]
 pub mod shell;
 pub mod sql;
 pub mod storage;

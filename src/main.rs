@@ -139,31 +139,25 @@ fn default_catalog() -> PathBuf {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match run(&args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the catalog and session, then runs the scripts or the REPL.
+fn run(args: &Args) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let catalog_path = args.catalog.clone().unwrap_or_else(default_catalog);
-    let store: Arc<dyn CatalogStore> = match SqliteStore::open(&catalog_path) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut session = match Session::new(store) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&catalog_path).map_err(|e| e.to_string())?);
+    let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
     if !args.quiet {
         session.set_progress(shell::terminal_progress());
     }
@@ -173,54 +167,63 @@ fn main() -> ExitCode {
         stats: args.stats,
         continue_on_error: args.continue_on_error,
     };
+    let sources = script_sources(args);
+    let interactive = sources.is_empty() && std::io::stdin().is_terminal();
+    let start_db = if interactive && !args.no_sample {
+        runtime.block_on(register_sample(&mut session, args))
+    } else {
+        args.database.clone()
+    };
+    if let Some(db) = start_db {
+        runtime
+            .block_on(session.execute(&format!("USE \"{db}\"")))
+            .map_err(|e| e.to_string())?;
+    }
+    if !interactive {
+        let sources = if sources.is_empty() {
+            vec![ScriptSource::Stdin]
+        } else {
+            sources
+        };
+        let ok = runtime.block_on(shell::run_scripts(&mut session, &sources, &options));
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    if !args.quiet {
+        eprintln!("catalog: {}", catalog_path.display());
+    }
+    let history = dirs::data_dir().map(|d| d.join("lakesql").join("history"));
+    shell::run_repl(&runtime, &mut session, options, history).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
 
+/// `-f` files, then `-c` commands, then a subcommand's statement.
+fn script_sources(args: &Args) -> Vec<ScriptSource> {
     let mut sources: Vec<ScriptSource> =
         args.files.iter().cloned().map(ScriptSource::File).collect();
     sources.extend(args.commands.iter().cloned().map(ScriptSource::Command));
     if let Some(command) = &args.command {
         sources.push(ScriptSource::Command(command.to_sql()));
     }
-    let interactive = sources.is_empty() && std::io::stdin().is_terminal();
-    if sources.is_empty() && !interactive {
-        sources.push(ScriptSource::Stdin);
-    }
+    sources
+}
 
-    let mut start_db = args.database.clone();
-    if interactive && !args.no_sample {
-        match runtime.block_on(shell::sample::ensure_sample(&mut session)) {
-            Ok(true) if !args.quiet => {
-                eprintln!("Registered the sample lake in database 'sample' (queries/setup.sql).")
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: could not register the sample tables: {e}"),
+/// Registers the sample lake on an interactive start; returns the database to start in
+/// (`-d`, else `sample` when it exists).
+async fn register_sample(session: &mut Session, args: &Args) -> Option<String> {
+    match shell::sample::ensure_sample(session).await {
+        Ok(true) if !args.quiet => {
+            eprintln!("Registered the sample lake in database 'sample' (queries/setup.sql).")
         }
-        if start_db.is_none() && matches!(session.store().get_database("sample"), Ok(Some(_))) {
-            start_db = Some("sample".to_string());
-        }
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: could not register the sample tables: {e}"),
     }
-    if let Some(db) = start_db
-        && let Err(e) = runtime.block_on(session.execute(&format!("USE \"{db}\"")))
-    {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
+    if args.database.is_some() {
+        return args.database.clone();
     }
-
-    if interactive {
-        if !args.quiet {
-            eprintln!("catalog: {}", catalog_path.display());
-        }
-        let history = dirs::data_dir().map(|d| d.join("lakesql").join("history"));
-        return match shell::run_repl(&runtime, &mut session, options, history) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if runtime.block_on(shell::run_scripts(&mut session, &sources, &options)) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    let sample = session.catalog().get_database("sample").await;
+    matches!(sample, Ok(Some(_))).then(|| "sample".to_string())
 }

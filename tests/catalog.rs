@@ -83,12 +83,12 @@ async fn show_create_table_re_executes_to_the_same_definition() {
 }
 
 async fn round_trip(session: &mut Session, store: &Arc<dyn CatalogStore>, db: &str, name: &str) {
-    let before = store.get_table(db, name).unwrap().unwrap();
+    let before = store.get_table(db, name).await.unwrap().unwrap();
     let out = run(session, &format!("SHOW CREATE TABLE {db}.{name}")).await;
     let ddl = first_value(&out[0]);
     run(session, &format!("DROP TABLE {db}.{name}")).await;
     run(session, &ddl).await;
-    let after = store.get_table(db, name).unwrap().unwrap();
+    let after = store.get_table(db, name).await.unwrap().unwrap();
     assert_eq!(strip_times(before), strip_times(after), "{ddl}");
 }
 
@@ -123,9 +123,11 @@ fn concurrent_sessions_share_one_catalog_file() {
         t.join().unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    let tables = store.list_tables("default").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tables = rt.block_on(store.list_tables("default")).unwrap();
     assert_eq!(tables.len(), 40);
     for t in &tables {
-        assert_eq!(store.count_partitions("default", t).unwrap(), 2, "{t}");
+        let partitions = rt.block_on(store.count_partitions("default", t)).unwrap();
+        assert_eq!(partitions, 2, "{t}");
     }
 }

@@ -55,15 +55,15 @@ async fn crawling_the_sample_lake_recreates_setup_sql() {
         .await
         .unwrap();
 
-    let mut crawled_tables = store.list_tables("crawled").unwrap();
+    let mut crawled_tables = store.list_tables("crawled").await.unwrap();
     crawled_tables.sort();
     assert_eq!(
         crawled_tables,
         ["customers", "events", "logs", "products", "sales"]
     );
     for name in &crawled_tables {
-        let declared = store.get_table("sample", name).unwrap().unwrap();
-        let crawled = store.get_table("crawled", name).unwrap().unwrap();
+        let declared = store.get_table("sample", name).await.unwrap().unwrap();
+        let crawled = store.get_table("crawled", name).await.unwrap().unwrap();
         assert_eq!(
             DataFormat::of_table(&declared).unwrap(),
             DataFormat::of_table(&crawled).unwrap(),
@@ -157,12 +157,14 @@ async fn crawling_the_sample_lake_recreates_setup_sql() {
     // The sales partitions are the same as MSCK's.
     let declared: Vec<Vec<String>> = store
         .list_partitions("sample", "sales")
+        .await
         .unwrap()
         .into_iter()
         .map(|p| p.values)
         .collect();
     let crawled: Vec<Vec<String>> = store
         .list_partitions("crawled", "sales")
+        .await
         .unwrap()
         .into_iter()
         .map(|p| p.values)

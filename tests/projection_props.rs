@@ -61,7 +61,7 @@ fn selected(
     filters: &[Expr],
 ) -> Option<BTreeSet<String>> {
     let (rows, _, remaining) = project_partitions(table, config, filters).ok()?;
-    let index = PartitionIndex::build(table, 0, rows).unwrap();
+    let index = PartitionIndex::build(table, None, rows).unwrap();
     let state = ctx.state();
     let matched = index.prune(&state, &remaining).unwrap();
     Some(
@@ -79,7 +79,7 @@ fn brute_force(
     filters: &[Expr],
 ) -> BTreeSet<String> {
     let (rows, _, _) = project_partitions(table, config, &[]).unwrap();
-    let index = PartitionIndex::build(table, 0, rows).unwrap();
+    let index = PartitionIndex::build(table, None, rows).unwrap();
     let state = ctx.state();
     let matched = index.prune(&state, filters).unwrap();
     matched

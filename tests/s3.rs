@@ -91,7 +91,7 @@ fn outcomes(outputs: &[StatementOutput]) -> Vec<Outcome> {
             rows.sort();
             let s = &o.stats;
             Outcome {
-                kind: o.kind,
+                kind: o.kind.name(),
                 rows,
                 requests: [
                     s.list_requests,
@@ -171,8 +171,11 @@ async fn msck_add_drop_and_sync_follow_the_bucket() {
          MSCK REPAIR TABLE sales",
     )
     .await;
-    let partitions = |s: &Session| s.store().list_partitions("default", "sales").unwrap().len();
-    assert_eq!(partitions(&s), 24);
+    let partitions = async |s: &Session| {
+        let listed = s.catalog().list_partitions("default", "sales").await;
+        listed.unwrap().len()
+    };
+    assert_eq!(partitions(&s).await, 24);
 
     // Move one month: the old folder disappears, a new one appears.
     let client = server.client(BUCKET);
@@ -183,11 +186,11 @@ async fn msck_add_drop_and_sync_follow_the_bucket() {
 
     let out = run(&mut s, "MSCK REPAIR TABLE sales ADD PARTITIONS DRY RUN").await;
     assert_eq!(out[0].batches[0].num_rows(), 1);
-    assert_eq!(partitions(&s), 24, "DRY RUN changed the catalog");
+    assert_eq!(partitions(&s).await, 24, "DRY RUN changed the catalog");
     run(&mut s, "MSCK REPAIR TABLE sales ADD PARTITIONS").await;
-    assert_eq!(partitions(&s), 25);
+    assert_eq!(partitions(&s).await, 25);
     run(&mut s, "MSCK REPAIR TABLE sales DROP PARTITIONS").await;
-    assert_eq!(partitions(&s), 24);
+    assert_eq!(partitions(&s).await, 24);
     let out = run(
         &mut s,
         "SELECT count(*) AS n FROM sales WHERE year = 2025; \
@@ -203,7 +206,7 @@ async fn msck_add_drop_and_sync_follow_the_bucket() {
     client.delete(&new).await.unwrap();
     let out = run(&mut s, "MSCK REPAIR TABLE sales SYNC PARTITIONS").await;
     assert_eq!(out[0].batches[0].num_rows(), 1);
-    assert_eq!(partitions(&s), 23);
+    assert_eq!(partitions(&s).await, 23);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,8 +232,9 @@ async fn twenty_percent_faults_give_identical_results() {
         "only {injected} of {requests} requests failed"
     );
     let partitions = remote
-        .store()
+        .catalog()
         .list_partitions("sample", "sales")
+        .await
         .unwrap()
         .len();
     assert_eq!(partitions, 24, "MSCK under faults registered {partitions}");
@@ -251,7 +255,11 @@ async fn all_requests_failing_is_a_clear_error_and_changes_nothing() {
          MSCK REPAIR TABLE sales",
     )
     .await;
-    let before = s.store().list_partitions("default", "sales").unwrap();
+    let before = s
+        .catalog()
+        .list_partitions("default", "sales")
+        .await
+        .unwrap();
     assert_eq!(before.len(), 24);
     // A new folder that MSCK would add, then every request fails.
     let client = server.client(BUCKET);
@@ -281,14 +289,22 @@ async fn all_requests_failing_is_a_clear_error_and_changes_nothing() {
         assert!(error.contains("retries"), "{sql}: {error}");
         assert!(!error.contains(SECRET_KEY), "{sql}: secret in error");
     }
-    let after = s.store().list_partitions("default", "sales").unwrap();
+    let after = s
+        .catalog()
+        .list_partitions("default", "sales")
+        .await
+        .unwrap();
     assert_eq!(before, after, "a failed MSCK changed the catalog");
 
     // Faults gone: the same session recovers.
     proxy.faults.per_mille.store(0, Ordering::SeqCst);
     run(&mut s, "MSCK REPAIR TABLE sales").await;
     assert_eq!(
-        s.store().list_partitions("default", "sales").unwrap().len(),
+        s.catalog()
+            .list_partitions("default", "sales")
+            .await
+            .unwrap()
+            .len(),
         25
     );
 }

@@ -4,6 +4,8 @@
 //! current directory, so relative LOCATIONs such as `sample-data/sales/` resolve.
 //! Absolute paths of the checkout are shown as `<root>` in results and errors.
 //! `SLT_UPDATE=1 cargo test --test slt -- NAME` rewrites a file's expected results.
+//! `setup.slt.part`, which files include to get the sample tables, is generated from
+//! `queries/setup.sql` at the start of every run.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -119,6 +121,24 @@ fn slt_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Writes `tests/slt/setup.slt.part` (included by the files that query the sample
+/// tables) from `queries/setup.sql`, so the tests run exactly the script users run.
+fn write_setup_part(root: &Path) {
+    let setup = std::fs::read_to_string(root.join("queries/setup.sql")).expect("setup.sql");
+    let mut part = String::from(
+        "# Generated from queries/setup.sql by tests/slt.rs on every run; do not edit.\n\n",
+    );
+    for statement in lakesql::sql::split_script(&setup).expect("setup.sql splits") {
+        let lines: Vec<&str> = statement
+            .text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        part.push_str(&format!("statement ok\n{}\n\n", lines.join("\n")));
+    }
+    std::fs::write(root.join("tests/slt/setup.slt.part"), part).expect("write setup.slt.part");
+}
+
 fn main() {
     // DESCRIBE FORMATTED shows the owner, taken from $USER.
     // SAFETY: no other thread runs yet.
@@ -128,6 +148,7 @@ fn main() {
     unsafe { std::env::set_var("LAKESQL_NOW", "2024-05-20T12:00:00Z") };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).expect("repository root");
+    write_setup_part(&root);
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (mut passed, mut failed) = (0, 0);

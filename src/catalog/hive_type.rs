@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 
-use crate::error::LakeError;
+use crate::error::{ErrorCode, LakeError};
 
 /// Largest decimal precision Hive (and Arrow's Decimal128) supports.
 pub const MAX_DECIMAL_PRECISION: u8 = 38;
@@ -164,7 +164,7 @@ struct TypeParser<'a> {
 impl TypeParser<'_> {
     fn error(&self, what: &str) -> LakeError {
         LakeError::semantic(
-            "INVALID_COLUMN_TYPE",
+            ErrorCode::InvalidColumnType,
             format!(
                 "{what} in type '{}' at character {}",
                 self.text,

@@ -106,6 +106,24 @@ pub struct Table {
 }
 
 impl Table {
+    /// A new external table as lakesql and its crawler create them: owned by `$USER`,
+    /// created now, with no partition keys, comment or properties yet.
+    pub fn external(database: &str, name: &str, storage_descriptor: StorageDescriptor) -> Self {
+        let now = now_seconds();
+        Table {
+            name: name.to_string(),
+            database_name: database.to_string(),
+            description: None,
+            owner: std::env::var("USER").ok(),
+            table_type: "EXTERNAL_TABLE".to_string(),
+            partition_keys: Vec::new(),
+            storage_descriptor,
+            parameters: Properties::new(),
+            create_time: now,
+            update_time: now,
+        }
+    }
+
     /// `db.name`.
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.database_name, self.name)
@@ -119,6 +137,14 @@ impl Table {
             .chain(self.partition_keys.iter())
     }
 
+    /// Names of the partition keys, in order.
+    pub fn partition_key_names(&self) -> Vec<&str> {
+        self.partition_keys
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
     /// Whether the table has partition keys.
     pub fn is_partitioned(&self) -> bool {
         !self.partition_keys.is_empty()
@@ -129,7 +155,8 @@ impl Table {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Partition {
-    /// Values as strings, in partition-key order (`None` is Hive's default partition).
+    /// Values as strings, in partition-key order (a NULL value is Hive's
+    /// `__HIVE_DEFAULT_PARTITION__`).
     pub values: Vec<String>,
     /// Absolute URL of the partition's folder.
     pub location: String,

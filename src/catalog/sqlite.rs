@@ -10,15 +10,20 @@
 //! cache what they loaded.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::model::now_seconds;
 use super::partition_path::{parse_partition_path, partition_path};
-use super::{CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table};
-use crate::error::{LakeError, Result};
+use async_trait::async_trait;
+
+use super::{
+    CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table, TableChange,
+    check_droppable_database,
+};
+use crate::error::{CatalogError, ErrorCode, LakeError, Result};
 
 /// Version of the SQLite schema this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
@@ -52,10 +57,21 @@ CREATE TABLE IF NOT EXISTS partitions (
 ) WITHOUT ROWID;
 ";
 
+/// SQLite's errors are the catalog backend's errors.
+impl From<rusqlite::Error> for LakeError {
+    fn from(e: rusqlite::Error) -> Self {
+        LakeError::Catalog(CatalogError::new(e))
+    }
+}
+
 /// The SQLite-backed [`CatalogStore`].
-#[derive(Debug)]
+///
+/// Cloning is cheap and shares the connection. Every contract method runs its SQLite work
+/// on tokio's blocking pool: a write may wait up to 30 s for another process's lock, and a
+/// million-partition read takes a while, neither of which may stall the runtime.
+#[derive(Clone, Debug)]
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
@@ -70,8 +86,8 @@ impl SqliteStore {
         }
         let conn = Connection::open(path)?;
         Self::init(conn, true).map_err(|e| match e {
-            LakeError::Store(err) => LakeError::semantic(
-                "CATALOG_ERROR",
+            LakeError::Catalog(err) => LakeError::semantic(
+                ErrorCode::CatalogError,
                 format!("cannot open catalog file {}: {err}", path.display()),
             ),
             other => other,
@@ -94,7 +110,7 @@ impl SqliteStore {
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(LakeError::semantic(
-                "CATALOG_ERROR",
+                ErrorCode::CatalogError,
                 format!(
                     "catalog schema version {version} is newer than this lakesql supports \
                      ({SCHEMA_VERSION}); upgrade lakesql"
@@ -117,7 +133,7 @@ impl SqliteStore {
         )?;
         tx.commit()?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
         })
     }
 
@@ -125,6 +141,16 @@ impl SqliteStore {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the blocking pool with a handle to this store.
+    async fn blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&SqliteStore) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await?
     }
 
     /// Runs `f` in one immediate (write) transaction.
@@ -139,20 +165,32 @@ impl SqliteStore {
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value)
-        .map_err(|e| LakeError::semantic("CATALOG_ERROR", format!("cannot encode: {e}")))
+        .map_err(|e| LakeError::semantic(ErrorCode::CatalogError, format!("cannot encode: {e}")))
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| {
         LakeError::semantic(
-            "CATALOG_ERROR",
+            ErrorCode::CatalogError,
             format!("catalog entry for {what} is unreadable: {e}"),
         )
     })
 }
 
-/// Inserts a new table row (the caller checked that the name is free).
+/// Inserts a new table row (the caller checked that the name is free); its database must
+/// exist.
 fn insert_table(tx: &Connection, table: &Table) -> Result<()> {
+    let db_exists = tx
+        .query_row(
+            "SELECT 1 FROM databases WHERE name = ?1",
+            params![table.database_name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if !db_exists {
+        return Err(LakeError::database_not_found(&table.database_name));
+    }
     tx.execute(
         "INSERT INTO tables (db, name, definition, partition_version)
          VALUES (?1, ?2, ?3, ?4)",
@@ -177,7 +215,7 @@ fn write_definition(tx: &Connection, db: &str, name: &str, table: &Table) -> Res
 
 fn already_exists(table: &Table) -> LakeError {
     LakeError::semantic(
-        "ALREADY_EXISTS",
+        ErrorCode::AlreadyExists,
         format!("Table '{}' already exists", table.qualified_name()),
     )
 }
@@ -264,7 +302,7 @@ fn insert_partitions(
         ])?;
         if n == 0 && !if_not_exists {
             return Err(LakeError::semantic(
-                "ALREADY_EXISTS",
+                ErrorCode::AlreadyExists,
                 format!("Partition {spec} already exists in table {db}.{table}"),
             ));
         }
@@ -289,7 +327,7 @@ fn delete_partitions(
         let n = stmt.execute(params![db, table, spec])?;
         if n == 0 && !if_exists {
             return Err(LakeError::semantic(
-                "PARTITION_NOT_FOUND",
+                ErrorCode::PartitionNotFound,
                 format!("Partition {spec} does not exist in table {db}.{table}"),
             ));
         }
@@ -298,8 +336,139 @@ fn delete_partitions(
     Ok(removed)
 }
 
+#[async_trait]
 impl CatalogStore for SqliteStore {
-    fn list_databases(&self) -> Result<Vec<Database>> {
+    async fn list_databases(&self) -> Result<Vec<Database>> {
+        self.blocking(|s| s.list_databases_now()).await
+    }
+
+    async fn get_database(&self, name: &str) -> Result<Option<Database>> {
+        let name = name.to_string();
+        self.blocking(move |s| s.get_database_now(&name)).await
+    }
+
+    async fn create_database(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
+        let db = db.clone();
+        self.blocking(move |s| s.create_database_now(&db, if_not_exists))
+            .await
+    }
+
+    async fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> Result<bool> {
+        let name = name.to_string();
+        self.blocking(move |s| s.drop_database_now(&name, if_exists, cascade))
+            .await
+    }
+
+    async fn list_tables(&self, db: &str) -> Result<Vec<String>> {
+        let db = db.to_string();
+        self.blocking(move |s| s.list_tables_now(&db)).await
+    }
+
+    async fn get_table(&self, db: &str, name: &str) -> Result<Option<Table>> {
+        let (db, name) = (db.to_string(), name.to_string());
+        self.blocking(move |s| s.get_table_now(&db, &name)).await
+    }
+
+    async fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
+        let table = table.clone();
+        self.blocking(move |s| s.create_table_now(&table, if_not_exists))
+            .await
+    }
+
+    async fn modify_table(&self, db: &str, name: &str, change: TableChange) -> Result<Table> {
+        let (db, name) = (db.to_string(), name.to_string());
+        self.blocking(move |s| s.modify_table_now(&db, &name, change))
+            .await
+    }
+
+    async fn drop_table(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
+        let (db, name) = (db.to_string(), name.to_string());
+        self.blocking(move |s| s.drop_table_now(&db, &name, if_exists))
+            .await
+    }
+
+    async fn add_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        partitions: &[Partition],
+        if_not_exists: bool,
+    ) -> Result<usize> {
+        let (db, table, partitions) = (db.to_string(), table.to_string(), partitions.to_vec());
+        self.blocking(move |s| s.add_partitions_now(&db, &table, &partitions, if_not_exists))
+            .await
+    }
+
+    async fn drop_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        values: &[Vec<String>],
+        if_exists: bool,
+    ) -> Result<usize> {
+        let (db, table, values) = (db.to_string(), table.to_string(), values.to_vec());
+        self.blocking(move |s| s.drop_partitions_now(&db, &table, &values, if_exists))
+            .await
+    }
+
+    async fn sync_partitions(
+        &self,
+        db: &str,
+        table: &str,
+        add: &[Partition],
+        drop: &[Vec<String>],
+    ) -> Result<(usize, usize)> {
+        let (db, table) = (db.to_string(), table.to_string());
+        let (add, drop) = (add.to_vec(), drop.to_vec());
+        self.blocking(move |s| s.sync_partitions_now(&db, &table, &add, &drop))
+            .await
+    }
+
+    async fn save_crawled_table(
+        &self,
+        table: &Table,
+        create: bool,
+        partitions: &[Partition],
+    ) -> Result<usize> {
+        let (table, partitions) = (table.clone(), partitions.to_vec());
+        self.blocking(move |s| s.save_crawled_table_now(&table, create, &partitions))
+            .await
+    }
+
+    async fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
+        let (db, table, partition) = (db.to_string(), table.to_string(), partition.clone());
+        self.blocking(move |s| s.update_partition_now(&db, &table, &partition))
+            .await
+    }
+
+    async fn list_partitions(&self, db: &str, table: &str) -> Result<Vec<Partition>> {
+        let (db, table) = (db.to_string(), table.to_string());
+        self.blocking(move |s| s.list_partitions_now(&db, &table))
+            .await
+    }
+
+    async fn partition_locations(&self, db: &str, table: &str) -> Result<Vec<PartitionLocation>> {
+        let (db, table) = (db.to_string(), table.to_string());
+        self.blocking(move |s| s.partition_locations_now(&db, &table))
+            .await
+    }
+
+    async fn partition_version(&self, db: &str, table: &str) -> Result<Option<i64>> {
+        let (db, table) = (db.to_string(), table.to_string());
+        self.blocking(move |s| s.partition_version_now(&db, &table).map(Some))
+            .await
+    }
+
+    async fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
+        let (db, table) = (db.to_string(), table.to_string());
+        self.blocking(move |s| s.count_partitions_now(&db, &table))
+            .await
+    }
+}
+
+/// The synchronous work of each contract method, run on the blocking pool.
+impl SqliteStore {
+    fn list_databases_now(&self) -> Result<Vec<Database>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached("SELECT name, definition FROM databases ORDER BY name")?;
@@ -311,7 +480,7 @@ impl CatalogStore for SqliteStore {
         .collect()
     }
 
-    fn get_database(&self, name: &str) -> Result<Option<Database>> {
+    fn get_database_now(&self, name: &str) -> Result<Option<Database>> {
         let conn = self.conn();
         let def: Option<String> = conn
             .query_row(
@@ -323,7 +492,7 @@ impl CatalogStore for SqliteStore {
         def.map(|d| from_json(name, &d)).transpose()
     }
 
-    fn create_database(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
+    fn create_database_now(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
         self.write(|tx| {
             let n = tx.execute(
                 "INSERT OR IGNORE INTO databases (name, definition) VALUES (?1, ?2)",
@@ -331,7 +500,7 @@ impl CatalogStore for SqliteStore {
             )?;
             if n == 0 && !if_not_exists {
                 return Err(LakeError::semantic(
-                    "ALREADY_EXISTS",
+                    ErrorCode::AlreadyExists,
                     format!("Database '{}' already exists", db.name),
                 ));
             }
@@ -339,12 +508,8 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> Result<bool> {
-        if name == DEFAULT_DATABASE {
-            return Err(LakeError::invalid(
-                "the 'default' database cannot be dropped",
-            ));
-        }
+    fn drop_database_now(&self, name: &str, if_exists: bool, cascade: bool) -> Result<bool> {
+        check_droppable_database(name)?;
         self.write(|tx| {
             let exists = tx
                 .query_row(
@@ -368,7 +533,7 @@ impl CatalogStore for SqliteStore {
             )?;
             if tables > 0 && !cascade {
                 return Err(LakeError::semantic(
-                    "SCHEMA_NOT_EMPTY",
+                    ErrorCode::SchemaNotEmpty,
                     format!(
                         "Database '{name}' has {tables} table(s); drop them first or use CASCADE"
                     ),
@@ -381,7 +546,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn list_tables(&self, db: &str) -> Result<Vec<String>> {
+    fn list_tables_now(&self, db: &str) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached("SELECT name FROM tables WHERE db = ?1 ORDER BY name")?;
@@ -389,7 +554,7 @@ impl CatalogStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn get_table(&self, db: &str, name: &str) -> Result<Option<Table>> {
+    fn get_table_now(&self, db: &str, name: &str) -> Result<Option<Table>> {
         let conn = self.conn();
         let def: Option<String> = conn
             .query_row(
@@ -402,19 +567,8 @@ impl CatalogStore for SqliteStore {
             .transpose()
     }
 
-    fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
+    fn create_table_now(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
         self.write(|tx| {
-            let db_exists = tx
-                .query_row(
-                    "SELECT 1 FROM databases WHERE name = ?1",
-                    params![table.database_name],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if !db_exists {
-                return Err(LakeError::database_not_found(&table.database_name));
-            }
             if table_exists(tx, &table.database_name, &table.name)? {
                 return if if_not_exists {
                     Ok(false)
@@ -427,12 +581,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn modify_table(
-        &self,
-        db: &str,
-        name: &str,
-        change: &mut dyn FnMut(&mut Table) -> Result<()>,
-    ) -> Result<Table> {
+    fn modify_table_now(&self, db: &str, name: &str, mut change: TableChange) -> Result<Table> {
         self.write(|tx| {
             let def: Option<String> = tx
                 .query_row(
@@ -449,7 +598,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn drop_table(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
+    fn drop_table_now(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
         self.write(|tx| {
             tx.execute(
                 "DELETE FROM partitions WHERE db = ?1 AND tbl = ?2",
@@ -466,7 +615,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn add_partitions(
+    fn add_partitions_now(
         &self,
         db: &str,
         table: &str,
@@ -481,7 +630,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn drop_partitions(
+    fn drop_partitions_now(
         &self,
         db: &str,
         table: &str,
@@ -496,7 +645,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn sync_partitions(
+    fn sync_partitions_now(
         &self,
         db: &str,
         table: &str,
@@ -512,7 +661,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn save_crawled_table(
+    fn save_crawled_table_now(
         &self,
         table: &Table,
         create: bool,
@@ -534,7 +683,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
+    fn update_partition_now(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
         self.write(|tx| {
             let keys = partition_keys(tx, db, table)?;
             let spec = spec_of(&keys, &partition.values, db, table)?;
@@ -551,7 +700,7 @@ impl CatalogStore for SqliteStore {
             )?;
             if n == 0 {
                 return Err(LakeError::semantic(
-                    "PARTITION_NOT_FOUND",
+                    ErrorCode::PartitionNotFound,
                     format!("Partition {spec} does not exist in table {db}.{table}"),
                 ));
             }
@@ -560,7 +709,7 @@ impl CatalogStore for SqliteStore {
         })
     }
 
-    fn list_partitions(&self, db: &str, table: &str) -> Result<Vec<Partition>> {
+    fn list_partitions_now(&self, db: &str, table: &str) -> Result<Vec<Partition>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT spec, location, parameters, create_time FROM partitions
@@ -590,7 +739,7 @@ impl CatalogStore for SqliteStore {
         .collect()
     }
 
-    fn partition_locations(&self, db: &str, table: &str) -> Result<Vec<PartitionLocation>> {
+    fn partition_locations_now(&self, db: &str, table: &str) -> Result<Vec<PartitionLocation>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT spec, location FROM partitions WHERE db = ?1 AND tbl = ?2 ORDER BY spec",
@@ -604,7 +753,7 @@ impl CatalogStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn partition_version(&self, db: &str, table: &str) -> Result<i64> {
+    fn partition_version_now(&self, db: &str, table: &str) -> Result<i64> {
         let conn = self.conn();
         let version: Option<i64> = conn
             .query_row(
@@ -616,7 +765,7 @@ impl CatalogStore for SqliteStore {
         version.ok_or_else(|| LakeError::table_not_found(db, table))
     }
 
-    fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
+    fn count_partitions_now(&self, db: &str, table: &str) -> Result<usize> {
         let conn = self.conn();
         let n: i64 = conn.query_row(
             "SELECT count(*) FROM partitions WHERE db = ?1 AND tbl = ?2",
@@ -629,6 +778,8 @@ impl CatalogStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    //! SQLite-specific behaviour; the contract every store meets is checked by
+    //! `tests/catalog_contract.rs`.
     use super::*;
     use crate::catalog::{Column, StorageDescriptor};
 
@@ -663,105 +814,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn persists_across_connections_and_keeps_failed_batches_out() {
+    #[tokio::test]
+    async fn persists_across_connections() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/catalog.db");
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.create_table(&table("default", "t"), false).unwrap();
             store
-                .add_partitions(
-                    "default",
-                    "t",
-                    &[partition("2023"), partition("2024")],
-                    false,
-                )
+                .create_table(&table("default", "t"), false)
+                .await
                 .unwrap();
-            // A batch with one duplicate fails whole: 2025 must not be added.
-            let err = store
-                .add_partitions(
-                    "default",
-                    "t",
-                    &[partition("2025"), partition("2023")],
-                    false,
-                )
-                .unwrap_err();
-            assert!(err.to_string().contains("already exists"), "{err}");
+            let batch = [partition("2023"), partition("2024")];
+            store
+                .add_partitions("default", "t", &batch, false)
+                .await
+                .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
-        let parts = store.list_partitions("default", "t").unwrap();
+        let parts = store.list_partitions("default", "t").await.unwrap();
         let years: Vec<_> = parts.iter().map(|p| p.values[0].as_str()).collect();
         assert_eq!(years, ["2023", "2024"]);
-        assert_eq!(
-            store.get_table("default", "t").unwrap().unwrap(),
-            table("default", "t")
-        );
-        assert!(store.drop_table("default", "t", false).unwrap());
-        assert_eq!(store.count_partitions("default", "t").unwrap(), 0);
+        let stored = store.get_table("default", "t").await.unwrap();
+        assert_eq!(stored, Some(table("default", "t")));
     }
 
-    #[test]
-    fn modify_table_writes_nothing_when_the_change_fails() {
+    #[tokio::test]
+    async fn a_table_created_again_gets_a_new_partition_version() {
         let store = SqliteStore::in_memory().unwrap();
-        store.create_table(&table("default", "t"), false).unwrap();
-        let err = store
-            .modify_table("default", "t", &mut |t: &mut Table| {
-                t.description = Some("changed".into());
-                Err(LakeError::invalid("refused"))
-            })
-            .unwrap_err();
-        assert!(err.to_string().contains("refused"));
-        assert_eq!(
-            store
-                .get_table("default", "t")
-                .unwrap()
-                .unwrap()
-                .description,
-            None
-        );
-        let changed = store
-            .modify_table("default", "t", &mut |t: &mut Table| {
-                t.description = Some("ok".into());
-                Ok(())
-            })
+        store
+            .create_table(&table("default", "t"), false)
+            .await
             .unwrap();
-        assert_eq!(changed.description.as_deref(), Some("ok"));
-        assert_eq!(store.get_table("default", "t").unwrap().unwrap(), changed);
-        let missing = store.modify_table("default", "nope", &mut |_: &mut Table| Ok(()));
-        assert!(
-            missing
-                .unwrap_err()
-                .to_string()
-                .starts_with("TABLE_NOT_FOUND")
-        );
-        // A table created again gets a new partition version: caches cannot confuse them.
-        let before = store.partition_version("default", "t").unwrap();
-        store.drop_table("default", "t", false).unwrap();
-        store.create_table(&table("default", "t"), false).unwrap();
-        assert_ne!(store.partition_version("default", "t").unwrap(), before);
-    }
-
-    #[test]
-    fn database_rules() {
-        let store = SqliteStore::in_memory().unwrap();
-        assert!(store.drop_database("default", true, true).is_err());
-        let err = store.create_table(&table("nope", "t"), false).unwrap_err();
-        assert!(err.to_string().starts_with("SCHEMA_NOT_FOUND"), "{err}");
-        let db = Database {
-            name: "d".into(),
-            description: None,
-            location_uri: None,
-            parameters: Default::default(),
-            create_time: 0,
-        };
-        assert!(store.create_database(&db, false).unwrap());
-        assert!(!store.create_database(&db, true).unwrap());
-        store.create_table(&table("d", "t"), false).unwrap();
-        let err = store.drop_database("d", false, false).unwrap_err();
-        assert!(err.to_string().contains("CASCADE"), "{err}");
-        assert!(store.drop_database("d", false, true).unwrap());
-        assert!(store.list_tables("d").unwrap().is_empty());
+        let before = store.partition_version("default", "t").await.unwrap();
+        assert!(before.is_some());
+        store.drop_table("default", "t", false).await.unwrap();
+        store
+            .create_table(&table("default", "t"), false)
+            .await
+            .unwrap();
+        let after = store.partition_version("default", "t").await.unwrap();
+        assert_ne!(after, before);
     }
 
     #[test]
@@ -772,10 +864,7 @@ mod tests {
         let err = SqliteStore::open(&path).unwrap_err().to_string();
         assert!(err.contains("junk.db"), "{err}");
         // The file is left as it was.
-        assert!(
-            std::fs::read(&path)
-                .unwrap()
-                .starts_with(b"this is not sqlite")
-        );
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"this is not sqlite"));
     }
 }

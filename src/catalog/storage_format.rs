@@ -6,7 +6,7 @@
 //! it is defined, not when it is first queried.
 
 use super::{HiveType, StorageDescriptor, Table};
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 
 /// SerDe and input format class names, as Glue records them.
 pub mod classes {
@@ -130,7 +130,7 @@ impl DataFormat {
                 }
                 Err(_) => {
                     return Err(LakeError::semantic(
-                        "INVALID_TABLE_PROPERTY",
+                        ErrorCode::InvalidTableProperty,
                         format!("property 'skip.header.line.count' must be a number, got '{v}'"),
                     ));
                 }
@@ -243,7 +243,7 @@ fn single_byte(params: &super::model::Properties, key: &str, default: u8) -> Res
 pub fn delimiter_byte(key: &str, value: &str) -> Result<u8> {
     let bad = || {
         LakeError::semantic(
-            "INVALID_TABLE_PROPERTY",
+            ErrorCode::InvalidTableProperty,
             format!("property '{key}' = '{value}' is not a single-byte delimiter"),
         )
     };

@@ -17,10 +17,10 @@ use crate::catalog::model::Properties;
 use crate::catalog::model::{
     Column, Database, Partition, SerDeInfo, StorageDescriptor, Table, now_seconds,
 };
+use crate::catalog::partition_values::TypedKeys;
 use crate::catalog::storage_format::{DataFormat, classes, stored_as};
 use crate::error::{LakeError, Result};
-use crate::provider::partition_values::typed_value;
-use crate::repair::normalize_dir;
+use crate::storage::location::normalize_dir;
 
 /// The crawl location as a folder URL (one trailing `/`).
 fn folder_url(location: &str, rel: &str) -> String {
@@ -45,25 +45,25 @@ fn relative_to<'a>(location: &'a str, root: &str) -> Option<&'a str> {
 /// When recrawling new folders only: the folders already registered (partition
 /// locations, or the root of an unpartitioned table) below the crawl root, with their
 /// table.
-pub fn known_folders(
+pub async fn known_folders(
     catalog: &Arc<dyn CatalogStore>,
     db: &str,
     location: &str,
     options: &CrawlOptions,
 ) -> Result<HashMap<String, Table>> {
     let mut known = HashMap::new();
-    if options.recrawl != Recrawl::NewFolders || catalog.get_database(db)?.is_none() {
+    if options.recrawl != Recrawl::NewFolders || catalog.get_database(db).await?.is_none() {
         return Ok(known);
     }
-    for name in catalog.list_tables(db)? {
-        let Some(table) = catalog.get_table(db, &name)? else {
+    for name in catalog.list_tables(db).await? {
+        let Some(table) = catalog.get_table(db, &name).await? else {
             continue;
         };
         if relative_to(&table.storage_descriptor.location, location).is_none() {
             continue;
         }
         if table.is_partitioned() {
-            for p in catalog.list_partitions(db, &name)? {
+            for p in catalog.list_partitions(db, &name).await? {
                 if let Some(rel) = relative_to(&p.location, location) {
                     known.insert(rel.to_string(), table.clone());
                 }
@@ -248,26 +248,18 @@ fn build_table(
         hive_type: t.to_string(),
         comment: None,
     };
-    let now = now_seconds();
-    Table {
-        name: name.to_string(),
-        database_name: db.to_string(),
-        description: None,
-        owner: std::env::var("USER").ok(),
-        table_type: "EXTERNAL_TABLE".into(),
-        partition_keys: keys.iter().map(column).collect(),
-        storage_descriptor: StorageDescriptor {
-            columns: columns.iter().map(column).collect(),
-            location: location.to_string(),
-            input_format: Some(input.into()),
-            output_format: Some(output.into()),
-            compressed: compression.is_some(),
-            serde_info,
-        },
-        parameters,
-        create_time: now,
-        update_time: now,
-    }
+    let storage = StorageDescriptor {
+        columns: columns.iter().map(column).collect(),
+        location: location.to_string(),
+        input_format: Some(input.into()),
+        output_format: Some(output.into()),
+        compressed: compression.is_some(),
+        serde_info,
+    };
+    let mut table = Table::external(db, name, storage);
+    table.partition_keys = keys.iter().map(column).collect();
+    table.parameters = parameters;
+    table
 }
 
 /// Partitions of `planned` as catalog rows.
@@ -286,7 +278,7 @@ fn partitions_of(planned: &Planned, location: &str) -> Vec<Partition> {
 }
 
 /// Creates or updates every planned table.
-pub fn apply(
+pub async fn apply(
     catalog: &Arc<dyn CatalogStore>,
     db: &str,
     location: &str,
@@ -294,18 +286,20 @@ pub fn apply(
     options: &CrawlOptions,
     report: &mut CrawlReport,
 ) -> Result<()> {
-    if catalog.get_database(db)?.is_none() {
+    if catalog.get_database(db).await?.is_none() {
         if !options.dry_run {
-            catalog.create_database(
-                &Database {
-                    name: db.to_string(),
-                    description: None,
-                    location_uri: None,
-                    parameters: BTreeMap::new(),
-                    create_time: now_seconds(),
-                },
-                true,
-            )?;
+            catalog
+                .create_database(
+                    &Database {
+                        name: db.to_string(),
+                        description: None,
+                        location_uri: None,
+                        parameters: BTreeMap::new(),
+                        create_time: now_seconds(),
+                    },
+                    true,
+                )
+                .await?;
         }
         report.line("database created", db, "");
     }
@@ -313,9 +307,9 @@ pub fn apply(
     // location again; new tables get names no existing table has.
     let mut used: HashSet<String> = HashSet::new();
     let mut by_location: HashMap<String, String> = HashMap::new();
-    if catalog.get_database(db)?.is_some() {
-        for name in catalog.list_tables(db)? {
-            if let Some(t) = catalog.get_table(db, &name)? {
+    if catalog.get_database(db).await?.is_some() {
+        for name in catalog.list_tables(db).await? {
+            if let Some(t) = catalog.get_table(db, &name).await? {
                 by_location.insert(normalize_dir(&t.storage_descriptor.location), name.clone());
             }
             used.insert(name);
@@ -338,7 +332,9 @@ pub fn apply(
             p,
             options,
             report,
-        ) {
+        )
+        .await
+        {
             report.line("table failed", qualified, e.to_string());
         }
     }
@@ -347,7 +343,7 @@ pub fn apply(
 
 /// Creates or updates one planned table.
 #[allow(clippy::too_many_arguments)]
-fn apply_one(
+async fn apply_one(
     catalog: &Arc<dyn CatalogStore>,
     db: &str,
     name: &str,
@@ -410,13 +406,15 @@ fn apply_one(
             ))
         })?;
     }
-    match catalog.get_table(db, name)? {
+    match catalog.get_table(db, name).await? {
         None => {
             let table = build_table(db, name, table_location, p, &columns, &keys);
             DataFormat::of_table(&table)
                 .map_err(|e| LakeError::invalid(format!("crawled table {qualified}: {e}")))?;
             if !options.dry_run {
-                catalog.save_crawled_table(&table, true, &partitions)?;
+                catalog
+                    .save_crawled_table(&table, true, &partitions)
+                    .await?;
             }
             report.tables_created += 1;
             report.partitions_added += partitions.len();
@@ -447,15 +445,18 @@ fn apply_one(
             );
             Ok(())
         }
-        Some(existing) => update_table(
-            catalog, existing, p, &columns, &key_names, partitions, options, report,
-        ),
+        Some(existing) => {
+            update_table(
+                catalog, existing, p, &columns, &key_names, partitions, options, report,
+            )
+            .await
+        }
     }
 }
 
 /// A rerun over an existing table: the schema-change policy, then new partitions.
 #[allow(clippy::too_many_arguments)]
-fn update_table(
+async fn update_table(
     catalog: &Arc<dyn CatalogStore>,
     existing: Table,
     p: &Planned,
@@ -593,26 +594,18 @@ fn update_table(
 
     // New partitions, checked against the key types.
     let registered: HashSet<Vec<String>> = catalog
-        .list_partitions(&existing.database_name, &existing.name)?
+        .list_partitions(&existing.database_name, &existing.name)
+        .await?
         .into_iter()
         .map(|p| p.values)
         .collect();
-    let key_types: Vec<HiveType> = existing
-        .partition_keys
-        .iter()
-        .map(|k| k.parsed_type())
-        .collect::<Result<_>>()?;
+    let keys = TypedKeys::of(&existing)?;
     let mut added = Vec::new();
     for part in partitions {
         if registered.contains(&part.values) {
             continue;
         }
-        let bad = existing
-            .partition_keys
-            .iter()
-            .zip(&key_types)
-            .zip(&part.values)
-            .find_map(|((k, t), v)| typed_value(k, t, v).err());
+        let bad = (part.values.iter().enumerate()).find_map(|(i, v)| keys.typed(i, v).err());
         match bad {
             Some(e) => report.line("partition skipped", part.location.clone(), e.to_string()),
             None => added.push(part),
@@ -626,7 +619,7 @@ fn update_table(
             .insert("UPDATED_BY_CRAWLER".into(), "lakesql".into());
     }
     if (apply_schema || !added.is_empty()) && !options.dry_run {
-        catalog.save_crawled_table(&table, false, &added)?;
+        catalog.save_crawled_table(&table, false, &added).await?;
     }
     report.partitions_added += added.len();
     if apply_schema {

@@ -265,7 +265,7 @@ pub async fn crawl(
             ),
         );
     }
-    let known = apply::known_folders(catalog, db, location, options)?;
+    let known = apply::known_folders(catalog, db, location, options).await?;
 
     // Sample every file not in an already-registered folder (all of them, unless
     // recrawling new folders only).
@@ -335,7 +335,7 @@ pub async fn crawl(
         );
         return Ok(report);
     }
-    apply::apply(catalog, db, location, &planned, options, &mut report)?;
+    apply::apply(catalog, db, location, &planned, options, &mut report).await?;
     if options.dry_run {
         report.as_dry_run();
     }

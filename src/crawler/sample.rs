@@ -16,7 +16,7 @@ use object_store::{ObjectMeta, ObjectStore};
 
 use super::infer::{Columns, CsvShape, infer_csv, infer_json};
 use super::types::hive_of_arrow;
-use crate::provider::files::text_compression;
+use crate::storage::files::text_compression;
 
 /// First bytes fetched of a text file; doubled while the sample lacks rows.
 const FIRST_FETCH: u64 = 64 * 1024;

@@ -11,7 +11,7 @@ use globset::GlobSet;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 
 /// Folder listings in flight at once.
 const LIST_CONCURRENCY: usize = 32;
@@ -90,7 +90,7 @@ pub async fn walk(
                             },
                         )),
                         Err(e) => Err(LakeError::semantic(
-                            "HIVE_FILESYSTEM_ERROR",
+                            ErrorCode::HiveFilesystemError,
                             format!("cannot list {store_url}{prefix}: {e}"),
                         )),
                     }

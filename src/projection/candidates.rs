@@ -19,7 +19,7 @@ use super::config::{ColumnProjection, ProjectionConfig, ProjectionKind, placehol
 use super::date::DateUnit;
 use crate::catalog::partition_path::{escape_path_name, partition_path};
 use crate::catalog::{PartitionLocation, Table};
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::storage::location::join_location;
 
 /// Athena's limit on the partitions one query may project.
@@ -431,7 +431,7 @@ impl YearMonth for NaiveDateTime {
 fn column_values(column: &ColumnProjection, allowed: &Allowed, cap: u64) -> Result<Vec<String>> {
     let over = || {
         LakeError::semantic(
-            "HIVE_EXCEEDED_PARTITION_LIMIT",
+            ErrorCode::HiveExceededPartitionLimit,
             format!(
                 "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions; \
                  constrain partition column '{}' (or the others) in the WHERE clause",
@@ -598,7 +598,7 @@ fn column_values(column: &ColumnProjection, allowed: &Allowed, cap: u64) -> Resu
 
 fn injected_error(column: &ColumnProjection) -> LakeError {
     LakeError::semantic(
-        "CONSTRAINT_VIOLATION",
+        ErrorCode::ConstraintViolation,
         format!(
             "for the injected projected partition column '{}', the WHERE clause must contain \
              only equality (=) or IN conditions on it",
@@ -729,7 +729,10 @@ pub fn project_partitions(
             };
             let found = ex.extract(c);
             if let Some(message) = ex.error {
-                return Err(LakeError::semantic("INVALID_FUNCTION_ARGUMENT", message));
+                return Err(LakeError::semantic(
+                    ErrorCode::InvalidFunctionArgument,
+                    message,
+                ));
             }
             if let Some(found) = found {
                 allowed = intersect(allowed, Some(found));
@@ -749,7 +752,7 @@ pub fn project_partitions(
         product = product.saturating_mul(values.len() as u64);
         if product > MAX_PROJECTED_PARTITIONS {
             return Err(LakeError::semantic(
-                "HIVE_EXCEEDED_PARTITION_LIMIT",
+                ErrorCode::HiveExceededPartitionLimit,
                 format!(
                     "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions of {}; \
                      constrain the partition columns in the WHERE clause",

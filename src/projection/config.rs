@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::date::{DatePattern, DateUnit, parse_bound};
 use crate::catalog::Table;
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 
 /// How one partition column is projected.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +61,7 @@ pub struct ProjectionConfig {
 
 fn property_error(table: &Table, property: &str, what: impl std::fmt::Display) -> LakeError {
     LakeError::semantic(
-        "INVALID_TABLE_PROPERTY",
+        ErrorCode::InvalidTableProperty,
         format!(
             "table {}: property '{property}' {what}",
             table.qualified_name()
@@ -103,7 +103,7 @@ impl ProjectionConfig {
             .collect();
         if !missing.is_empty() {
             return Err(LakeError::semantic(
-                "INVALID_TABLE_PROPERTY",
+                ErrorCode::InvalidTableProperty,
                 format!(
                     "Table {} is configured for partition projection, but the following \
                      partition columns are missing projection configuration: [{}]",

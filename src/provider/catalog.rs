@@ -1,6 +1,13 @@
-//! The catalog store as DataFusion's catalog (`awsdatacatalog`) and schemas (databases).
+//! The lakesql catalog as DataFusion's catalog (`awsdatacatalog`) and schemas (databases).
+//!
+//! DataFusion asks some catalog questions synchronously (which schemas exist, which tables
+//! a schema has) while the catalog contract is async. The session therefore takes a
+//! [`CatalogSnapshot`] asynchronously before planning each query ([`LakeCatalog::refresh`]),
+//! and the synchronous questions are answered from it. Table definitions themselves are
+//! fetched when a query names them, through the async [`SchemaProvider::table`].
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
@@ -10,48 +17,95 @@ use datafusion::error::{DataFusionError, Result as DfResult};
 use super::partition_index::PartitionCache;
 use super::{LakeTable, ScanStats};
 use crate::catalog::CatalogStore;
-use crate::error::LakeError;
+use crate::error::{LakeError, Result};
+
+/// The names DataFusion may ask for synchronously during one statement.
+#[derive(Debug, Default)]
+pub struct CatalogSnapshot {
+    /// Database names.
+    databases: BTreeSet<String>,
+    /// Table names per database, when the statement needs them (information_schema).
+    tables: Option<BTreeMap<String, Vec<String>>>,
+}
 
 /// DataFusion catalog over a [`CatalogStore`]: one schema per database.
 #[derive(Debug)]
 pub struct LakeCatalog {
-    store: Arc<dyn CatalogStore>,
+    catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
+    snapshot: RwLock<Arc<CatalogSnapshot>>,
 }
 
 impl LakeCatalog {
-    /// A catalog over `store`, whose scans record into `stats`.
-    pub fn new(store: Arc<dyn CatalogStore>, stats: Arc<ScanStats>) -> Self {
+    /// A catalog over `catalog`, whose scans record into `stats`.
+    pub fn new(catalog: Arc<dyn CatalogStore>, stats: Arc<ScanStats>) -> Self {
         LakeCatalog {
-            store,
+            catalog,
             stats,
             partitions: Arc::default(),
+            snapshot: RwLock::default(),
         }
+    }
+
+    /// Takes the snapshot of names for the next statement; `with_tables` also lists every
+    /// database's tables (for information_schema).
+    pub async fn refresh(&self, with_tables: bool) -> Result<()> {
+        let databases: BTreeSet<String> = self
+            .catalog
+            .list_databases()
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        let tables = if with_tables {
+            let mut tables = BTreeMap::new();
+            for db in &databases {
+                tables.insert(db.clone(), self.catalog.list_tables(db).await?);
+            }
+            Some(tables)
+        } else {
+            None
+        };
+        let snapshot = Arc::new(CatalogSnapshot { databases, tables });
+        *self
+            .snapshot
+            .write()
+            .map_err(|_| LakeError::internal("the catalog snapshot lock was poisoned"))? = snapshot;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Arc<CatalogSnapshot> {
+        self.snapshot
+            .read()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_default()
     }
 }
 
 impl CatalogProvider for LakeCatalog {
     fn schema_names(&self) -> Vec<String> {
-        self.store
-            .list_databases()
-            .map(|dbs| dbs.into_iter().map(|d| d.name).collect())
-            .unwrap_or_default()
+        self.snapshot().databases.iter().cloned().collect()
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
         let name = name.to_lowercase();
-        // A store error still yields a schema, so that the table lookup reports the real
-        // error instead of "schema not found".
-        match self.store.get_database(&name) {
-            Ok(None) => None,
-            Ok(Some(_)) | Err(_) => Some(Arc::new(LakeSchema {
-                database: name,
-                store: self.store.clone(),
-                stats: self.stats.clone(),
-                partitions: self.partitions.clone(),
-            })),
+        let snapshot = self.snapshot();
+        if !snapshot.databases.contains(&name) {
+            return None;
         }
+        let table_names = snapshot
+            .tables
+            .as_ref()
+            .and_then(|t| t.get(&name).cloned())
+            .unwrap_or_default();
+        Some(Arc::new(LakeSchema {
+            database: name,
+            table_names,
+            catalog: self.catalog.clone(),
+            stats: self.stats.clone(),
+            partitions: self.partitions.clone(),
+        }))
     }
 }
 
@@ -59,7 +113,9 @@ impl CatalogProvider for LakeCatalog {
 #[derive(Debug)]
 pub struct LakeSchema {
     database: String,
-    store: Arc<dyn CatalogStore>,
+    /// From the statement's snapshot (empty unless the statement lists tables).
+    table_names: Vec<String>,
+    catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
 }
@@ -67,35 +123,31 @@ pub struct LakeSchema {
 #[async_trait]
 impl SchemaProvider for LakeSchema {
     fn table_names(&self) -> Vec<String> {
-        self.store.list_tables(&self.database).unwrap_or_default()
+        self.table_names.clone()
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
-        // One indexed point lookup: cheaper inline than a hop to the blocking pool.
         let table = self
-            .store
+            .catalog
             .get_table(&self.database, &name.to_lowercase())
+            .await
             .map_err(DataFusionError::from)?;
-        match table {
-            None => Ok(None),
-            Some(t) => {
-                let provider = LakeTable::try_new(
-                    t,
-                    self.store.clone(),
-                    self.stats.clone(),
-                    self.partitions.clone(),
-                )
-                .map_err(DataFusionError::from)?;
-                Ok(Some(Arc::new(provider)))
-            }
-        }
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        let provider = LakeTable::try_new(
+            table,
+            self.catalog.clone(),
+            self.stats.clone(),
+            self.partitions.clone(),
+        )
+        .map_err(DataFusionError::from)?;
+        Ok(Some(Arc::new(provider)))
     }
 
+    /// Answered from the statement's snapshot of table names.
     fn table_exist(&self, name: &str) -> bool {
-        matches!(
-            self.store.get_table(&self.database, &name.to_lowercase()),
-            Ok(Some(_))
-        )
+        self.table_names.iter().any(|t| *t == name.to_lowercase())
     }
 
     fn register_table(

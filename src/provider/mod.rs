@@ -7,11 +7,9 @@
 //! their locations, and attaches the typed partition values to each file.
 
 pub mod catalog;
-pub mod files;
 pub mod format;
 pub mod name_case;
 pub mod partition_index;
-pub mod partition_values;
 pub mod scan_stats;
 pub mod table;
 

@@ -4,8 +4,8 @@
 //! Partition filters are evaluated vectorised over the typed key columns, so any
 //! predicate DataFusion can evaluate prunes (ranges, `IN`, `OR`, casts, functions), not
 //! only equality on leading keys. An index is cached per session and reused while the
-//! table's `partition_version` in the catalog is unchanged: a query on a table with a
-//! million partitions reads them from SQLite once, not per query.
+//! table's partition version in the catalog is unchanged: a query on a table with a
+//! million partitions reads them from the catalog once, not per query.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,19 +24,23 @@ use datafusion::scalar::ScalarValue;
 
 use crate::catalog::partition_path::{DEFAULT_PARTITION_NAME, parse_partition_path};
 use crate::catalog::{CatalogStore, HiveType, PartitionLocation, Table};
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 
 /// The partitions of one table: typed key columns and locations, row-aligned.
 #[derive(Debug)]
 pub struct PartitionIndex {
-    version: i64,
+    version: Option<i64>,
     keys: RecordBatch,
     locations: Vec<String>,
 }
 
 impl PartitionIndex {
     /// Builds the index from catalog rows; values parse as their key's type.
-    pub fn build(table: &Table, version: i64, rows: Vec<PartitionLocation>) -> Result<Self> {
+    pub fn build(
+        table: &Table,
+        version: Option<i64>,
+        rows: Vec<PartitionLocation>,
+    ) -> Result<Self> {
         let n = table.partition_keys.len();
         let mut builders: Vec<StringBuilder> = (0..n).map(|_| StringBuilder::new()).collect();
         let mut locations = Vec::with_capacity(rows.len());
@@ -62,7 +66,7 @@ impl PartitionIndex {
             let data_type = key_type.to_arrow();
             let typed = cast_with_options(&text, &data_type, &strict).map_err(|e| {
                 LakeError::semantic(
-                    "HIVE_INVALID_PARTITION_VALUE",
+                    ErrorCode::HiveInvalidPartitionValue,
                     format!(
                         "table {}: a value of partition key '{}' is not a valid {key_type}: {e}",
                         table.qualified_name(),
@@ -137,32 +141,31 @@ pub struct PartitionCache {
 }
 
 impl PartitionCache {
-    /// The current index of `table`: cached when its version is unchanged, else loaded.
-    ///
-    /// The version check is one indexed SQLite point lookup (microseconds) and runs on the
-    /// caller's thread; loading the partitions, which can be large, runs on the blocking
-    /// pool.
+    /// The current index of `table`: cached while the catalog's partition version is
+    /// unchanged, else loaded. A catalog without partition versions is read every time.
     pub async fn index(
         &self,
-        store: Arc<dyn CatalogStore>,
+        catalog: Arc<dyn CatalogStore>,
         table: &Table,
     ) -> Result<Arc<PartitionIndex>> {
         let key = (table.database_name.clone(), table.name.clone());
-        let version = store.partition_version(&key.0, &key.1)?;
-        if let Some(index) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned())
-            && index.version == version
+        let version = catalog.partition_version(&key.0, &key.1).await?;
+        if let Some(version) = version
+            && let Some(index) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned())
+            && index.version == Some(version)
         {
             return Ok(index);
         }
+        let rows = catalog.partition_locations(&key.0, &key.1).await?;
         let owned = table.clone();
-        let index = tokio::task::spawn_blocking(move || {
-            let rows = store.partition_locations(&owned.database_name, &owned.name)?;
-            PartitionIndex::build(&owned, version, rows)
-        })
-        .await
-        .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??;
+        // Parsing a million values is CPU work: off the runtime threads.
+        let index =
+            tokio::task::spawn_blocking(move || PartitionIndex::build(&owned, version, rows))
+                .await??;
         let index = Arc::new(index);
-        if let Ok(mut entries) = self.entries.lock() {
+        if version.is_some()
+            && let Ok(mut entries) = self.entries.lock()
+        {
             entries.insert(key, index.clone());
         }
         Ok(index)

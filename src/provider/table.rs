@@ -27,7 +27,6 @@ use datafusion::physical_plan::union::UnionExec;
 use datafusion::scalar::ScalarValue;
 use futures::{StreamExt, TryStreamExt};
 
-use super::files::{is_data_file, list_data_files, text_compression};
 use super::format::file_format;
 use super::name_case::LowerCaseNames;
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
@@ -37,6 +36,7 @@ use crate::catalog::{CatalogStore, Table};
 use crate::error::{LakeError, Result};
 use crate::projection::{self, ProjectionConfig};
 use crate::storage::LocationUrl;
+use crate::storage::files::{is_data_file, list_data_files, text_compression};
 
 /// How many locations are listed at once.
 const LIST_CONCURRENCY: usize = 16;
@@ -54,7 +54,7 @@ pub struct LakeTable {
     file_schema: SchemaRef,
     partition_fields: Vec<FieldRef>,
     key_names: Vec<String>,
-    store: Arc<dyn CatalogStore>,
+    catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
 }
@@ -77,7 +77,7 @@ impl LakeTable {
     /// Builds the provider; fails when the table's format or types cannot be read.
     pub fn try_new(
         table: Table,
-        store: Arc<dyn CatalogStore>,
+        catalog: Arc<dyn CatalogStore>,
         stats: Arc<ScanStats>,
         partitions: Arc<PartitionCache>,
     ) -> Result<Self> {
@@ -132,7 +132,7 @@ impl LakeTable {
             file_schema,
             partition_fields,
             key_names,
-            store,
+            catalog,
             stats,
             partitions,
         })
@@ -159,12 +159,12 @@ impl LakeTable {
             // the catalog.
             let (rows, domain, remaining) =
                 projection::project_partitions(&self.table, &config, partition_filters)?;
-            let index = PartitionIndex::build(&self.table, 0, rows)?;
+            let index = PartitionIndex::build(&self.table, None, rows)?;
             return Ok((domain, matching_locations(&index, state, &remaining)?));
         }
         let index = self
             .partitions
-            .index(self.store.clone(), &self.table)
+            .index(self.catalog.clone(), &self.table)
             .await?;
         let locations = matching_locations(&index, state, partition_filters)?;
         Ok((index.len() as u64, locations))

@@ -7,13 +7,14 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
 
-use super::{LIST_CONCURRENCY, RepairProgress, normalize_dir};
+use super::{LIST_CONCURRENCY, RepairProgress};
+use crate::catalog::Table;
 use crate::catalog::partition_path::unescape_path_name;
-use crate::catalog::{HiveType, Table};
-use crate::error::{LakeError, Result};
-use crate::provider::partition_values::typed_value;
+use crate::catalog::partition_values::TypedKeys;
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::storage::LocationUrl;
 use crate::storage::location::join_location;
+use crate::storage::location::normalize_dir;
 
 /// A folder or file that does not fit the partition layout, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +54,7 @@ pub async fn discover_partitions(
     store: &Arc<dyn ObjectStore>,
     root: &LocationUrl,
     table: &Table,
-    types: &[HiveType],
+    keys: &TypedKeys<'_>,
     progress: &(dyn Fn(RepairProgress) + Send + Sync),
 ) -> Result<Discovery> {
     let root_text = root.prefix.as_ref().to_string();
@@ -67,7 +68,7 @@ pub async fn discover_partitions(
     let mut out = Discovery::default();
     let done = AtomicUsize::new(0);
     let mut frontier: Vec<(Path, Vec<String>)> = vec![(root.prefix.clone(), Vec::new())];
-    for (level, (key, key_type)) in table.partition_keys.iter().zip(types).enumerate() {
+    for (level, key) in table.partition_keys.iter().enumerate() {
         let listed: Vec<(Vec<String>, object_store::ListResult)> =
             futures::stream::iter(frontier.into_iter().map(|(prefix, values)| {
                 let store = store.clone();
@@ -82,7 +83,7 @@ pub async fn discover_partitions(
                         },
                         Err(e) => {
                             return Err(LakeError::semantic(
-                                "HIVE_FILESYSTEM_ERROR",
+                                ErrorCode::HiveFilesystemError,
                                 format!("cannot list {store_url}{prefix}: {e}"),
                             ));
                         }
@@ -129,17 +130,12 @@ pub async fn discover_partitions(
                     out.invalid.push(invalid(format!(
                         "partition key '{k}' where '{}' is expected (keys: {})",
                         key.name,
-                        table
-                            .partition_keys
-                            .iter()
-                            .map(|k| k.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        table.partition_key_names().join(", ")
                     )));
                     continue;
                 }
                 let value = unescape_path_name(v);
-                if let Err(e) = typed_value(key, key_type, &value) {
+                if let Err(e) = keys.typed(level, &value) {
                     let reason = match e {
                         LakeError::Semantic { message, .. } => message,
                         other => other.to_string(),
@@ -156,7 +152,7 @@ pub async fn discover_partitions(
     }
     progress(RepairProgress::Listing {
         listings: done.load(Ordering::Relaxed),
-        level: types.len().saturating_sub(1),
+        level: table.partition_keys.len().saturating_sub(1),
     });
     let base = &table.storage_descriptor.location;
     frontier.sort_by(|a, b| a.0.cmp(&b.0));

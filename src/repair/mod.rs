@@ -19,10 +19,11 @@ pub use discover::{Discovery, FoundPartition, InvalidPath, discover_partitions};
 
 use crate::catalog::model::now_seconds;
 use crate::catalog::partition_path::partition_path;
-use crate::catalog::{CatalogStore, HiveType, Partition, Table};
-use crate::error::{LakeError, Result};
-use crate::provider::partition_values::typed_value;
+use crate::catalog::partition_values::TypedKeys;
+use crate::catalog::{CatalogStore, Partition, RepairMode, Table};
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::storage::LocationUrl;
+use crate::storage::location::normalize_dir;
 
 /// How many listings run at once.
 pub const LIST_CONCURRENCY: usize = 32;
@@ -42,7 +43,7 @@ pub fn throws_on_invalid_paths(table: &Table) -> Result<bool> {
         None | Some("skip") => Ok(false),
         Some("throw") => Ok(true),
         Some(other) => Err(LakeError::semantic(
-            "INVALID_TABLE_PROPERTY",
+            ErrorCode::InvalidTableProperty,
             format!(
                 "table {}: property '{PATH_VALIDATION_PROPERTY}' must be 'skip' or 'throw', \
                  got '{other}'",
@@ -50,17 +51,6 @@ pub fn throws_on_invalid_paths(table: &Table) -> Result<bool> {
             ),
         )),
     }
-}
-
-/// What MSCK changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RepairMode {
-    /// Register folders missing from the catalog (the default, as in Hive and Athena).
-    Add,
-    /// Remove catalog partitions whose location no longer exists.
-    Drop,
-    /// Both.
-    Sync,
 }
 
 /// Progress of a repair, for a progress display.
@@ -97,28 +87,6 @@ pub struct RepairReport {
     pub dry_run: bool,
 }
 
-/// A partition's identity across spellings: values normalised through their types, so
-/// the folder `month=05` and the registered `month=5` of an `int` key are one partition.
-fn typed_key(table: &Table, types: &[HiveType], values: &[String]) -> Vec<String> {
-    table
-        .partition_keys
-        .iter()
-        .zip(types)
-        .zip(values)
-        .map(|((key, t), v)| {
-            typed_value(key, t, v)
-                .map(|s| {
-                    if s.is_null() {
-                        String::new()
-                    } else {
-                        s.to_string()
-                    }
-                })
-                .unwrap_or_else(|_| v.clone())
-        })
-        .collect()
-}
-
 /// Runs MSCK on `table`.
 pub async fn repair_table(
     catalog: Arc<dyn CatalogStore>,
@@ -135,14 +103,12 @@ pub async fn repair_table(
         )));
     }
     let throw = throws_on_invalid_paths(table)?;
-    let types = table
-        .partition_keys
-        .iter()
-        .map(|k| k.parsed_type())
-        .collect::<Result<Vec<_>>>()?;
+    // A partition's identity across spellings: the folder `month=05` and the registered
+    // `month=5` of an `int` key are one partition.
+    let keys = TypedKeys::of(table)?;
     let root = LocationUrl::parse(&table.storage_descriptor.location)?;
     let store = stores.object_store(&root.store)?;
-    let found = discover_partitions(&store, &root, table, &types, progress).await?;
+    let found = discover_partitions(&store, &root, table, &keys, progress).await?;
     if throw && !found.invalid.is_empty() {
         let sample: Vec<String> = found
             .invalid
@@ -151,7 +117,7 @@ pub async fn repair_table(
             .map(|p| format!("{} ({})", p.path, p.reason))
             .collect();
         return Err(LakeError::semantic(
-            "HIVE_INVALID_PARTITION_PATH",
+            ErrorCode::HiveInvalidPartitionPath,
             format!(
                 "table {name}: {} path(s) under {} do not fit the partition layout, e.g. {}; \
                  set '{PATH_VALIDATION_PROPERTY}'='skip' to skip them",
@@ -163,21 +129,11 @@ pub async fn repair_table(
     }
 
     let (db, tbl) = (table.database_name.clone(), table.name.clone());
-    let registered = {
-        let catalog = catalog.clone();
-        let (db, tbl) = (db.clone(), tbl.clone());
-        tokio::task::spawn_blocking(move || catalog.list_partitions(&db, &tbl))
-            .await
-            .map_err(|e| LakeError::invalid(format!("catalog lookup failed: {e}")))??
-    };
-    let keys: Vec<&str> = table
-        .partition_keys
-        .iter()
-        .map(|k| k.name.as_str())
-        .collect();
+    let registered = catalog.list_partitions(&db, &tbl).await?;
+    let key_names = table.partition_key_names();
     let registered_keys: HashSet<Vec<String>> = registered
         .iter()
-        .map(|p| typed_key(table, &types, &p.values))
+        .map(|p| keys.identities(&p.values))
         .collect();
     let discovered_locations: HashSet<&str> = found
         .partitions
@@ -201,7 +157,7 @@ pub async fn repair_table(
     let mut to_add: Vec<Partition> = Vec::new();
     if mode != RepairMode::Drop {
         for p in &found.partitions {
-            if registered_keys.contains(&typed_key(table, &types, &p.values)) {
+            if registered_keys.contains(&keys.identities(&p.values)) {
                 report.unchanged += 1;
             } else {
                 to_add.push(new_partition(p));
@@ -242,12 +198,10 @@ pub async fn repair_table(
         // storage in another folder (`month=05/` for a registered `month=5`), comes back
         // with the folder that exists.
         if mode == RepairMode::Sync && !to_drop.is_empty() {
-            let dropped: HashSet<Vec<String>> = to_drop
-                .iter()
-                .map(|v| typed_key(table, &types, v))
-                .collect();
+            let dropped: HashSet<Vec<String>> =
+                to_drop.iter().map(|v| keys.identities(v)).collect();
             for p in &found.partitions {
-                if dropped.contains(&typed_key(table, &types, &p.values)) {
+                if dropped.contains(&keys.identities(&p.values)) {
                     report.unchanged -= 1;
                     to_add.push(new_partition(p));
                 }
@@ -259,7 +213,7 @@ pub async fn repair_table(
     let mut seen: HashMap<Vec<String>, String> = HashMap::new();
     let root_location = normalize_dir(&table.storage_descriptor.location);
     to_add.retain(|p| {
-        let key = typed_key(table, &types, &p.values);
+        let key = keys.identities(&p.values);
         match seen.get(&key) {
             Some(first) => {
                 report.invalid.push(InvalidPath {
@@ -273,29 +227,27 @@ pub async fn repair_table(
                 false
             }
             None => {
-                seen.insert(key, partition_path(&keys, &p.values));
+                seen.insert(key, partition_path(&key_names, &p.values));
                 true
             }
         }
     });
     report.added = to_add
         .iter()
-        .map(|p| partition_path(&keys, &p.values))
+        .map(|p| partition_path(&key_names, &p.values))
         .collect();
-    report.removed = to_drop.iter().map(|v| partition_path(&keys, v)).collect();
+    report.removed = to_drop
+        .iter()
+        .map(|v| partition_path(&key_names, v))
+        .collect();
     report.added.sort();
     report.removed.sort();
     if !dry_run && (!to_add.is_empty() || !to_drop.is_empty()) {
-        tokio::task::spawn_blocking(move || catalog.sync_partitions(&db, &tbl, &to_add, &to_drop))
-            .await
-            .map_err(|e| LakeError::invalid(format!("catalog update failed: {e}")))??;
+        catalog
+            .sync_partitions(&db, &tbl, &to_add, &to_drop)
+            .await?;
     }
     Ok(report)
-}
-
-/// A folder location with exactly one trailing `/`.
-pub fn normalize_dir(location: &str) -> String {
-    format!("{}/", location.trim_end_matches('/'))
 }
 
 /// Whether anything exists under a location (object stores have no empty folders). A
@@ -315,7 +267,7 @@ async fn location_exists(stores: &RuntimeEnv, location: &str) -> Result<bool> {
         Ok(listing) => Ok(!listing.objects.is_empty() || !listing.common_prefixes.is_empty()),
         Err(object_store::Error::NotFound { .. }) => Ok(false),
         Err(e) => Err(LakeError::semantic(
-            "HIVE_FILESYSTEM_ERROR",
+            ErrorCode::HiveFilesystemError,
             format!("cannot list {location}: {e}"),
         )),
     }

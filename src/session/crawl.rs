@@ -2,7 +2,7 @@
 //! result set (one row per table, partition batch, note or skipped file).
 
 use super::show::string_table;
-use super::{Session, StatementOutput};
+use super::{Outcome, Session};
 use crate::crawler::{CrawlOptions, crawl};
 use crate::error::Result;
 use crate::storage::normalize_location;
@@ -16,7 +16,7 @@ impl Session {
         location: &str,
         database: &str,
         settings: &[(String, String)],
-    ) -> Result<StatementOutput> {
+    ) -> Result<Outcome> {
         let mut options = CrawlOptions::default();
         for (key, value) in settings {
             options.set(key, value)?;
@@ -29,7 +29,7 @@ impl Session {
             }
         };
         let state = self.ctx.state();
-        let report = crawl(&self.store, &state, &location, database, &options, &show).await;
+        let report = crawl(&self.catalog, &state, &location, database, &options, &show).await;
         // An empty message clears the terminal's progress line.
         show(String::new());
         let report = report?;
@@ -46,7 +46,7 @@ impl Session {
                 format!("{} more line(s) not shown", report.lines.len() - LIST_CAP),
             ]);
         }
-        let mut out = string_table("crawl", &["action", "subject", "detail"], rows)?;
+        let mut out = string_table(&["action", "subject", "detail"], rows)?;
         out.messages
             .push(report.summary(&location, options.dry_run));
         Ok(out)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::StatementOutput;
+use super::Outcome;
 use crate::error::Result;
 use crate::provider::scan_stats::ScanReport;
 
@@ -36,7 +36,7 @@ pub fn describe(report: &ScanReport) -> String {
 }
 
 /// Appends a `lake_scan` row per report to an EXPLAIN result (plan_type, plan).
-pub fn append_scan_reports(output: &mut StatementOutput, reports: &[ScanReport]) -> Result<()> {
+pub(super) fn append_scan_reports(output: &mut Outcome, reports: &[ScanReport]) -> Result<()> {
     if reports.is_empty() || output.schema.fields().len() != 2 {
         return Ok(());
     }

@@ -103,3 +103,9 @@ impl TableFunctionImpl for LastQueryScans {
         ])
     }
 }
+
+/// Registers `last_query_stats()` and `last_query_scans()` on `ctx`.
+pub fn register(ctx: &datafusion::execution::context::SessionContext, last: &LastQuery) {
+    ctx.register_udtf("last_query_stats", Arc::new(LastQueryStats(last.clone())));
+    ctx.register_udtf("last_query_scans", Arc::new(LastQueryScans(last.clone())));
+}

@@ -3,11 +3,12 @@
 //! A session owns a DataFusion context whose default catalog is the lakesql catalog,
 //! the current database, and the counters that make each statement's statistics.
 
+mod catalog_ddl;
 mod crawl;
-mod ddl;
 mod explain;
 mod last_query;
 mod msck;
+mod partition_ddl;
 mod s3_settings;
 mod show;
 mod stats;
@@ -19,6 +20,8 @@ use std::time::Instant;
 
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::information_schema::INFORMATION_SCHEMA;
+use datafusion::common::TableReference;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::sql::parser::Statement as DfStatement;
@@ -26,18 +29,19 @@ use datafusion::sql::parser::Statement as DfStatement;
 pub use stats::StatementStats;
 
 use crate::CATALOG_NAME;
-use crate::catalog::{CatalogStore, DEFAULT_DATABASE};
-use crate::error::{LakeError, Result};
+use crate::catalog::{CatalogStore, DEFAULT_DATABASE, Table};
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::provider::scan_stats::ScanSnapshot;
 use crate::provider::{LakeCatalog, ScanStats};
-use crate::sql::{LakeStatement, ScriptStatement, parse_statement, split_script};
+use crate::sql::ast::{Maintenance, SessionStatement, TableName};
+use crate::sql::{LakeStatement, ScriptStatement, StatementKind, parse_statement, split_script};
 use crate::storage::{RequestCounters, S3Config, StoreRegistry};
 
 /// The result of one statement.
 #[derive(Debug)]
 pub struct StatementOutput {
-    /// Statement kind (`select`, `create_table`, …).
-    pub kind: &'static str,
+    /// What kind of statement produced this.
+    pub kind: StatementKind,
     /// Schema of the result rows.
     pub schema: SchemaRef,
     /// Result rows; empty for statements that return none.
@@ -50,36 +54,44 @@ pub struct StatementOutput {
     pub stats: StatementStats,
 }
 
-impl StatementOutput {
-    fn rows(kind: &'static str, batch: RecordBatch) -> Self {
-        StatementOutput {
-            kind,
+/// What a statement's handler produces; the session adds the kind and the statistics.
+#[derive(Debug)]
+struct Outcome {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    returns_rows: bool,
+    messages: Vec<String>,
+}
+
+impl Outcome {
+    /// A result set.
+    fn rows(batch: RecordBatch) -> Self {
+        Outcome {
             schema: batch.schema(),
             batches: vec![batch],
             returns_rows: true,
             messages: vec![],
-            stats: StatementStats::default(),
         }
     }
 
-    fn done(kind: &'static str, message: impl Into<String>) -> Self {
-        StatementOutput {
-            kind,
+    /// No rows, one message.
+    fn done(message: impl Into<String>) -> Self {
+        Outcome {
             schema: Arc::new(Schema::empty()),
             batches: vec![],
             returns_rows: false,
             messages: vec![message.into()],
-            stats: StatementStats::default(),
         }
     }
 }
 
-/// A lakesql session over a catalog store.
+/// A lakesql session over a catalog.
 pub struct Session {
     ctx: SessionContext,
-    store: Arc<dyn CatalogStore>,
+    catalog: Arc<dyn CatalogStore>,
+    lake_catalog: Arc<LakeCatalog>,
     counters: Arc<RequestCounters>,
-    stores: Arc<StoreRegistry>,
+    object_stores: Arc<StoreRegistry>,
     scan_stats: Arc<ScanStats>,
     database: String,
     base_dir: PathBuf,
@@ -91,15 +103,15 @@ pub struct Session {
 pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Session {
-    /// A session over `store`, in the `default` database; relative LOCATIONs resolve
+    /// A session over `catalog`, in the `default` database; relative LOCATIONs resolve
     /// against the current directory. S3 settings come from the AWS environment and
     /// lakesql's `s3.ini` (see [`S3Config::from_env`]).
-    pub fn new(store: Arc<dyn CatalogStore>) -> Result<Self> {
-        Self::with_s3_config(store, S3Config::from_env()?)
+    pub fn new(catalog: Arc<dyn CatalogStore>) -> Result<Self> {
+        Self::with_s3_config(catalog, S3Config::from_env()?)
     }
 
     /// A session with the given S3 settings (nothing read from the environment).
-    pub fn with_s3_config(store: Arc<dyn CatalogStore>, s3: S3Config) -> Result<Self> {
+    pub fn with_s3_config(catalog: Arc<dyn CatalogStore>, s3: S3Config) -> Result<Self> {
         let base_dir = std::env::current_dir()
             .map_err(|e| LakeError::io("cannot read the current directory", e))?;
         let config = SessionConfig::new()
@@ -107,30 +119,22 @@ impl Session {
             .with_default_catalog_and_schema(CATALOG_NAME, DEFAULT_DATABASE)
             .with_information_schema(true);
         let counters = Arc::new(RequestCounters::default());
-        let stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
+        let object_stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
         let runtime = RuntimeEnvBuilder::new()
-            .with_object_store_registry(stores.clone())
+            .with_object_store_registry(object_stores.clone())
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         let scan_stats = Arc::new(ScanStats::default());
         let last_query = last_query::LastQuery::default();
-        ctx.register_udtf(
-            "last_query_stats",
-            Arc::new(last_query::LastQueryStats(last_query.clone())),
-        );
-        ctx.register_udtf(
-            "last_query_scans",
-            Arc::new(last_query::LastQueryScans(last_query.clone())),
-        );
-        ctx.register_catalog(
-            CATALOG_NAME,
-            Arc::new(LakeCatalog::new(store.clone(), scan_stats.clone())),
-        );
+        last_query::register(&ctx, &last_query);
+        let lake_catalog = Arc::new(LakeCatalog::new(catalog.clone(), scan_stats.clone()));
+        ctx.register_catalog(CATALOG_NAME, lake_catalog.clone());
         Ok(Session {
             ctx,
-            store,
+            catalog,
+            lake_catalog,
             counters,
-            stores,
+            object_stores,
             scan_stats,
             database: DEFAULT_DATABASE.to_string(),
             base_dir,
@@ -139,9 +143,9 @@ impl Session {
         })
     }
 
-    /// The catalog store.
-    pub fn store(&self) -> &Arc<dyn CatalogStore> {
-        &self.store
+    /// The catalog (databases, tables, partitions).
+    pub fn catalog(&self) -> &Arc<dyn CatalogStore> {
+        &self.catalog
     }
 
     /// The request counters of this session's object stores.
@@ -150,8 +154,8 @@ impl Session {
     }
 
     /// The session's object stores (S3 settings live here).
-    pub fn stores(&self) -> &Arc<StoreRegistry> {
-        &self.stores
+    pub fn object_stores(&self) -> &Arc<StoreRegistry> {
+        &self.object_stores
     }
 
     /// The current database.
@@ -183,44 +187,87 @@ impl Session {
         Ok(out)
     }
 
-    /// Runs one statement of a script.
+    /// Runs one statement of a script: the one path every front end takes.
     pub async fn execute_statement(&mut self, stmt: ScriptStatement) -> Result<StatementOutput> {
         let started = Instant::now();
         let before = self.counters.snapshot();
         self.scan_stats.take();
         let parsed = parse_statement(stmt.tokens)?;
         let kind = parsed.kind();
-        let mut output = match parsed {
-            LakeStatement::Query(statement) => self.run_query(kind, *statement).await?,
-            other => self.run_catalog_statement(other).await?,
-        };
-        output.kind = kind;
+        let mut outcome = self.dispatch(parsed).await?;
         let (reports, notices) = self.scan_stats.take();
-        if kind == "explain" {
-            explain::append_scan_reports(&mut output, &reports)?;
+        if kind == StatementKind::Explain {
+            explain::append_scan_reports(&mut outcome, &reports)?;
         }
-        output.messages.extend(notices);
-        output.stats = StatementStats::measure(
-            &output,
+        outcome.messages.extend(notices);
+        let stats = StatementStats::measure(
+            kind,
+            &outcome.batches,
             started.elapsed(),
             self.counters.snapshot() - before,
             ScanSnapshot::of(&reports),
         );
         if let Ok(mut last) = self.last_query.lock() {
-            *last = (output.stats.clone(), reports);
+            *last = (stats.clone(), reports);
         }
-        Ok(output)
+        Ok(StatementOutput {
+            kind,
+            schema: outcome.schema,
+            batches: outcome.batches,
+            returns_rows: outcome.returns_rows,
+            messages: outcome.messages,
+            stats,
+        })
     }
 
-    async fn run_query(
-        &mut self,
-        kind: &'static str,
-        statement: sqlparser::ast::Statement,
-    ) -> Result<StatementOutput> {
+    /// Hands each statement family to its handler.
+    async fn dispatch(&mut self, statement: LakeStatement) -> Result<Outcome> {
+        match statement {
+            LakeStatement::Query(statement) => self.run_query(*statement).await,
+            LakeStatement::Catalog(ddl) => self.catalog_ddl(ddl).await,
+            LakeStatement::Partitions(ddl) => self.partition_ddl(ddl).await,
+            LakeStatement::Show(show) => self.show(show).await,
+            LakeStatement::Maintenance(m) => self.maintenance(m).await,
+            LakeStatement::Session(s) => self.session_statement(s).await,
+        }
+    }
+
+    async fn maintenance(&mut self, statement: Maintenance) -> Result<Outcome> {
+        match statement {
+            Maintenance::Msck {
+                name,
+                mode,
+                dry_run,
+            } => self.msck(&name, mode, dry_run).await,
+            Maintenance::ValidateProjection(name) => self.validate_projection(&name).await,
+            Maintenance::Crawl {
+                location,
+                database,
+                options,
+            } => self.crawl(&location, &database, &options).await,
+        }
+    }
+
+    async fn session_statement(&mut self, statement: SessionStatement) -> Result<Outcome> {
+        match statement {
+            SessionStatement::Use(db) => self.use_database(db).await,
+            SessionStatement::SetS3 { bucket, key, value } => self.set_s3(bucket, &key, &value),
+            SessionStatement::ShowS3Settings => self.show_s3_settings(),
+        }
+    }
+
+    async fn run_query(&mut self, statement: sqlparser::ast::Statement) -> Result<Outcome> {
+        let statement = DfStatement::Statement(Box::new(statement));
         let state = self.ctx.state();
-        let plan = state
-            .statement_to_plan(DfStatement::Statement(Box::new(statement)))
-            .await?;
+        let references = state.resolve_table_references(&statement)?;
+        let lists_tables = references
+            .iter()
+            .any(|r| r.schema() == Some(INFORMATION_SCHEMA));
+        self.lake_catalog.refresh(lists_tables).await?;
+        let plan = match state.statement_to_plan(statement).await {
+            Ok(plan) => plan,
+            Err(e) => return Err(self.classify_plan_error(e.into(), &references).await),
+        };
         SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
@@ -238,46 +285,46 @@ impl Session {
             .collect()
             .await
             .map_err(|e| self.with_scan_context(e.into()))?;
-        Ok(StatementOutput {
-            kind,
+        Ok(Outcome {
             schema,
             batches,
             returns_rows: true,
             messages: vec![],
-            stats: StatementStats::default(),
         })
     }
 
-    async fn run_catalog_statement(&mut self, stmt: LakeStatement) -> Result<StatementOutput> {
-        // Catalog work is quick SQLite I/O; it runs on the runtime thread.
-        match stmt {
-            LakeStatement::Use(db) => self.use_database(db).await,
-            LakeStatement::ShowDatabases { .. }
-            | LakeStatement::ShowTables { .. }
-            | LakeStatement::ShowCreateTable(_)
-            | LakeStatement::ShowColumns(_)
-            | LakeStatement::ShowTblProperties { .. }
-            | LakeStatement::ShowPartitions { .. }
-            | LakeStatement::Describe { .. } => self.show(stmt),
-            LakeStatement::Msck {
-                name,
-                mode,
-                dry_run,
-            } => self.msck(&name, mode, dry_run).await,
-            LakeStatement::ValidateProjection(name) => self.validate_projection(&name).await,
-            LakeStatement::SetS3 { bucket, key, value } => self.set_s3(bucket, &key, &value),
-            LakeStatement::ShowS3Settings => self.show_s3_settings(),
-            LakeStatement::Crawl {
-                location,
-                database,
-                options,
-            } => self.crawl(&location, &database, &options).await,
-            other => self.ddl(other),
+    /// A planning error is `TABLE_NOT_FOUND` when a table the statement names in the lake
+    /// catalog does not exist (DataFusion reports it as a planning error, with the
+    /// position we keep).
+    async fn classify_plan_error(
+        &self,
+        error: LakeError,
+        references: &[TableReference],
+    ) -> LakeError {
+        if error.code() != ErrorCode::SemanticError {
+            return error;
         }
+        let options = self.ctx.state().config_options().catalog.clone();
+        for reference in references {
+            let resolved = reference
+                .clone()
+                .resolve(&options.default_catalog, &options.default_schema);
+            if *resolved.catalog != *CATALOG_NAME {
+                continue;
+            }
+            let (db, table) = (
+                resolved.schema.to_lowercase(),
+                resolved.table.to_lowercase(),
+            );
+            if let Ok(None) = self.catalog.get_table(&db, &table).await {
+                return error.reclassify(ErrorCode::TableNotFound);
+            }
+        }
+        error
     }
 
-    async fn use_database(&mut self, db: String) -> Result<StatementOutput> {
-        if self.store.get_database(&db)?.is_none() {
+    async fn use_database(&mut self, db: String) -> Result<Outcome> {
+        if self.catalog.get_database(&db).await?.is_none() {
             return Err(LakeError::database_not_found(&db));
         }
         self.ctx
@@ -288,7 +335,19 @@ impl Session {
             .catalog
             .default_schema = db.clone();
         self.database = db.clone();
-        Ok(StatementOutput::done("use", format!("Using database {db}")))
+        Ok(Outcome::done(format!("Using database {db}")))
+    }
+
+    /// Loads a table or fails with `SCHEMA_NOT_FOUND` / `TABLE_NOT_FOUND`.
+    async fn load_table(&self, name: &TableName) -> Result<Table> {
+        let db = self.database_or_current(name.database.as_ref());
+        if self.catalog.get_database(&db).await?.is_none() {
+            return Err(LakeError::database_not_found(&db));
+        }
+        self.catalog
+            .get_table(&db, &name.name)
+            .await?
+            .ok_or_else(|| LakeError::table_not_found(&db, &name.name))
     }
 
     /// Names the scanned tables in a data error that does not name its file.
@@ -300,12 +359,12 @@ impl Session {
             .map(|r| format!("table {} at {}", r.table, r.location))
             .collect();
         let message = error.to_string();
-        if error.code() != Some("HIVE_BAD_DATA") || tables.is_empty() || message.contains("file") {
+        if error.code() != ErrorCode::HiveBadData || tables.is_empty() || message.contains("file") {
             return error;
         }
         let message = message.strip_prefix("HIVE_BAD_DATA: ").unwrap_or(&message);
         LakeError::semantic(
-            "HIVE_BAD_DATA",
+            ErrorCode::HiveBadData,
             format!("{message} (reading {})", tables.join(", ")),
         )
     }

@@ -1,7 +1,7 @@
 //! `SET s3.…` and `SHOW S3 SETTINGS`: the session's S3 settings, secrets redacted.
 
 use super::show::string_table;
-use super::{Session, StatementOutput};
+use super::{Outcome, Session};
 use crate::error::Result;
 
 impl Session {
@@ -10,32 +10,25 @@ impl Session {
         bucket: Option<String>,
         key: &str,
         value: &str,
-    ) -> Result<StatementOutput> {
+    ) -> Result<Outcome> {
         let name = self
-            .stores
+            .object_stores
             .update_s3(bucket.as_deref(), |c| c.set(bucket.as_deref(), key, value))?;
         let scope = match &bucket {
             Some(b) => format!("bucket {b}"),
             None => "every bucket".to_string(),
         };
-        Ok(StatementOutput::done(
-            "set",
-            format!("S3 setting {name} set for {scope}"),
-        ))
+        Ok(Outcome::done(format!("S3 setting {name} set for {scope}")))
     }
 
-    pub(super) fn show_s3_settings(&self) -> Result<StatementOutput> {
+    pub(super) fn show_s3_settings(&self) -> Result<Outcome> {
         let rows = self
-            .stores
+            .object_stores
             .s3_config()?
             .describe()?
             .into_iter()
             .map(Vec::from)
             .collect();
-        string_table(
-            "show_s3_settings",
-            &["scope", "setting", "value", "source"],
-            rows,
-        )
+        string_table(&["scope", "setting", "value", "source"], rows)
     }
 }

@@ -7,18 +7,16 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use regex::Regex;
 
-use super::{Session, StatementOutput};
+use super::partition_ddl::matching_partitions;
+use super::{Outcome, Session};
 use crate::catalog::partition_path::partition_path;
 use crate::catalog::{Column, Table};
-use crate::error::{LakeError, Result};
-use crate::sql::ast::LakeStatement;
+use crate::error::{ErrorCode, LakeError, Result};
+use crate::projection::ProjectionConfig;
+use crate::sql::ast::{PartitionSpec, ShowStatement, TableName};
 
 /// A result set of string columns.
-pub(super) fn string_table(
-    kind: &'static str,
-    columns: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<StatementOutput> {
+pub(super) fn string_table(columns: &[&str], rows: Vec<Vec<String>>) -> Result<Outcome> {
     let schema = Arc::new(Schema::new(
         columns
             .iter()
@@ -34,7 +32,7 @@ pub(super) fn string_table(
         .collect();
     let batch =
         RecordBatch::try_new(schema, arrays).map_err(datafusion::error::DataFusionError::from)?;
-    Ok(StatementOutput::rows(kind, batch))
+    Ok(Outcome::rows(batch))
 }
 
 /// Athena's SHOW pattern: `*` (and SQL's `%`) match any text, `|` separates
@@ -131,14 +129,17 @@ fn time(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A column as DESCRIBE lists it: name, type, comment.
+fn column_row(c: &Column) -> Vec<String> {
+    vec![
+        c.name.clone(),
+        c.hive_type.clone(),
+        c.comment.clone().unwrap_or_default(),
+    ]
+}
+
 fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
-    let col_row = |c: &Column| {
-        vec![
-            c.name.clone(),
-            c.hive_type.clone(),
-            c.comment.clone().unwrap_or_default(),
-        ]
-    };
+    let col_row = column_row;
     let row = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
     let mut rows: Vec<Vec<String>> = Vec::new();
     if formatted {
@@ -196,10 +197,7 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
 /// Rows `SHOW PARTITIONS` lists for a projected table before it summarises the rest.
 const SHOW_PROJECTED_CAP: usize = 1000;
 
-fn show_projected_partitions(
-    table: &Table,
-    config: &crate::projection::ProjectionConfig,
-) -> Result<StatementOutput> {
+fn show_projected_partitions(table: &Table, config: &ProjectionConfig) -> Result<Outcome> {
     if let Some(c) = config
         .columns
         .iter()
@@ -226,134 +224,140 @@ fn show_projected_partitions(
             total - SHOW_PROJECTED_CAP
         )]);
     }
-    string_table("show_partitions", &["partition"], out)
+    string_table(&["partition"], out)
 }
 
 impl Session {
-    pub(super) fn show(&mut self, stmt: LakeStatement) -> Result<StatementOutput> {
+    /// Runs a SHOW or DESCRIBE statement.
+    pub(super) async fn show(&mut self, stmt: ShowStatement) -> Result<Outcome> {
         match stmt {
-            LakeStatement::ShowDatabases { pattern } => {
-                let re = pattern.as_deref().map(show_pattern).transpose()?;
-                let rows = self
-                    .store
-                    .list_databases()?
-                    .into_iter()
-                    .filter(|d| re.as_ref().is_none_or(|re| re.is_match(&d.name)))
-                    .map(|d| vec![d.name])
-                    .collect();
-                string_table("show_databases", &["database_name"], rows)
+            ShowStatement::Databases { pattern } => self.show_databases(pattern).await,
+            ShowStatement::Tables { database, pattern } => {
+                self.show_tables(database, pattern).await
             }
-            LakeStatement::ShowTables { database, pattern } => {
-                let db = self.database_or_current(database.as_ref());
-                if self.store.get_database(&db)?.is_none() {
-                    return Err(LakeError::database_not_found(&db));
-                }
-                let re = pattern.as_deref().map(show_pattern).transpose()?;
-                let rows = self
-                    .store
-                    .list_tables(&db)?
-                    .into_iter()
-                    .filter(|t| re.as_ref().is_none_or(|re| re.is_match(t)))
-                    .map(|t| vec![t])
-                    .collect();
-                string_table("show_tables", &["tab_name"], rows)
+            ShowStatement::CreateTable(name) => {
+                let table = self.load_table(&name).await?;
+                let ddl = vec![vec![create_table_ddl(&table)]];
+                string_table(&["createtab_stmt"], ddl)
             }
-            LakeStatement::ShowCreateTable(name) => {
-                let table = self.load_table(&name)?;
-                string_table(
-                    "show_create_table",
-                    &["createtab_stmt"],
-                    vec![vec![create_table_ddl(&table)]],
-                )
-            }
-            LakeStatement::ShowColumns(name) => {
-                let table = self.load_table(&name)?;
+            ShowStatement::Columns(name) => {
+                let table = self.load_table(&name).await?;
                 let rows = table.all_columns().map(|c| vec![c.name.clone()]).collect();
-                string_table("show_columns", &["field"], rows)
+                string_table(&["field"], rows)
             }
-            LakeStatement::ShowTblProperties { name, key } => {
-                let table = self.load_table(&name)?;
-                let rows = match key {
-                    Some(k) => {
-                        let v = table.parameters.get(&k).ok_or_else(|| {
-                            LakeError::invalid(format!(
-                                "table {} has no property '{k}'",
-                                table.qualified_name()
-                            ))
-                        })?;
-                        vec![vec![k, v.clone()]]
-                    }
-                    None => table
-                        .parameters
-                        .iter()
-                        .map(|(k, v)| vec![k.clone(), v.clone()])
-                        .collect(),
-                };
-                string_table("show_tblproperties", &["prpt_name", "prpt_value"], rows)
+            ShowStatement::TblProperties { name, key } => {
+                let table = self.load_table(&name).await?;
+                string_table(&["prpt_name", "prpt_value"], property_rows(&table, key)?)
             }
-            LakeStatement::ShowPartitions { name, spec } => {
-                let table = self.load_table(&name)?;
-                if !table.is_partitioned() {
-                    return Err(LakeError::invalid(format!(
-                        "table {} is not partitioned",
-                        table.qualified_name()
-                    )));
-                }
-                if let Some(config) = crate::projection::ProjectionConfig::of_table(
-                    &table,
-                    crate::projection::clock::now()?,
-                )? {
-                    return show_projected_partitions(&table, &config);
-                }
-                let partitions = self
-                    .store
-                    .list_partitions(&table.database_name, &table.name)?;
-                let selected: Vec<_> = match &spec {
-                    Some(spec) => self.matching_partitions(&table, spec, &partitions)?,
-                    None => partitions.iter().collect(),
-                };
-                let keys: Vec<&str> = table
-                    .partition_keys
-                    .iter()
-                    .map(|k| k.name.as_str())
-                    .collect();
-                let mut rows: Vec<Vec<String>> = selected
-                    .iter()
-                    .map(|p| vec![partition_path(&keys, &p.values)])
-                    .collect();
-                rows.sort();
-                string_table("show_partitions", &["partition"], rows)
-            }
-            LakeStatement::Describe {
+            ShowStatement::Partitions { name, spec } => self.show_partitions(&name, spec).await,
+            ShowStatement::Describe {
                 name,
                 formatted,
                 column,
             } => {
-                let table = self.load_table(&name)?;
+                let table = self.load_table(&name).await?;
                 let rows = match column {
-                    Some(c) => {
-                        let col = table.all_columns().find(|x| x.name == c).ok_or_else(|| {
-                            LakeError::semantic(
-                                "COLUMN_NOT_FOUND",
-                                format!("table {} has no column '{c}'", table.qualified_name()),
-                            )
-                        })?;
-                        vec![vec![
-                            col.name.clone(),
-                            col.hive_type.clone(),
-                            col.comment.clone().unwrap_or_default(),
-                        ]]
-                    }
+                    Some(c) => vec![column_row(find_column(&table, &c)?)],
                     None => describe_rows(&table, formatted),
                 };
-                string_table("describe", &["col_name", "data_type", "comment"], rows)
+                string_table(&["col_name", "data_type", "comment"], rows)
             }
-            other => Err(LakeError::unsupported(format!(
-                "statement {} is not a SHOW statement",
-                other.kind()
-            ))),
         }
     }
+
+    async fn show_databases(&self, pattern: Option<String>) -> Result<Outcome> {
+        let re = pattern.as_deref().map(show_pattern).transpose()?;
+        let rows = self
+            .catalog
+            .list_databases()
+            .await?
+            .into_iter()
+            .filter(|d| re.as_ref().is_none_or(|re| re.is_match(&d.name)))
+            .map(|d| vec![d.name])
+            .collect();
+        string_table(&["database_name"], rows)
+    }
+
+    async fn show_tables(
+        &self,
+        database: Option<String>,
+        pattern: Option<String>,
+    ) -> Result<Outcome> {
+        let db = self.database_or_current(database.as_ref());
+        if self.catalog.get_database(&db).await?.is_none() {
+            return Err(LakeError::database_not_found(&db));
+        }
+        let re = pattern.as_deref().map(show_pattern).transpose()?;
+        let rows = self
+            .catalog
+            .list_tables(&db)
+            .await?
+            .into_iter()
+            .filter(|t| re.as_ref().is_none_or(|re| re.is_match(t)))
+            .map(|t| vec![t])
+            .collect();
+        string_table(&["tab_name"], rows)
+    }
+
+    async fn show_partitions(
+        &self,
+        name: &TableName,
+        spec: Option<PartitionSpec>,
+    ) -> Result<Outcome> {
+        let table = self.load_table(name).await?;
+        if !table.is_partitioned() {
+            return Err(LakeError::invalid(format!(
+                "table {} is not partitioned",
+                table.qualified_name()
+            )));
+        }
+        if let Some(config) = ProjectionConfig::of_table(&table, crate::projection::clock::now()?)?
+        {
+            return show_projected_partitions(&table, &config);
+        }
+        let partitions = self
+            .catalog
+            .list_partitions(&table.database_name, &table.name)
+            .await?;
+        let selected: Vec<_> = match &spec {
+            Some(spec) => matching_partitions(&table, spec, &partitions)?,
+            None => partitions.iter().collect(),
+        };
+        let keys = table.partition_key_names();
+        let mut rows: Vec<Vec<String>> = selected
+            .iter()
+            .map(|p| vec![partition_path(&keys, &p.values)])
+            .collect();
+        rows.sort();
+        string_table(&["partition"], rows)
+    }
+}
+
+/// `SHOW TBLPROPERTIES` rows: every property, or the one named.
+fn property_rows(table: &Table, key: Option<String>) -> Result<Vec<Vec<String>>> {
+    let Some(k) = key else {
+        return Ok(table
+            .parameters
+            .iter()
+            .map(|(k, v)| vec![k.clone(), v.clone()])
+            .collect());
+    };
+    let v = table.parameters.get(&k).ok_or_else(|| {
+        LakeError::invalid(format!(
+            "table {} has no property '{k}'",
+            table.qualified_name()
+        ))
+    })?;
+    Ok(vec![vec![k, v.clone()]])
+}
+
+fn find_column<'a>(table: &'a Table, name: &str) -> Result<&'a Column> {
+    table.all_columns().find(|x| x.name == name).ok_or_else(|| {
+        LakeError::semantic(
+            ErrorCode::ColumnNotFound,
+            format!("table {} has no column '{name}'", table.qualified_name()),
+        )
+    })
 }
 
 #[cfg(test)]

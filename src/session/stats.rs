@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::StatementOutput;
+use datafusion::arrow::record_batch::RecordBatch;
+
 use crate::provider::scan_stats::ScanSnapshot;
+use crate::sql::StatementKind;
 use crate::storage::RequestSnapshot;
 
 /// What one statement cost; serialised as the `--stats json` object.
@@ -35,14 +37,15 @@ pub struct StatementStats {
 
 impl StatementStats {
     pub(super) fn measure(
-        output: &StatementOutput,
+        kind: StatementKind,
+        batches: &[RecordBatch],
         elapsed: Duration,
         requests: RequestSnapshot,
         scans: ScanSnapshot,
     ) -> Self {
         StatementStats {
-            statement: output.kind,
-            rows: output.batches.iter().map(|b| b.num_rows() as u64).sum(),
+            statement: kind.name(),
+            rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
             elapsed_ms: (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
             bytes_scanned: requests.bytes,
             files: scans.files,

@@ -8,6 +8,8 @@ use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper, Highlighter, Hinter};
 
 use super::meta::META_HELP;
+use tokio::runtime::Handle;
+
 use crate::catalog::CatalogStore;
 use crate::sql::script::is_complete;
 
@@ -112,27 +114,41 @@ const KEYWORDS: &[&str] = &[
 /// The REPL's rustyline helper.
 #[derive(Helper, Hinter, Highlighter)]
 pub struct LakeHelper {
-    store: Arc<dyn CatalogStore>,
+    catalog: Arc<dyn CatalogStore>,
+    runtime: Handle,
     database: Arc<Mutex<String>>,
 }
 
 impl LakeHelper {
-    /// A helper completing from `store`; `database` tracks the session's current one.
-    pub fn new(store: Arc<dyn CatalogStore>, database: Arc<Mutex<String>>) -> Self {
-        LakeHelper { store, database }
+    /// A helper completing from `catalog` (read on `runtime`: rustyline calls it outside
+    /// the runtime); `database` tracks the session's current one.
+    pub fn new(
+        catalog: Arc<dyn CatalogStore>,
+        runtime: Handle,
+        database: Arc<Mutex<String>>,
+    ) -> Self {
+        LakeHelper {
+            catalog,
+            runtime,
+            database,
+        }
     }
 
     fn candidates(&self, word: &str) -> Vec<String> {
+        self.runtime.block_on(self.candidates_from_catalog(word))
+    }
+
+    async fn candidates_from_catalog(&self, word: &str) -> Vec<String> {
         let lower = word.to_lowercase();
         let db = self.database.lock().map(|d| d.clone()).unwrap_or_default();
         let mut out: Vec<String> = Vec::new();
         if let Some((qualifier, _)) = word.rsplit_once('.') {
             // `db.tab…` → tables of db; `tab.col…` → columns of a table in the current db.
             let qualifier = qualifier.to_lowercase();
-            if let Ok(tables) = self.store.list_tables(&qualifier) {
+            if let Ok(tables) = self.catalog.list_tables(&qualifier).await {
                 out.extend(tables.into_iter().map(|t| format!("{qualifier}.{t}")));
             }
-            if let Ok(Some(t)) = self.store.get_table(&db, &qualifier) {
+            if let Ok(Some(t)) = self.catalog.get_table(&db, &qualifier).await {
                 out.extend(t.all_columns().map(|c| format!("{qualifier}.{}", c.name)));
             }
         } else {
@@ -144,12 +160,12 @@ impl LakeHelper {
                     k.to_string()
                 }
             }));
-            if let Ok(dbs) = self.store.list_databases() {
+            if let Ok(dbs) = self.catalog.list_databases().await {
                 out.extend(dbs.into_iter().map(|d| d.name));
             }
-            if let Ok(tables) = self.store.list_tables(&db) {
+            if let Ok(tables) = self.catalog.list_tables(&db).await {
                 for t in tables {
-                    if let Ok(Some(table)) = self.store.get_table(&db, &t) {
+                    if let Ok(Some(table)) = self.catalog.get_table(&db, &t).await {
                         out.extend(table.all_columns().map(|c| c.name.clone()));
                     }
                     out.push(t);

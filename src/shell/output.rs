@@ -15,6 +15,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches_with_options;
 
 use crate::error::{LakeError, Result};
 use crate::session::StatementOutput;
+use crate::sql::StatementKind;
 
 /// How result sets are printed on stdout.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -70,7 +71,7 @@ pub fn print_output(
     }
     let batches = &output.batches;
     // SHOW CREATE TABLE prints its DDL as is, ready to copy, in the table format.
-    if format == OutputFormat::Table && output.kind == "show_create_table" {
+    if format == OutputFormat::Table && output.kind == StatementKind::ShowCreateTable {
         for b in batches {
             let col = b.column(0);
             let fmt = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())

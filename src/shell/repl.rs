@@ -1,6 +1,6 @@
 //! The interactive shell.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rustyline::error::ReadlineError;
@@ -20,31 +20,28 @@ use crate::storage::s3_config::mentions_secret;
 pub fn run_repl(
     runtime: &Runtime,
     session: &mut Session,
-    mut options: ShellOptions,
+    options: ShellOptions,
     history: Option<PathBuf>,
 ) -> rustyline::Result<()> {
     let database = Arc::new(Mutex::new(session.database().to_string()));
-    let config = Config::builder()
-        .auto_add_history(false)
-        .completion_type(CompletionType::List)
-        .build();
-    let mut editor: Editor<LakeHelper, DefaultHistory> = Editor::with_config(config)?;
-    editor.set_helper(Some(LakeHelper::new(
-        session.store().clone(),
-        database.clone(),
-    )));
+    let mut editor = editor(runtime, session, &database)?;
     if let Some(h) = &history {
         let _ = editor.load_history(h);
     }
-    let mut timing = true;
     if !options.quiet {
         eprintln!(
             "lakesql {} — \\? for help, \\q to quit",
             env!("CARGO_PKG_VERSION")
         );
     }
+    let mut repl = Repl {
+        runtime,
+        session,
+        options,
+        timing: true,
+    };
     loop {
-        let prompt = format!("lakesql:{}> ", session.database());
+        let prompt = format!("lakesql:{}> ", repl.session.database());
         let line = match editor.readline(&prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => continue,
@@ -59,82 +56,133 @@ pub fn run_repl(
         if !mentions_secret(input) {
             let _ = editor.add_history_entry(input);
         }
-        if input.starts_with('\\') {
-            match input.parse::<MetaCommand>() {
-                Ok(MetaCommand::Quit) => break,
-                Ok(MetaCommand::Help) => eprintln!("{}", MetaCommand::help()),
-                Ok(MetaCommand::Timing) => {
-                    timing = !timing;
-                    eprintln!("statistics line {}", if timing { "on" } else { "off" });
-                }
-                Ok(MetaCommand::Format(f)) => {
-                    options.format = f;
-                    let name = clap::ValueEnum::to_possible_value(&f)
-                        .map(|v| v.get_name().to_string())
-                        .unwrap_or_default();
-                    eprintln!("output format {name}");
-                }
-                Ok(MetaCommand::Include(file)) => {
-                    let sources = [ScriptSource::File(PathBuf::from(file))];
-                    let mut script_options = options.clone();
-                    script_options.continue_on_error = false;
-                    runtime.block_on(run_scripts(session, &sources, &script_options));
-                }
-                Ok(other) => {
-                    let sql = other.as_sql().expect("listing commands have SQL");
-                    run_line(runtime, session, &sql, &options, timing);
-                }
-                Err(e) => eprintln!("error: {e}"),
-            }
-        } else {
-            run_line(runtime, session, input, &options, timing);
+        if repl.entry(input) == Flow::Quit {
+            break;
         }
         if let Ok(mut db) = database.lock() {
-            *db = session.database().to_string();
+            *db = repl.session.database().to_string();
         }
     }
-    if let Some(h) = &history {
-        if let Some(dir) = h.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = editor.save_history(h);
-    }
+    save_history(&mut editor, history.as_deref());
     Ok(())
 }
 
-/// Runs the statements of one REPL entry; Ctrl-C cancels the running one.
-fn run_line(
+/// The line editor with lakesql's completion and multi-line helper.
+fn editor(
     runtime: &Runtime,
-    session: &mut Session,
-    sql: &str,
-    options: &ShellOptions,
+    session: &Session,
+    database: &Arc<Mutex<String>>,
+) -> rustyline::Result<Editor<LakeHelper, DefaultHistory>> {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<LakeHelper, DefaultHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(LakeHelper::new(
+        session.catalog().clone(),
+        runtime.handle().clone(),
+        database.clone(),
+    )));
+    Ok(editor)
+}
+
+fn save_history(editor: &mut Editor<LakeHelper, DefaultHistory>, history: Option<&Path>) {
+    let Some(h) = history else { return };
+    if let Some(dir) = h.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = editor.save_history(h);
+}
+
+/// Whether the REPL goes on after an entry.
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// The REPL's state between entries.
+struct Repl<'a> {
+    runtime: &'a Runtime,
+    session: &'a mut Session,
+    options: ShellOptions,
     timing: bool,
-) {
-    let statements = match split_script(sql) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return;
+}
+
+impl Repl<'_> {
+    /// Runs one entry: a meta command or SQL.
+    fn entry(&mut self, input: &str) -> Flow {
+        if !input.starts_with('\\') {
+            self.run_line(input);
+            return Flow::Continue;
         }
-    };
-    for stmt in statements {
-        let result = runtime.block_on(async {
-            tokio::select! {
-                r = session.execute_statement(stmt) => Some(r),
-                _ = tokio::signal::ctrl_c() => None,
+        match input.parse::<MetaCommand>() {
+            Ok(command) => self.meta(command),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Flow::Continue
             }
-        });
-        match result {
-            Some(Ok(output)) => {
-                report(&output, options, timing || options.stats == StatsMode::Json)
+        }
+    }
+
+    fn meta(&mut self, command: MetaCommand) -> Flow {
+        match command {
+            MetaCommand::Quit => return Flow::Quit,
+            MetaCommand::Help => eprintln!("{}", MetaCommand::help()),
+            MetaCommand::Timing => {
+                self.timing = !self.timing;
+                let state = if self.timing { "on" } else { "off" };
+                eprintln!("statistics line {state}");
             }
-            Some(Err(e)) => {
+            MetaCommand::Format(f) => {
+                self.options.format = f;
+                let name = clap::ValueEnum::to_possible_value(&f)
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default();
+                eprintln!("output format {name}");
+            }
+            MetaCommand::Include(file) => {
+                let sources = [ScriptSource::File(PathBuf::from(file))];
+                let mut script_options = self.options.clone();
+                script_options.continue_on_error = false;
+                let run = run_scripts(self.session, &sources, &script_options);
+                self.runtime.block_on(run);
+            }
+            other => {
+                let sql = other.as_sql().expect("listing commands have SQL");
+                self.run_line(&sql);
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Runs the statements of one REPL entry; Ctrl-C cancels the running one.
+    fn run_line(&mut self, sql: &str) {
+        let statements = match split_script(sql) {
+            Ok(s) => s,
+            Err(e) => {
                 eprintln!("error: {e}");
                 return;
             }
-            None => {
-                eprintln!("query cancelled");
-                return;
+        };
+        let show_stats = self.timing || self.options.stats == StatsMode::Json;
+        for stmt in statements {
+            let result = self.runtime.block_on(async {
+                tokio::select! {
+                    r = self.session.execute_statement(stmt) => Some(r),
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+            });
+            match result {
+                Some(Ok(output)) => report(&output, &self.options, show_stats),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return;
+                }
+                None => {
+                    eprintln!("query cancelled");
+                    return;
+                }
             }
         }
     }

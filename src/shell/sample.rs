@@ -22,7 +22,11 @@ pub fn source_dir() -> PathBuf {
 /// sample data is present. Returns whether it did.
 pub async fn ensure_sample(session: &mut Session) -> Result<bool> {
     let root = source_dir();
-    if session.store().get_database(SAMPLE_DATABASE)?.is_some()
+    if session
+        .catalog()
+        .get_database(SAMPLE_DATABASE)
+        .await?
+        .is_some()
         || !Path::new(&root).join("sample-data").is_dir()
     {
         return Ok(false);

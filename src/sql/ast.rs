@@ -1,6 +1,8 @@
 //! The statements lakesql executes itself, and the query statements it hands to DataFusion.
 
+pub use super::kind::{AthenaStatementType, StatementKind};
 use crate::catalog::HiveType;
+use crate::catalog::RepairMode;
 use crate::catalog::model::Properties;
 
 /// `[db.]name` as written (names lower-cased).
@@ -86,56 +88,65 @@ pub struct AddPartition {
     pub location: Option<String>,
 }
 
-/// The operations of `ALTER TABLE`.
+/// `ALTER TABLE` operations that change the table definition.
 #[derive(Clone, Debug, PartialEq)]
-pub enum AlterTable {
+pub enum TableChange {
     /// `SET TBLPROPERTIES (…)`.
     SetProperties(Properties),
     /// `SET LOCATION '…'`.
     SetLocation(String),
-    /// `ADD [IF NOT EXISTS] PARTITION … [PARTITION …]`.
-    AddPartitions {
-        /// `IF NOT EXISTS`.
-        if_not_exists: bool,
-        /// The partitions.
-        partitions: Vec<AddPartition>,
-    },
-    /// `DROP [IF EXISTS] PARTITION (…)[, PARTITION (…)]`.
-    DropPartitions {
-        /// `IF EXISTS`.
-        if_exists: bool,
-        /// Specs, possibly partial.
-        specs: Vec<PartitionSpec>,
-    },
-    /// `PARTITION (…) SET LOCATION '…'`.
-    SetPartitionLocation {
-        /// The partition.
-        spec: PartitionSpec,
-        /// Its new location.
-        location: String,
-    },
     /// `ADD COLUMNS (…)`.
     AddColumns(Vec<ColumnDef>),
     /// `REPLACE COLUMNS (…)`.
     ReplaceColumns(Vec<ColumnDef>),
 }
 
-/// A parsed statement.
-#[derive(Clone, Debug)]
-pub enum LakeStatement {
-    /// `CREATE DATABASE`.
-    CreateDatabase {
-        /// Name.
-        name: String,
+/// `ALTER TABLE` operations on partitions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PartitionChange {
+    /// `ADD [IF NOT EXISTS] PARTITION … [PARTITION …]`.
+    Add {
         /// `IF NOT EXISTS`.
         if_not_exists: bool,
-        /// `COMMENT`.
-        comment: Option<String>,
-        /// `LOCATION`.
-        location: Option<String>,
-        /// `WITH DBPROPERTIES`.
-        properties: Properties,
+        /// The partitions.
+        partitions: Vec<AddPartition>,
     },
+    /// `DROP [IF EXISTS] PARTITION (…)[, PARTITION (…)]`.
+    Drop {
+        /// `IF EXISTS`.
+        if_exists: bool,
+        /// Specs, possibly partial.
+        specs: Vec<PartitionSpec>,
+    },
+    /// `PARTITION (…) SET LOCATION '…'`.
+    SetLocation {
+        /// The partition.
+        spec: PartitionSpec,
+        /// Its new location.
+        location: String,
+    },
+}
+
+/// `CREATE DATABASE`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateDatabase {
+    /// Name.
+    pub name: String,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// `COMMENT`.
+    pub comment: Option<String>,
+    /// `LOCATION`.
+    pub location: Option<String>,
+    /// `WITH DBPROPERTIES`.
+    pub properties: Properties,
+}
+
+/// Statements that create, change or drop databases and table definitions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CatalogDdl {
+    /// `CREATE DATABASE`.
+    CreateDatabase(CreateDatabase),
     /// `DROP DATABASE`.
     DropDatabase {
         /// Name.
@@ -145,8 +156,6 @@ pub enum LakeStatement {
         /// `CASCADE`.
         cascade: bool,
     },
-    /// `USE db`.
-    Use(String),
     /// `CREATE EXTERNAL TABLE`.
     CreateTable(Box<CreateTable>),
     /// `DROP TABLE`.
@@ -156,38 +165,52 @@ pub enum LakeStatement {
         /// `IF EXISTS`.
         if_exists: bool,
     },
-    /// `ALTER TABLE`.
+    /// `ALTER TABLE` changing the definition.
     AlterTable {
         /// Table.
         name: TableName,
         /// What to change.
-        operation: AlterTable,
+        change: TableChange,
     },
+}
+
+/// `ALTER TABLE t ADD|DROP PARTITION …`, `ALTER TABLE t PARTITION (…) SET LOCATION`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionDdl {
+    /// Table.
+    pub table: TableName,
+    /// What to change.
+    pub change: PartitionChange,
+}
+
+/// `SHOW …` and `DESCRIBE`: answered from the catalog.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShowStatement {
     /// `SHOW DATABASES [LIKE '…']`.
-    ShowDatabases {
+    Databases {
         /// Pattern.
         pattern: Option<String>,
     },
     /// `SHOW TABLES [IN db] [LIKE '…']`.
-    ShowTables {
+    Tables {
         /// Database.
         database: Option<String>,
         /// Pattern.
         pattern: Option<String>,
     },
     /// `SHOW CREATE TABLE t`.
-    ShowCreateTable(TableName),
+    CreateTable(TableName),
     /// `SHOW COLUMNS IN t`.
-    ShowColumns(TableName),
+    Columns(TableName),
     /// `SHOW TBLPROPERTIES t [('k')]`.
-    ShowTblProperties {
+    TblProperties {
         /// Table.
         name: TableName,
         /// One property.
         key: Option<String>,
     },
     /// `SHOW PARTITIONS t [PARTITION (…)]`.
-    ShowPartitions {
+    Partitions {
         /// Table.
         name: TableName,
         /// Partial spec filter.
@@ -202,28 +225,23 @@ pub enum LakeStatement {
         /// One column.
         column: Option<String>,
     },
+}
+
+/// Statements that bring the catalog in line with storage, or check it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Maintenance {
     /// `MSCK [REPAIR] TABLE t [ADD|DROP|SYNC PARTITIONS] [DRY RUN]`, and Spark's
     /// `ALTER TABLE t RECOVER PARTITIONS`.
     Msck {
         /// Table.
         name: TableName,
         /// What to change.
-        mode: crate::repair::RepairMode,
+        mode: RepairMode,
         /// Report only (`DRY RUN`, or `MSCK` without `REPAIR`).
         dry_run: bool,
     },
     /// `VALIDATE PROJECTION t`: sample projected locations against storage.
     ValidateProjection(TableName),
-    /// `SET s3.KEY = value` / `SET s3.bucket.NAME.KEY = value`: an S3 setting for this
-    /// session.
-    SetS3 {
-        /// The bucket, or `None` for the default of every bucket.
-        bucket: Option<String>,
-        /// Setting name.
-        key: String,
-        /// Value (as written).
-        value: String,
-    },
     /// `CRAWL 'location' INTO db [WITH (option = value, …)]`.
     Crawl {
         /// Location to crawl.
@@ -233,39 +251,84 @@ pub enum LakeStatement {
         /// Options, as written (checked by the crawler).
         options: Vec<(String, String)>,
     },
+}
+
+/// Statements about the session itself.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionStatement {
+    /// `USE db`.
+    Use(String),
+    /// `SET s3.KEY = value` / `SET s3.bucket.NAME.KEY = value`.
+    SetS3 {
+        /// The bucket, or `None` for the default of every bucket.
+        bucket: Option<String>,
+        /// Setting name.
+        key: String,
+        /// Value (as written).
+        value: String,
+    },
     /// `SHOW S3 SETTINGS`: the effective S3 settings, secrets redacted.
     ShowS3Settings,
+}
+
+/// A parsed statement, by family: each family has one handler in the session.
+#[derive(Clone, Debug)]
+pub enum LakeStatement {
+    /// Databases and table definitions.
+    Catalog(CatalogDdl),
+    /// Partitions of a table.
+    Partitions(PartitionDdl),
+    /// `SHOW …`, `DESCRIBE`.
+    Show(ShowStatement),
+    /// MSCK, VALIDATE PROJECTION, CRAWL.
+    Maintenance(Maintenance),
+    /// USE, SET s3.…, SHOW S3 SETTINGS.
+    Session(SessionStatement),
     /// Anything else: a query or statement DataFusion plans.
     Query(Box<sqlparser::ast::Statement>),
 }
 
 impl LakeStatement {
-    /// A short kind name for statistics (`select`, `create_table`, …).
-    pub fn kind(&self) -> &'static str {
+    /// What kind of statement this is.
+    pub fn kind(&self) -> StatementKind {
+        use StatementKind as K;
         match self {
-            LakeStatement::CreateDatabase { .. } => "create_database",
-            LakeStatement::DropDatabase { .. } => "drop_database",
-            LakeStatement::Use(_) => "use",
-            LakeStatement::CreateTable(_) => "create_table",
-            LakeStatement::DropTable { .. } => "drop_table",
-            LakeStatement::AlterTable { .. } => "alter_table",
-            LakeStatement::ShowDatabases { .. } => "show_databases",
-            LakeStatement::ShowTables { .. } => "show_tables",
-            LakeStatement::ShowCreateTable(_) => "show_create_table",
-            LakeStatement::ShowColumns(_) => "show_columns",
-            LakeStatement::ShowTblProperties { .. } => "show_tblproperties",
-            LakeStatement::ShowPartitions { .. } => "show_partitions",
-            LakeStatement::Describe { .. } => "describe",
-            LakeStatement::Msck { .. } => "msck_repair",
-            LakeStatement::ValidateProjection(_) => "validate_projection",
-            LakeStatement::SetS3 { .. } => "set",
-            LakeStatement::ShowS3Settings => "show_s3_settings",
-            LakeStatement::Crawl { .. } => "crawl",
+            LakeStatement::Catalog(ddl) => match ddl {
+                CatalogDdl::CreateDatabase(_) => K::CreateDatabase,
+                CatalogDdl::DropDatabase { .. } => K::DropDatabase,
+                CatalogDdl::CreateTable(_) => K::CreateTable,
+                CatalogDdl::DropTable { .. } => K::DropTable,
+                CatalogDdl::AlterTable { .. } => K::AlterTable,
+            },
+            LakeStatement::Partitions(ddl) => match ddl.change {
+                PartitionChange::Add { .. } => K::AddPartitions,
+                PartitionChange::Drop { .. } => K::DropPartitions,
+                PartitionChange::SetLocation { .. } => K::SetPartitionLocation,
+            },
+            LakeStatement::Show(show) => match show {
+                ShowStatement::Databases { .. } => K::ShowDatabases,
+                ShowStatement::Tables { .. } => K::ShowTables,
+                ShowStatement::CreateTable(_) => K::ShowCreateTable,
+                ShowStatement::Columns(_) => K::ShowColumns,
+                ShowStatement::TblProperties { .. } => K::ShowTblProperties,
+                ShowStatement::Partitions { .. } => K::ShowPartitions,
+                ShowStatement::Describe { .. } => K::Describe,
+            },
+            LakeStatement::Maintenance(m) => match m {
+                Maintenance::Msck { .. } => K::MsckRepair,
+                Maintenance::ValidateProjection(_) => K::ValidateProjection,
+                Maintenance::Crawl { .. } => K::Crawl,
+            },
+            LakeStatement::Session(s) => match s {
+                SessionStatement::Use(_) => K::Use,
+                SessionStatement::SetS3 { .. } => K::Set,
+                SessionStatement::ShowS3Settings => K::ShowS3Settings,
+            },
             LakeStatement::Query(stmt) => match stmt.as_ref() {
-                sqlparser::ast::Statement::Query(_) => "select",
-                sqlparser::ast::Statement::Explain { .. } => "explain",
-                sqlparser::ast::Statement::Set(_) => "set",
-                _ => "statement",
+                sqlparser::ast::Statement::Query(_) => K::Select,
+                sqlparser::ast::Statement::Explain { .. } => K::Explain,
+                sqlparser::ast::Statement::Set(_) => K::Set,
+                _ => K::Other,
             },
         }
     }

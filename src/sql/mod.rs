@@ -6,9 +6,11 @@
 //! sqlparser AST.
 
 pub mod ast;
+pub mod kind;
 pub mod parser;
 pub mod script;
 
 pub use ast::LakeStatement;
+pub use kind::{AthenaStatementType, StatementKind};
 pub use parser::parse_statement;
 pub use script::{ScriptStatement, split_script};

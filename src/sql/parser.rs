@@ -12,9 +12,9 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::ast::*;
 use crate::catalog::HiveType;
+use crate::catalog::RepairMode;
 use crate::catalog::model::Properties;
-use crate::error::{LakeError, Result};
-use crate::repair::RepairMode;
+use crate::error::{ErrorCode, LakeError, Result};
 
 /// The dialect statements are tokenized with: generic, which accepts both `"x"` and
 /// `` `x` `` identifiers as Athena does.
@@ -376,17 +376,17 @@ impl StatementParser<'_> {
                 self.eat_kw("RESTRICT");
                 false
             };
-            LakeStatement::DropDatabase {
+            LakeStatement::Catalog(CatalogDdl::DropDatabase {
                 name,
                 if_exists,
                 cascade,
-            }
+            })
         } else if self.eat_kws(&["DROP", "TABLE"]) {
             let if_exists = self.if_exists();
             let name = self.table_name()?;
-            LakeStatement::DropTable { name, if_exists }
+            LakeStatement::Catalog(CatalogDdl::DropTable { name, if_exists })
         } else if self.eat_kw("USE") {
-            LakeStatement::Use(self.database_name()?)
+            LakeStatement::Session(SessionStatement::Use(self.database_name()?))
         } else if self.eat_kws(&["ALTER", "TABLE"]) {
             self.alter_table()?
         } else if self.eat_kw("MSCK") {
@@ -400,9 +400,9 @@ impl StatementParser<'_> {
         } else if self.eat_kw("CRAWL") {
             self.crawl()?
         } else if self.eat_kws(&["SHOW", "S3", "SETTINGS"]) {
-            LakeStatement::ShowS3Settings
+            LakeStatement::Session(SessionStatement::ShowS3Settings)
         } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
-            LakeStatement::ValidateProjection(self.table_name()?)
+            LakeStatement::Maintenance(Maintenance::ValidateProjection(self.table_name()?))
         } else if self.peek_kw("SHOW") && self.show_is_ours() {
             self.parser.next_token();
             self.show()?
@@ -414,11 +414,11 @@ impl StatementParser<'_> {
             } else {
                 None
             };
-            LakeStatement::Describe {
+            LakeStatement::Show(ShowStatement::Describe {
                 name,
                 formatted,
                 column,
-            }
+            })
         } else {
             return self.query();
         };
@@ -471,11 +471,11 @@ impl StatementParser<'_> {
             }
             self.expect_token(&Token::RParen)?;
         }
-        Ok(LakeStatement::Crawl {
+        Ok(LakeStatement::Maintenance(Maintenance::Crawl {
             location,
             database,
             options,
-        })
+        }))
     }
 
     /// `s3.KEY = value` or `s3.bucket.NAME.KEY = value` (after `SET`). The bucket name may
@@ -525,11 +525,11 @@ impl StatementParser<'_> {
                 _ => return Err(at(start, "expected s3.KEY or s3.bucket.NAME.KEY")),
             },
         };
-        Ok(LakeStatement::SetS3 {
+        Ok(LakeStatement::Session(SessionStatement::SetS3 {
             bucket,
             key: key.to_string(),
             value,
-        })
+        }))
     }
 
     fn query(&mut self) -> Result<LakeStatement> {
@@ -553,13 +553,15 @@ impl StatementParser<'_> {
                 break;
             }
         }
-        Ok(LakeStatement::CreateDatabase {
-            name,
-            if_not_exists,
-            comment,
-            location,
-            properties,
-        })
+        Ok(LakeStatement::Catalog(CatalogDdl::CreateDatabase(
+            CreateDatabase {
+                name,
+                if_not_exists,
+                comment,
+                location,
+                properties,
+            },
+        )))
     }
 
     fn create_table(&mut self) -> Result<LakeStatement> {
@@ -616,7 +618,7 @@ impl StatementParser<'_> {
         for key in &t.partition_keys {
             if t.columns.iter().any(|c| c.name == key.name) {
                 return Err(LakeError::semantic(
-                    "INVALID_TABLE",
+                    ErrorCode::InvalidTable,
                     format!(
                         "partition key '{}' is also a data column; Hive tables keep partition \
                          keys out of the column list",
@@ -625,7 +627,7 @@ impl StatementParser<'_> {
                 ));
             }
         }
-        Ok(LakeStatement::CreateTable(Box::new(t)))
+        Ok(LakeStatement::Catalog(CatalogDdl::CreateTable(Box::new(t))))
     }
 
     fn row_format(&mut self) -> Result<RowFormat> {
@@ -708,51 +710,48 @@ impl StatementParser<'_> {
             self.expect_kws(&["PARTITIONS"])?;
         }
         let dry_run = self.eat_kws(&["DRY", "RUN"]) || !repair;
-        Ok(LakeStatement::Msck {
+        Ok(LakeStatement::Maintenance(Maintenance::Msck {
             name,
             mode,
             dry_run,
-        })
+        }))
     }
 
     fn alter_table(&mut self) -> Result<LakeStatement> {
         let name = self.table_name()?;
         if self.eat_kws(&["RECOVER", "PARTITIONS"]) {
-            return Ok(LakeStatement::Msck {
+            return Ok(LakeStatement::Maintenance(Maintenance::Msck {
                 name,
                 mode: RepairMode::Add,
                 dry_run: false,
-            });
+            }));
         }
-        let operation = if self.eat_kws(&["SET", "TBLPROPERTIES"]) {
-            AlterTable::SetProperties(self.properties()?)
+        let change = if self.eat_kws(&["SET", "TBLPROPERTIES"]) {
+            TableChange::SetProperties(self.properties()?)
         } else if self.eat_kws(&["SET", "LOCATION"]) {
-            AlterTable::SetLocation(self.string("a location string")?)
+            TableChange::SetLocation(self.string("a location string")?)
         } else if self.eat_kws(&["ADD", "COLUMNS"]) {
-            AlterTable::AddColumns(self.column_defs()?)
+            TableChange::AddColumns(self.column_defs()?)
         } else if self.eat_kws(&["REPLACE", "COLUMNS"]) {
-            AlterTable::ReplaceColumns(self.column_defs()?)
-        } else if self.eat_kw("ADD") {
-            let if_not_exists = self.if_not_exists();
-            let mut partitions = Vec::new();
-            while self.eat_kw("PARTITION") {
-                let spec = self.partition_spec()?;
-                let location = if self.eat_kw("LOCATION") {
-                    Some(self.string("a location string")?)
-                } else {
-                    None
-                };
-                partitions.push(AddPartition { spec, location });
-                // Hive separates them by white space; a comma is tolerated.
-                self.eat_token(&Token::Comma);
-            }
-            if partitions.is_empty() {
-                return Err(self.error_here("PARTITION"));
-            }
-            AlterTable::AddPartitions {
-                if_not_exists,
-                partitions,
-            }
+            TableChange::ReplaceColumns(self.column_defs()?)
+        } else {
+            let change = self.partition_change()?;
+            return Ok(LakeStatement::Partitions(PartitionDdl {
+                table: name,
+                change,
+            }));
+        };
+        Ok(LakeStatement::Catalog(CatalogDdl::AlterTable {
+            name,
+            change,
+        }))
+    }
+
+    /// After `ALTER TABLE t`: `ADD PARTITION …`, `DROP PARTITION …` or
+    /// `PARTITION (…) SET LOCATION '…'`.
+    fn partition_change(&mut self) -> Result<PartitionChange> {
+        if self.eat_kw("ADD") {
+            self.add_partitions()
         } else if self.eat_kw("DROP") {
             let if_exists = self.if_exists();
             let mut specs = Vec::new();
@@ -763,19 +762,42 @@ impl StatementParser<'_> {
                     break;
                 }
             }
-            AlterTable::DropPartitions { if_exists, specs }
+            Ok(PartitionChange::Drop { if_exists, specs })
         } else if self.eat_kw("PARTITION") {
             let spec = self.partition_spec()?;
             self.expect_kws(&["SET", "LOCATION"])?;
             let location = self.string("a location string")?;
-            AlterTable::SetPartitionLocation { spec, location }
+            Ok(PartitionChange::SetLocation { spec, location })
         } else {
-            return Err(self.error_here(
+            Err(self.error_here(
                 "SET TBLPROPERTIES, SET LOCATION, ADD PARTITION, DROP PARTITION, \
                  PARTITION (…) SET LOCATION, ADD COLUMNS, REPLACE COLUMNS or RECOVER PARTITIONS",
-            ));
-        };
-        Ok(LakeStatement::AlterTable { name, operation })
+            ))
+        }
+    }
+
+    /// After `ALTER TABLE t ADD`: `[IF NOT EXISTS] PARTITION (…) [LOCATION '…'] …`.
+    fn add_partitions(&mut self) -> Result<PartitionChange> {
+        let if_not_exists = self.if_not_exists();
+        let mut partitions = Vec::new();
+        while self.eat_kw("PARTITION") {
+            let spec = self.partition_spec()?;
+            let location = if self.eat_kw("LOCATION") {
+                Some(self.string("a location string")?)
+            } else {
+                None
+            };
+            partitions.push(AddPartition { spec, location });
+            // Hive separates them by white space; a comma is tolerated.
+            self.eat_token(&Token::Comma);
+        }
+        if partitions.is_empty() {
+            return Err(self.error_here("PARTITION"));
+        }
+        Ok(PartitionChange::Add {
+            if_not_exists,
+            partitions,
+        })
     }
 
     fn pattern(&mut self) -> Result<Option<String>> {
@@ -789,9 +811,9 @@ impl StatementParser<'_> {
 
     fn show(&mut self) -> Result<LakeStatement> {
         if self.eat_kw("DATABASES") || self.eat_kw("SCHEMAS") {
-            return Ok(LakeStatement::ShowDatabases {
+            return Ok(LakeStatement::Show(ShowStatement::Databases {
                 pattern: self.pattern()?,
-            });
+            }));
         }
         if self.eat_kw("TABLES") {
             let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
@@ -799,13 +821,15 @@ impl StatementParser<'_> {
             } else {
                 None
             };
-            return Ok(LakeStatement::ShowTables {
+            return Ok(LakeStatement::Show(ShowStatement::Tables {
                 database,
                 pattern: self.pattern()?,
-            });
+            }));
         }
         if self.eat_kws(&["CREATE", "TABLE"]) {
-            return Ok(LakeStatement::ShowCreateTable(self.table_name()?));
+            return Ok(LakeStatement::Show(ShowStatement::CreateTable(
+                self.table_name()?,
+            )));
         }
         if self.eat_kw("COLUMNS") {
             if !(self.eat_kw("IN") || self.eat_kw("FROM")) {
@@ -815,7 +839,7 @@ impl StatementParser<'_> {
             if self.eat_kw("IN") || self.eat_kw("FROM") {
                 name.database = Some(self.database_name()?);
             }
-            return Ok(LakeStatement::ShowColumns(name));
+            return Ok(LakeStatement::Show(ShowStatement::Columns(name)));
         }
         if self.eat_kw("TBLPROPERTIES") {
             let name = self.table_name()?;
@@ -826,7 +850,10 @@ impl StatementParser<'_> {
             } else {
                 None
             };
-            return Ok(LakeStatement::ShowTblProperties { name, key });
+            return Ok(LakeStatement::Show(ShowStatement::TblProperties {
+                name,
+                key,
+            }));
         }
         self.expect_kws(&["PARTITIONS"])?;
         let name = self.table_name()?;
@@ -835,7 +862,10 @@ impl StatementParser<'_> {
         } else {
             None
         };
-        Ok(LakeStatement::ShowPartitions { name, spec })
+        Ok(LakeStatement::Show(ShowStatement::Partitions {
+            name,
+            spec,
+        }))
     }
 }
 
@@ -863,7 +893,7 @@ mod tests {
           ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('a'='b')
           LOCATION 's3://bucket/prefix/'
           TBLPROPERTIES ('classification'='json')";
-        let LakeStatement::CreateTable(t) = parse(sql).unwrap() else {
+        let LakeStatement::Catalog(CatalogDdl::CreateTable(t)) = parse(sql).unwrap() else {
             panic!()
         };
         assert!(t.if_not_exists);
@@ -904,10 +934,10 @@ mod tests {
              LOCATION 's3://b/x' PARTITION (year=2024, month='06')",
         )
         .unwrap();
-        let LakeStatement::AlterTable {
-            operation: AlterTable::AddPartitions { partitions, .. },
+        let LakeStatement::Partitions(PartitionDdl {
+            change: PartitionChange::Add { partitions, .. },
             ..
-        } = s
+        }) = s
         else {
             panic!()
         };
@@ -924,5 +954,53 @@ mod tests {
             parse("SELECT 1").unwrap(),
             LakeStatement::Query(_)
         ));
+    }
+
+    #[test]
+    fn statement_kinds_map_to_athena_types() {
+        let cases = [
+            ("SELECT 1", "select", "DML", "SELECT"),
+            ("EXPLAIN SELECT 1", "explain", "UTILITY", "EXPLAIN"),
+            (
+                "CREATE DATABASE d",
+                "create_database",
+                "DDL",
+                "CREATE_DATABASE",
+            ),
+            (
+                "ALTER TABLE t ADD PARTITION (a=1)",
+                "alter_table",
+                "DDL",
+                "ALTER_TABLE_ADD_PARTITION",
+            ),
+            (
+                "ALTER TABLE t SET LOCATION '/x'",
+                "alter_table",
+                "DDL",
+                "ALTER_TABLE",
+            ),
+            (
+                "ALTER TABLE t RECOVER PARTITIONS",
+                "msck_repair",
+                "DDL",
+                "MSCK_REPAIR_TABLE",
+            ),
+            (
+                "MSCK REPAIR TABLE t",
+                "msck_repair",
+                "DDL",
+                "MSCK_REPAIR_TABLE",
+            ),
+            ("SHOW TABLES", "show_tables", "UTILITY", "SHOW_TABLES"),
+            ("DESCRIBE t", "describe", "UTILITY", "DESCRIBE_TABLE"),
+            ("USE d", "use", "UTILITY", "USE"),
+            ("SET s3.region = 'x'", "set", "UTILITY", "SET_SESSION"),
+        ];
+        for (sql, name, athena, sub) in cases {
+            let kind = parse(sql).unwrap().kind();
+            assert_eq!(kind.name(), name, "{sql}");
+            assert_eq!(kind.athena_type().as_str(), athena, "{sql}");
+            assert_eq!(kind.athena_substatement(), sub, "{sql}");
+        }
     }
 }

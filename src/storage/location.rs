@@ -128,6 +128,11 @@ pub fn join_location(parent: &str, segment: &str) -> String {
     }
 }
 
+/// A folder location with exactly one trailing `/`.
+pub fn normalize_dir(location: &str) -> String {
+    format!("{}/", location.trim_end_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,7 +103,7 @@ impl StoreRegistry {
 }
 
 fn poisoned() -> LakeError {
-    LakeError::invalid("the object store registry was poisoned by a panic")
+    LakeError::internal("the object store registry was poisoned by a panic")
 }
 
 /// An S3 client for one bucket. Errors never include secret values.

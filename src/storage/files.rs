@@ -8,7 +8,7 @@ use datafusion::datasource::file_format::file_compression_type::FileCompressionT
 use futures::TryStreamExt;
 use object_store::{ObjectMeta, ObjectStore};
 
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::storage::LocationUrl;
 
 /// Whether a file at `relative` (below the listed location) holds table data.
@@ -32,7 +32,7 @@ pub async fn list_data_files(
         Err(object_store::Error::NotFound { .. }) => Vec::new(),
         Err(e) => {
             return Err(LakeError::semantic(
-                "HIVE_FILESYSTEM_ERROR",
+                ErrorCode::HiveFilesystemError,
                 format!("cannot list {}{prefix}: {e}", location.store.as_str()),
             ));
         }
