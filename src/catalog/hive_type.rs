@@ -260,14 +260,7 @@ impl TypeParser<'_> {
             "bigint" => HiveType::BigInt,
             "float" | "real" => HiveType::Float,
             "double" => {
-                // `double precision` is accepted as a synonym.
-                let save = self.pos;
-                self.skip_ws();
-                if self.rest().len() >= 9 && self.rest()[..9].eq_ignore_ascii_case("precision") {
-                    self.pos += 9;
-                } else {
-                    self.pos = save;
-                }
+                self.skip_precision_keyword();
                 HiveType::Double
             }
             "string" => HiveType::String,
@@ -276,62 +269,85 @@ impl TypeParser<'_> {
             "timestamp" => HiveType::Timestamp,
             "char" => HiveType::Char(self.length("char")?),
             "varchar" => HiveType::Varchar(self.length("varchar")?),
-            "decimal" | "numeric" => {
-                let (mut p, mut s) = (10, 0);
-                if self.eat('(') {
-                    p = self.number()?;
-                    s = if self.eat(',') { self.number()? } else { 0 };
-                    self.expect(')')?;
-                }
-                if p == 0 || p > MAX_DECIMAL_PRECISION as u32 {
-                    return Err(self.error("decimal precision must be between 1 and 38"));
-                }
-                if s > p {
-                    return Err(self.error("decimal scale must not exceed its precision"));
-                }
-                HiveType::Decimal(p as u8, s as u8)
-            }
-            "array" => {
-                self.expect('<')?;
-                let item = self.parse_type()?;
-                self.expect('>')?;
-                HiveType::Array(Box::new(item))
-            }
-            "map" => {
-                self.expect('<')?;
-                let key = self.parse_type()?;
-                if !key.is_primitive() {
-                    return Err(self.error("map keys must be a primitive type"));
-                }
-                self.expect(',')?;
-                let value = self.parse_type()?;
-                self.expect('>')?;
-                HiveType::Map(Box::new(key), Box::new(value))
-            }
-            "struct" => {
-                self.expect('<')?;
-                let mut fields: Vec<(String, HiveType)> = Vec::new();
-                loop {
-                    let field = self.name()?;
-                    self.expect(':')?;
-                    let t = self.parse_type()?;
-                    if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&field)) {
-                        return Err(self.error(&format!("duplicate struct field '{field}'")));
-                    }
-                    fields.push((field, t));
-                    if !self.eat(',') {
-                        break;
-                    }
-                }
-                self.expect('>')?;
-                HiveType::Struct(fields)
-            }
+            "decimal" | "numeric" => self.decimal()?,
+            "array" => self.array()?,
+            "map" => self.map()?,
+            "struct" => self.struct_type()?,
             _ => {
                 self.pos = start;
                 self.skip_ws();
                 return Err(self.error(&format!("unknown type '{name}'")));
             }
         })
+    }
+
+    /// Skips the `precision` of `double precision`, a synonym of `double`.
+    fn skip_precision_keyword(&mut self) {
+        let save = self.pos;
+        self.skip_ws();
+        if self.rest().len() >= 9 && self.rest()[..9].eq_ignore_ascii_case("precision") {
+            self.pos += 9;
+        } else {
+            self.pos = save;
+        }
+    }
+
+    /// The optional `(precision[, scale])` after decimal; `decimal(10,0)` without it.
+    fn decimal(&mut self) -> Result<HiveType, LakeError> {
+        let (mut p, mut s) = (10, 0);
+        if self.eat('(') {
+            p = self.number()?;
+            s = if self.eat(',') { self.number()? } else { 0 };
+            self.expect(')')?;
+        }
+        if p == 0 || p > MAX_DECIMAL_PRECISION as u32 {
+            return Err(self.error("decimal precision must be between 1 and 38"));
+        }
+        if s > p {
+            return Err(self.error("decimal scale must not exceed its precision"));
+        }
+        Ok(HiveType::Decimal(p as u8, s as u8))
+    }
+
+    /// `<T>` after array.
+    fn array(&mut self) -> Result<HiveType, LakeError> {
+        self.expect('<')?;
+        let item = self.parse_type()?;
+        self.expect('>')?;
+        Ok(HiveType::Array(Box::new(item)))
+    }
+
+    /// `<K,V>` after map; keys must be primitive.
+    fn map(&mut self) -> Result<HiveType, LakeError> {
+        self.expect('<')?;
+        let key = self.parse_type()?;
+        if !key.is_primitive() {
+            return Err(self.error("map keys must be a primitive type"));
+        }
+        self.expect(',')?;
+        let value = self.parse_type()?;
+        self.expect('>')?;
+        Ok(HiveType::Map(Box::new(key), Box::new(value)))
+    }
+
+    /// `<name:T,…>` after struct; names are unique, ignoring case.
+    fn struct_type(&mut self) -> Result<HiveType, LakeError> {
+        self.expect('<')?;
+        let mut fields: Vec<(String, HiveType)> = Vec::new();
+        loop {
+            let field = self.name()?;
+            self.expect(':')?;
+            let t = self.parse_type()?;
+            if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&field)) {
+                return Err(self.error(&format!("duplicate struct field '{field}'")));
+            }
+            fields.push((field, t));
+            if !self.eat(',') {
+                break;
+            }
+        }
+        self.expect('>')?;
+        Ok(HiveType::Struct(fields))
     }
 }
 

@@ -5,6 +5,7 @@
 //! Resolution runs at CREATE and ALTER time, so a table we cannot read is rejected when
 //! it is defined, not when it is first queried.
 
+use super::model::Properties;
 use super::{HiveType, StorageDescriptor, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -111,38 +112,12 @@ impl DataFormat {
         Ok(format)
     }
 
-    fn of_storage(
-        sd: &StorageDescriptor,
-        table_props: &super::model::Properties,
-    ) -> Result<DataFormat> {
+    fn of_storage(sd: &StorageDescriptor, table_props: &Properties) -> Result<DataFormat> {
         let serde = sd.serde_info.serialization_library.as_deref().unwrap_or("");
         let input = sd.input_format.as_deref().unwrap_or("");
         let params = &sd.serde_info.parameters;
-        let skip_header = match table_props.get("skip.header.line.count") {
-            None => 0,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n @ 0..=1) => n,
-                Ok(n) => {
-                    return Err(LakeError::unsupported(format!(
-                        "property 'skip.header.line.count' = {n}: only 0 or 1 header lines \
-                         can be skipped"
-                    )));
-                }
-                Err(_) => {
-                    return Err(LakeError::semantic(
-                        ErrorCode::InvalidTableProperty,
-                        format!("property 'skip.header.line.count' must be a number, got '{v}'"),
-                    ));
-                }
-            },
-        };
-        if let Some(n) = table_props.get("skip.footer.line.count")
-            && n.trim() != "0"
-        {
-            return Err(LakeError::unsupported(
-                "property 'skip.footer.line.count' is not supported",
-            ));
-        }
+        let skip_header = skip_header_lines(table_props)?;
+        check_no_footer(table_props)?;
         let null_format = params
             .get("serialization.null.format")
             .or_else(|| table_props.get("serialization.null.format"))
@@ -154,70 +129,128 @@ impl DataFormat {
         if serde == AVRO_SERDE || input == AVRO_INPUT {
             return Ok(DataFormat::Avro);
         }
-        let text_input = input.is_empty() || input == TEXT_INPUT;
-        let is_text_serde = [
-            OPENX_JSON_SERDE,
-            HIVE_JSON_SERDE,
-            OPEN_CSV_SERDE,
-            LAZY_SIMPLE_SERDE,
-        ]
-        .contains(&serde);
-        if is_text_serde && !text_input {
-            return Err(LakeError::unsupported(format!(
-                "input format '{input}' is not supported with SerDe '{serde}' (expected {TEXT_INPUT})"
-            )));
-        }
+        check_text_input(serde, input)?;
         if serde == OPENX_JSON_SERDE || serde == HIVE_JSON_SERDE {
             return Ok(DataFormat::Json);
         }
         if serde == OPEN_CSV_SERDE {
-            return Ok(DataFormat::Text(TextOptions {
-                delimiter: single_byte(params, "separatorChar", b',')?,
-                quote: Some(single_byte(params, "quoteChar", b'"')?),
-                escape: Some(single_byte(params, "escapeChar", b'\\')?),
-                skip_header,
-                null_format,
-                newlines_in_values: true,
-                lenient: false,
-            }));
+            return open_csv_options(params, skip_header, null_format).map(DataFormat::Text);
         }
         if serde == LAZY_SIMPLE_SERDE || (serde.is_empty() && input == TEXT_INPUT) {
-            let delim = params
-                .get("field.delim")
-                .or_else(|| params.get("serialization.format"));
-            let delimiter = match delim {
-                Some(d) => delimiter_byte("field.delim", d)?,
-                None => 1, // Hive's default, Ctrl-A
-            };
-            let escape = params
-                .get("escape.delim")
-                .map(|e| delimiter_byte("escape.delim", e))
-                .transpose()?;
-            return Ok(DataFormat::Text(TextOptions {
-                delimiter,
-                quote: None,
-                escape,
-                skip_header,
-                null_format: Some(null_format.unwrap_or_else(|| "\\N".to_string())),
-                newlines_in_values: false,
-                lenient: true,
-            }));
+            return lazy_simple_options(params, skip_header, null_format).map(DataFormat::Text);
         }
-        if serde == ORC_SERDE || input == ORC_INPUT {
-            return Err(LakeError::unsupported(
-                "ORC tables are not supported: lakesql reads Parquet, delimited text, JSON and Avro",
-            ));
-        }
-        let what = if serde.is_empty() {
-            format!("input format '{input}'")
-        } else {
-            format!("SerDe '{serde}'")
-        };
-        Err(LakeError::unsupported(format!(
-            "{what} is not supported: lakesql reads Parquet, delimited text (LazySimpleSerDe, \
-             OpenCSVSerde), JSON (openx or hcatalog JsonSerDe) and Avro"
-        )))
+        Err(unsupported_storage(serde, input))
     }
+}
+
+/// `skip.header.line.count`: 0 (the default) or 1.
+fn skip_header_lines(table_props: &Properties) -> Result<usize> {
+    let Some(v) = table_props.get("skip.header.line.count") else {
+        return Ok(0);
+    };
+    match v.trim().parse::<usize>() {
+        Ok(n @ 0..=1) => Ok(n),
+        Ok(n) => Err(LakeError::unsupported(format!(
+            "property 'skip.header.line.count' = {n}: only 0 or 1 header lines \
+             can be skipped"
+        ))),
+        Err(_) => Err(LakeError::semantic(
+            ErrorCode::InvalidTableProperty,
+            format!("property 'skip.header.line.count' must be a number, got '{v}'"),
+        )),
+    }
+}
+
+fn check_no_footer(table_props: &Properties) -> Result<()> {
+    if let Some(n) = table_props.get("skip.footer.line.count")
+        && n.trim() != "0"
+    {
+        return Err(LakeError::unsupported(
+            "property 'skip.footer.line.count' is not supported",
+        ));
+    }
+    Ok(())
+}
+
+/// The text SerDes read only through the text input format.
+fn check_text_input(serde: &str, input: &str) -> Result<()> {
+    let text_input = input.is_empty() || input == TEXT_INPUT;
+    let is_text_serde = [
+        OPENX_JSON_SERDE,
+        HIVE_JSON_SERDE,
+        OPEN_CSV_SERDE,
+        LAZY_SIMPLE_SERDE,
+    ]
+    .contains(&serde);
+    if is_text_serde && !text_input {
+        return Err(LakeError::unsupported(format!(
+            "input format '{input}' is not supported with SerDe '{serde}' (expected {TEXT_INPUT})"
+        )));
+    }
+    Ok(())
+}
+
+/// OpenCSVSerde: quoted fields, values that must parse as their column's type.
+fn open_csv_options(
+    params: &Properties,
+    skip_header: usize,
+    null_format: Option<String>,
+) -> Result<TextOptions> {
+    Ok(TextOptions {
+        delimiter: single_byte(params, "separatorChar", b',')?,
+        quote: Some(single_byte(params, "quoteChar", b'"')?),
+        escape: Some(single_byte(params, "escapeChar", b'\\')?),
+        skip_header,
+        null_format,
+        newlines_in_values: true,
+        lenient: false,
+    })
+}
+
+/// LazySimpleSerDe (and `ROW FORMAT DELIMITED`): no quoting, Ctrl-A and `\N` by default.
+fn lazy_simple_options(
+    params: &Properties,
+    skip_header: usize,
+    null_format: Option<String>,
+) -> Result<TextOptions> {
+    let delim = params
+        .get("field.delim")
+        .or_else(|| params.get("serialization.format"));
+    let delimiter = match delim {
+        Some(d) => delimiter_byte("field.delim", d)?,
+        None => 1, // Hive's default, Ctrl-A
+    };
+    let escape = params
+        .get("escape.delim")
+        .map(|e| delimiter_byte("escape.delim", e))
+        .transpose()?;
+    Ok(TextOptions {
+        delimiter,
+        quote: None,
+        escape,
+        skip_header,
+        null_format: Some(null_format.unwrap_or_else(|| "\\N".to_string())),
+        newlines_in_values: false,
+        lenient: true,
+    })
+}
+
+/// Why a SerDe / input format that matched no readable format cannot be read.
+fn unsupported_storage(serde: &str, input: &str) -> LakeError {
+    if serde == ORC_SERDE || input == ORC_INPUT {
+        return LakeError::unsupported(
+            "ORC tables are not supported: lakesql reads Parquet, delimited text, JSON and Avro",
+        );
+    }
+    let what = if serde.is_empty() {
+        format!("input format '{input}'")
+    } else {
+        format!("SerDe '{serde}'")
+    };
+    LakeError::unsupported(format!(
+        "{what} is not supported: lakesql reads Parquet, delimited text (LazySimpleSerDe, \
+         OpenCSVSerde), JSON (openx or hcatalog JsonSerDe) and Avro"
+    ))
 }
 
 fn prefix_error(e: LakeError, table: &str) -> LakeError {
@@ -231,7 +264,7 @@ fn prefix_error(e: LakeError, table: &str) -> LakeError {
 }
 
 /// A one-character SerDe property such as OpenCSVSerde's `separatorChar`.
-fn single_byte(params: &super::model::Properties, key: &str, default: u8) -> Result<u8> {
+fn single_byte(params: &Properties, key: &str, default: u8) -> Result<u8> {
     match params.get(key) {
         None => Ok(default),
         Some(v) => delimiter_byte(key, v),

@@ -11,13 +11,14 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime};
 use datafusion::arrow::datatypes::DataType;
+use datafusion::logical_expr::expr::InList;
 use datafusion::logical_expr::utils::split_conjunction;
-use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 use datafusion::scalar::ScalarValue;
 
 use super::config::{ColumnProjection, ProjectionConfig, ProjectionKind, placeholders};
-use super::date::DateUnit;
-use crate::catalog::partition_path::{escape_path_name, partition_path};
+use super::date::{DatePattern, DateUnit};
+use crate::catalog::partition_path::partition_path;
 use crate::catalog::{PartitionLocation, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 use crate::storage::location::join_location;
@@ -132,6 +133,7 @@ enum ColumnForm {
     AsTimestamp,
 }
 
+/// Derives one column's allowed intervals from a filter expression.
 struct Extractor<'a> {
     column: &'a ColumnProjection,
     /// The column's declared Arrow type.
@@ -144,24 +146,35 @@ struct Extractor<'a> {
     inexact: bool,
 }
 
-impl Extractor<'_> {
+impl<'a> Extractor<'a> {
+    fn new(column: &'a ColumnProjection, data_type: DataType) -> Self {
+        Extractor {
+            column,
+            data_type,
+            used_date_cast: false,
+            error: None,
+            inexact: false,
+        }
+    }
+
     fn column_form(&self, e: &Expr) -> Option<ColumnForm> {
         match e {
             Expr::Column(c) if c.name == self.column.name => Some(ColumnForm::Plain),
-            Expr::Cast(c) if matches!(&*c.expr, Expr::Column(col) if col.name == self.column.name) => {
-                match c.field.data_type() {
-                    DataType::Date32 | DataType::Date64 => Some(ColumnForm::AsDate),
-                    DataType::Timestamp(..) => Some(ColumnForm::AsTimestamp),
-                    _ => None,
-                }
-            }
-            Expr::TryCast(c) if matches!(&*c.expr, Expr::Column(col) if col.name == self.column.name) => {
-                match c.field.data_type() {
-                    DataType::Date32 | DataType::Date64 => Some(ColumnForm::AsDate),
-                    DataType::Timestamp(..) => Some(ColumnForm::AsTimestamp),
-                    _ => None,
-                }
-            }
+            Expr::Cast(c) => self.cast_form(&c.expr, c.field.data_type()),
+            Expr::TryCast(c) => self.cast_form(&c.expr, c.field.data_type()),
+            _ => None,
+        }
+    }
+
+    /// The form of `CAST(inner AS to)` when `inner` is the column and `to` a date or
+    /// timestamp.
+    fn cast_form(&self, inner: &Expr, to: &DataType) -> Option<ColumnForm> {
+        if !matches!(inner, Expr::Column(col) if col.name == self.column.name) {
+            return None;
+        }
+        match to {
+            DataType::Date32 | DataType::Date64 => Some(ColumnForm::AsDate),
+            DataType::Timestamp(..) => Some(ColumnForm::AsTimestamp),
             _ => None,
         }
     }
@@ -179,57 +192,26 @@ impl Extractor<'_> {
     /// The key of a literal compared with the column; `ordered` when the comparison is a
     /// range (string comparisons are ranges of keys only when string order is key order).
     fn key(&mut self, form: &ColumnForm, v: &ScalarValue, ordered: bool) -> Option<Key> {
-        let text_column = matches!(
-            self.data_type,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-        );
-        match (&self.column.kind, form) {
+        let column = self.column;
+        let text_column = is_text(&self.data_type);
+        match (&column.kind, form) {
             (
                 ProjectionKind::Integer {
                     min, max, digits, ..
                 },
                 ColumnForm::Plain,
-            ) => {
-                if text_column {
-                    let s = scalar_text(v)?;
-                    if ordered {
-                        // Padded non-negative numbers of one width sort as numbers.
-                        let width = (*digits)?;
-                        if *min < 0
-                            || max.to_string().len() > width
-                            || s.len() != width
-                            || !s.bytes().all(|b| b.is_ascii_digit())
-                        {
-                            return None;
-                        }
-                    }
-                    s.trim().parse::<i128>().ok().map(Key::Int)
-                } else {
-                    scalar_int(v).map(Key::Int)
+            ) if text_column => {
+                let text = scalar_text(v)?;
+                if ordered && !sorts_as_number(&text, *min, *max, *digits) {
+                    return None;
                 }
+                text.trim().parse::<i128>().ok().map(Key::Int)
             }
-            (ProjectionKind::Date { pattern, .. }, ColumnForm::Plain) => {
-                if text_column {
-                    let text = scalar_text(v)?;
-                    let parsed = pattern.parse_value(&text);
-                    if parsed.is_none() {
-                        self.error = Some(format!(
-                            "'{text}' cannot be a value of the projected column '{}': it does \
-                             not match the format '{}'",
-                            self.column.name, pattern.java
-                        ));
-                    }
-                    if ordered && !pattern.sortable {
-                        return None;
-                    }
-                    parsed.map(Key::Time)
-                } else {
-                    scalar_time(v).map(Key::Time)
-                }
+            (ProjectionKind::Integer { .. }, ColumnForm::Plain) => scalar_int(v).map(Key::Int),
+            (ProjectionKind::Date { pattern, .. }, ColumnForm::Plain) if text_column => {
+                self.text_date_key(pattern, v, ordered)
             }
-            (ProjectionKind::Date { .. }, ColumnForm::AsDate | ColumnForm::AsTimestamp) => {
-                scalar_time(v).map(Key::Time)
-            }
+            (ProjectionKind::Date { .. }, _) => scalar_time(v).map(Key::Time),
             (ProjectionKind::Enum(_) | ProjectionKind::Injected, ColumnForm::Plain) if !ordered => {
                 scalar_text(v).map(Key::Text)
             }
@@ -237,95 +219,172 @@ impl Extractor<'_> {
         }
     }
 
+    /// The key of a literal compared with a text date column; records an error when the
+    /// literal is not in the column's format.
+    fn text_date_key(
+        &mut self,
+        pattern: &DatePattern,
+        v: &ScalarValue,
+        ordered: bool,
+    ) -> Option<Key> {
+        let text = scalar_text(v)?;
+        let parsed = pattern.parse_value(&text);
+        if parsed.is_none() {
+            self.error = Some(format!(
+                "'{text}' cannot be a value of the projected column '{}': it does \
+                 not match the format '{}'",
+                self.column.name, pattern.java
+            ));
+        }
+        if ordered && !pattern.sortable {
+            return None;
+        }
+        parsed.map(Key::Time)
+    }
+
+    /// The intervals `e` allows; `None` when it cannot be turned into intervals.
     fn extract(&mut self, e: &Expr) -> Allowed {
         match e {
             Expr::BinaryExpr(BinaryExpr {
                 left,
                 op: Operator::And,
                 right,
-            }) => {
-                let l = self.extract(left);
-                let r = self.extract(right);
-                if l.is_none() || r.is_none() {
-                    self.inexact = true;
-                }
-                intersect(l, r)
-            }
+            }) => self.extract_and(left, right),
             Expr::BinaryExpr(BinaryExpr {
                 left,
                 op: Operator::Or,
                 right,
-            }) => {
-                let mut l = self.extract(left)?;
-                l.extend(self.extract(right)?);
-                Some(l)
-            }
+            }) => self.extract_or(left, right),
             Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
-                let (form, lit, op) = match (self.column_form(left), Self::literal(right)) {
-                    (Some(f), Some(v)) => (f, v, *op),
-                    _ => match (self.column_form(right), Self::literal(left)) {
-                        (Some(f), Some(v)) => (f, v, op.swap()?),
-                        _ => return None,
-                    },
-                };
-                let ordered = op != Operator::Eq;
-                let key = self.key(&form, &lit, ordered)?;
-                if !matches!(form, ColumnForm::Plain) {
-                    self.used_date_cast = true;
-                }
-                if let (ColumnForm::AsDate, Key::Time(day)) = (&form, &key) {
-                    // CAST(col AS DATE) truncates: compare against whole days.
-                    let next = day.checked_add_signed(Duration::days(1))?;
-                    let (d, n) = (Key::Time(*day), Key::Time(next));
-                    return Some(vec![match op {
-                        Operator::Eq => (Bound::Included(d), Bound::Excluded(n)),
-                        Operator::Lt => (Bound::Unbounded, Bound::Excluded(d)),
-                        Operator::LtEq => (Bound::Unbounded, Bound::Excluded(n)),
-                        Operator::Gt => (Bound::Included(n), Bound::Unbounded),
-                        Operator::GtEq => (Bound::Included(d), Bound::Unbounded),
-                        _ => return None,
-                    }]);
-                }
-                Some(vec![match op {
-                    Operator::Eq => (Bound::Included(key.clone()), Bound::Included(key)),
-                    Operator::Lt => (Bound::Unbounded, Bound::Excluded(key)),
-                    Operator::LtEq => (Bound::Unbounded, Bound::Included(key)),
-                    Operator::Gt => (Bound::Excluded(key), Bound::Unbounded),
-                    Operator::GtEq => (Bound::Included(key), Bound::Unbounded),
-                    _ => return None,
-                }])
+                self.extract_comparison(left, *op, right)
             }
-            Expr::Between(b) if !b.negated => {
-                let form = self.column_form(&b.expr)?;
-                let ge = Expr::BinaryExpr(BinaryExpr::new(
-                    b.expr.clone(),
-                    Operator::GtEq,
-                    b.low.clone(),
-                ));
-                let le = Expr::BinaryExpr(BinaryExpr::new(
-                    b.expr.clone(),
-                    Operator::LtEq,
-                    b.high.clone(),
-                ));
-                let _ = form;
-                let l = self.extract(&ge)?;
-                let r = self.extract(&le)?;
-                intersect(Some(l), Some(r))
-            }
-            Expr::InList(list) if !list.negated => {
-                let form = self.column_form(&list.expr)?;
-                if !matches!(form, ColumnForm::Plain) {
-                    return None;
-                }
-                let mut out = Vec::new();
-                for item in &list.list {
-                    out.extend(point(self.key(&form, &Self::literal(item)?, false)?));
-                }
-                Some(out)
-            }
+            Expr::Between(b) if !b.negated => self.extract_between(b),
+            Expr::InList(list) if !list.negated => self.extract_in_list(list),
             _ => None,
         }
     }
+
+    /// Both sides; a side that cannot be extracted leaves a superset.
+    fn extract_and(&mut self, left: &Expr, right: &Expr) -> Allowed {
+        let l = self.extract(left);
+        let r = self.extract(right);
+        if l.is_none() || r.is_none() {
+            self.inexact = true;
+        }
+        intersect(l, r)
+    }
+
+    fn extract_or(&mut self, left: &Expr, right: &Expr) -> Allowed {
+        let mut l = self.extract(left)?;
+        l.extend(self.extract(right)?);
+        Some(l)
+    }
+
+    /// `column <op> literal`, either way round.
+    fn extract_comparison(&mut self, left: &Expr, op: Operator, right: &Expr) -> Allowed {
+        let (form, lit, op) = self.comparison(left, op, right)?;
+        let key = self.key(&form, &lit, op != Operator::Eq)?;
+        if !matches!(form, ColumnForm::Plain) {
+            self.used_date_cast = true;
+        }
+        let interval = match (&form, key) {
+            (ColumnForm::AsDate, Key::Time(day)) => day_interval(op, day)?,
+            (_, key) => key_interval(op, key)?,
+        };
+        Some(vec![interval])
+    }
+
+    /// The column's form, the literal and the operator with the column on the left.
+    fn comparison(
+        &self,
+        left: &Expr,
+        op: Operator,
+        right: &Expr,
+    ) -> Option<(ColumnForm, ScalarValue, Operator)> {
+        match (self.column_form(left), Self::literal(right)) {
+            (Some(f), Some(v)) => Some((f, v, op)),
+            _ => match (self.column_form(right), Self::literal(left)) {
+                (Some(f), Some(v)) => Some((f, v, op.swap()?)),
+                _ => None,
+            },
+        }
+    }
+
+    /// `column BETWEEN low AND high` as `>= low` and `<= high`.
+    fn extract_between(&mut self, b: &Between) -> Allowed {
+        self.column_form(&b.expr)?;
+        let ge = Expr::BinaryExpr(BinaryExpr::new(
+            b.expr.clone(),
+            Operator::GtEq,
+            b.low.clone(),
+        ));
+        let le = Expr::BinaryExpr(BinaryExpr::new(
+            b.expr.clone(),
+            Operator::LtEq,
+            b.high.clone(),
+        ));
+        let l = self.extract(&ge)?;
+        let r = self.extract(&le)?;
+        intersect(Some(l), Some(r))
+    }
+
+    /// `column IN (literals)`, on the plain column only.
+    fn extract_in_list(&mut self, list: &InList) -> Allowed {
+        let form = self.column_form(&list.expr)?;
+        if !matches!(form, ColumnForm::Plain) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for item in &list.list {
+            out.extend(point(self.key(&form, &Self::literal(item)?, false)?));
+        }
+        Some(out)
+    }
+}
+
+/// The keys `column <op> key` allows.
+fn key_interval(op: Operator, key: Key) -> Option<Interval> {
+    Some(match op {
+        Operator::Eq => (Bound::Included(key.clone()), Bound::Included(key)),
+        Operator::Lt => (Bound::Unbounded, Bound::Excluded(key)),
+        Operator::LtEq => (Bound::Unbounded, Bound::Included(key)),
+        Operator::Gt => (Bound::Excluded(key), Bound::Unbounded),
+        Operator::GtEq => (Bound::Included(key), Bound::Unbounded),
+        _ => return None,
+    })
+}
+
+/// The instants `CAST(column AS DATE) <op> day` allows: the cast truncates, so the
+/// comparison is against whole days.
+fn day_interval(op: Operator, day: NaiveDateTime) -> Option<Interval> {
+    let next = day.checked_add_signed(Duration::days(1))?;
+    let (d, n) = (Key::Time(day), Key::Time(next));
+    Some(match op {
+        Operator::Eq => (Bound::Included(d), Bound::Excluded(n)),
+        Operator::Lt => (Bound::Unbounded, Bound::Excluded(d)),
+        Operator::LtEq => (Bound::Unbounded, Bound::Excluded(n)),
+        Operator::Gt => (Bound::Included(n), Bound::Unbounded),
+        Operator::GtEq => (Bound::Included(d), Bound::Unbounded),
+        _ => return None,
+    })
+}
+
+/// Whether a text column of integers compares as numbers: padded non-negative numbers of
+/// one width.
+fn sorts_as_number(text: &str, min: i64, max: i64, digits: Option<usize>) -> bool {
+    digits.is_some_and(|width| {
+        min >= 0
+            && max.to_string().len() <= width
+            && text.len() == width
+            && text.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+fn is_text(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
 }
 
 fn scalar_text(v: &ScalarValue) -> Option<String> {
@@ -429,96 +488,20 @@ impl YearMonth for NaiveDateTime {
 
 /// The values of one column inside `allowed`, at most `cap` of them (`Err` past it).
 fn column_values(column: &ColumnProjection, allowed: &Allowed, cap: u64) -> Result<Vec<String>> {
-    let over = || {
-        LakeError::semantic(
-            ErrorCode::HiveExceededPartitionLimit,
-            format!(
-                "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions; \
-                 constrain partition column '{}' (or the others) in the WHERE clause",
-                column.name
-            ),
-        )
+    let generator = ValueGenerator {
+        column,
+        allowed,
+        cap,
     };
-    let inside = |k: &Key| {
-        allowed
-            .as_ref()
-            .is_none_or(|ivs| ivs.iter().any(|iv| contains(iv, k)))
-    };
-    let mut out: Vec<String> = Vec::new();
-    match &column.kind {
-        ProjectionKind::Enum(values) => {
-            for v in values {
-                if inside(&Key::Text(v.clone())) {
-                    out.push(v.clone());
-                }
-            }
-        }
-        ProjectionKind::Injected => {
-            let ivs = allowed.as_ref().ok_or_else(|| injected_error(column))?;
-            for (lo, hi) in ivs {
-                match (lo, hi) {
-                    (Bound::Included(Key::Text(a)), Bound::Included(Key::Text(b))) if a == b => {
-                        if !out.contains(a) {
-                            out.push(a.clone());
-                        }
-                    }
-                    _ => return Err(injected_error(column)),
-                }
-            }
-        }
+    let out = match &column.kind {
+        ProjectionKind::Enum(values) => generator.enum_values(values),
+        ProjectionKind::Injected => generator.injected_values()?,
         ProjectionKind::Integer {
             min,
             max,
             interval,
             digits,
-        } => {
-            let (min, max, step) = (*min as i128, *max as i128, *interval as i128);
-            let ranges: Vec<(i128, i128)> = match allowed {
-                None => vec![(min, max)],
-                Some(ivs) => ivs
-                    .iter()
-                    .filter_map(|(lo, hi)| {
-                        let lo = match lo {
-                            Bound::Included(Key::Int(v)) => *v,
-                            Bound::Excluded(Key::Int(v)) => v + 1,
-                            Bound::Unbounded => min,
-                            _ => return None,
-                        };
-                        let hi = match hi {
-                            Bound::Included(Key::Int(v)) => *v,
-                            Bound::Excluded(Key::Int(v)) => v - 1,
-                            Bound::Unbounded => max,
-                            _ => return None,
-                        };
-                        Some((lo.max(min), hi.min(max)))
-                    })
-                    .collect(),
-            };
-            let mut values: Vec<i128> = Vec::new();
-            for (lo, hi) in ranges {
-                if lo > hi {
-                    continue;
-                }
-                let first = min + ((lo - min) + step - 1).div_euclid(step) * step;
-                let mut v = first;
-                while v <= hi {
-                    values.push(v);
-                    if values.len() as u64 > cap {
-                        return Err(over());
-                    }
-                    v += step;
-                }
-            }
-            values.sort();
-            values.dedup();
-            out = values
-                .into_iter()
-                .map(|v| match digits {
-                    Some(d) => format!("{v:0width$}", width = *d),
-                    None => v.to_string(),
-                })
-                .collect();
-        }
+        } => generator.integer_values(*min, *max, *interval, *digits)?,
         ProjectionKind::Date {
             start,
             end,
@@ -526,74 +509,272 @@ fn column_values(column: &ColumnProjection, allowed: &Allowed, cap: u64) -> Resu
             interval,
             unit,
         } => {
-            // (low, low included, high, high included), clipped to the domain.
-            let ranges: Vec<(NaiveDateTime, bool, NaiveDateTime, bool)> = match allowed {
-                None => vec![(*start, true, *end, true)],
-                Some(ivs) => ivs
-                    .iter()
-                    .filter_map(|(lo, hi)| {
-                        let (lo, lo_in) = match lo {
-                            Bound::Included(Key::Time(t)) if *t < *start => (*start, true),
-                            Bound::Included(Key::Time(t)) => (*t, true),
-                            Bound::Excluded(Key::Time(t)) if *t < *start => (*start, true),
-                            Bound::Excluded(Key::Time(t)) => (*t, false),
-                            Bound::Unbounded => (*start, true),
-                            _ => return None,
-                        };
-                        let (hi, hi_in) = match hi {
-                            Bound::Included(Key::Time(t)) => ((*t).min(*end), true),
-                            Bound::Excluded(Key::Time(t)) if *t > *end => (*end, true),
-                            Bound::Excluded(Key::Time(t)) => (*t, false),
-                            Bound::Unbounded => (*end, true),
-                            _ => return None,
-                        };
-                        Some((lo, lo_in, hi, hi_in))
-                    })
-                    .collect(),
+            let steps = DateSteps {
+                start: *start,
+                end: *end,
+                interval: *interval,
+                unit: *unit,
             };
-            let mut instants: Vec<NaiveDateTime> = Vec::new();
-            for (lo, lo_in, hi, hi_in) in ranges {
-                // The first step at or after `lo`: jump for fixed-length units.
-                let first = match step(*unit, *interval) {
-                    Some(s) => {
-                        let ms = s.num_milliseconds().max(1) as i128;
-                        let offset = (lo - *start).num_milliseconds().max(0) as i128;
-                        let k = (offset + ms - 1) / ms;
-                        i64::try_from(k * ms)
-                            .ok()
-                            .and_then(Duration::try_milliseconds)
-                            .and_then(|d| start.checked_add_signed(d))
-                    }
-                    None => Some(*start),
-                };
-                let Some(mut t) = first else { continue };
-                while t < lo || (t == lo && !lo_in) {
-                    match unit.add(t, *interval) {
-                        Some(n) if n > t => t = n,
-                        _ => break,
-                    }
-                }
-                while (t > lo || (t == lo && lo_in)) && (t < hi || (hi_in && t == hi)) {
-                    instants.push(t);
-                    if instants.len() as u64 > cap {
-                        return Err(over());
-                    }
-                    match unit.add(t, *interval) {
-                        Some(n) if n > t => t = n,
-                        _ => break,
-                    }
-                }
-            }
-            instants.sort();
-            instants.dedup();
-            out = instants.into_iter().map(|t| pattern.format(t)).collect();
-            out.dedup();
+            generator.date_values(&steps, pattern)?
         }
-    }
+    };
     if out.len() as u64 > cap {
-        return Err(over());
+        return Err(generator.over_cap());
     }
     Ok(out)
+}
+
+/// Generates one column's values inside the allowed intervals, failing past `cap`.
+struct ValueGenerator<'a> {
+    column: &'a ColumnProjection,
+    allowed: &'a Allowed,
+    cap: u64,
+}
+
+impl ValueGenerator<'_> {
+    fn over_cap(&self) -> LakeError {
+        LakeError::semantic(
+            ErrorCode::HiveExceededPartitionLimit,
+            format!(
+                "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions; \
+                 constrain partition column '{}' (or the others) in the WHERE clause",
+                self.column.name
+            ),
+        )
+    }
+
+    /// Appends `v`; `Err` once there are more than `cap` values.
+    fn push_capped<T>(&self, out: &mut Vec<T>, v: T) -> Result<()> {
+        out.push(v);
+        if out.len() as u64 > self.cap {
+            return Err(self.over_cap());
+        }
+        Ok(())
+    }
+
+    fn inside(&self, k: &Key) -> bool {
+        self.allowed
+            .as_ref()
+            .is_none_or(|ivs| ivs.iter().any(|iv| contains(iv, k)))
+    }
+
+    fn enum_values(&self, values: &[String]) -> Vec<String> {
+        values
+            .iter()
+            .filter(|v| self.inside(&Key::Text((*v).clone())))
+            .cloned()
+            .collect()
+    }
+
+    /// The values the query names: only points are allowed.
+    fn injected_values(&self) -> Result<Vec<String>> {
+        let ivs = self
+            .allowed
+            .as_ref()
+            .ok_or_else(|| injected_error(self.column))?;
+        let mut out: Vec<String> = Vec::new();
+        for (lo, hi) in ivs {
+            match (lo, hi) {
+                (Bound::Included(Key::Text(a)), Bound::Included(Key::Text(b))) if a == b => {
+                    if !out.contains(a) {
+                        out.push(a.clone());
+                    }
+                }
+                _ => return Err(injected_error(self.column)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The steps of `min..=max` inside the allowed intervals, zero-padded to `digits`.
+    fn integer_values(
+        &self,
+        min: i64,
+        max: i64,
+        interval: i64,
+        digits: Option<usize>,
+    ) -> Result<Vec<String>> {
+        let (min, max, step) = (min as i128, max as i128, interval as i128);
+        let mut values: Vec<i128> = Vec::new();
+        for (lo, hi) in self.integer_ranges(min, max) {
+            if lo > hi {
+                continue;
+            }
+            let mut v = min + ((lo - min) + step - 1).div_euclid(step) * step;
+            while v <= hi {
+                self.push_capped(&mut values, v)?;
+                v += step;
+            }
+        }
+        values.sort();
+        values.dedup();
+        Ok(values
+            .into_iter()
+            .map(|v| match digits {
+                Some(d) => format!("{v:0width$}", width = d),
+                None => v.to_string(),
+            })
+            .collect())
+    }
+
+    /// The allowed intervals as inclusive integer ranges clipped to `min..=max`.
+    fn integer_ranges(&self, min: i128, max: i128) -> Vec<(i128, i128)> {
+        let Some(ivs) = self.allowed else {
+            return vec![(min, max)];
+        };
+        ivs.iter()
+            .filter_map(|(lo, hi)| {
+                let lo = match lo {
+                    Bound::Included(Key::Int(v)) => *v,
+                    Bound::Excluded(Key::Int(v)) => v + 1,
+                    Bound::Unbounded => min,
+                    _ => return None,
+                };
+                let hi = match hi {
+                    Bound::Included(Key::Int(v)) => *v,
+                    Bound::Excluded(Key::Int(v)) => v - 1,
+                    Bound::Unbounded => max,
+                    _ => return None,
+                };
+                Some((lo.max(min), hi.min(max)))
+            })
+            .collect()
+    }
+
+    /// The steps of the date domain inside the allowed intervals, rendered with `pattern`.
+    fn date_values(&self, steps: &DateSteps, pattern: &DatePattern) -> Result<Vec<String>> {
+        let mut instants: Vec<NaiveDateTime> = Vec::new();
+        for range in steps.ranges(self.allowed) {
+            self.push_steps_in(steps, &range, &mut instants)?;
+        }
+        instants.sort();
+        instants.dedup();
+        let mut out: Vec<String> = instants.into_iter().map(|t| pattern.format(t)).collect();
+        out.dedup();
+        Ok(out)
+    }
+
+    fn push_steps_in(
+        &self,
+        steps: &DateSteps,
+        range: &TimeRange,
+        instants: &mut Vec<NaiveDateTime>,
+    ) -> Result<()> {
+        let Some(mut t) = steps.first_at_or_after(range.lo) else {
+            return Ok(());
+        };
+        while !range.starts_by(t) {
+            match steps.next(t) {
+                Some(n) => t = n,
+                None => break,
+            }
+        }
+        while range.starts_by(t) && range.ends_by(t) {
+            self.push_capped(instants, t)?;
+            match steps.next(t) {
+                Some(n) => t = n,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `date` column's domain: `start..=end` stepping by `interval` `unit`s.
+struct DateSteps {
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    interval: i64,
+    unit: DateUnit,
+}
+
+/// A range of instants inside a date domain.
+struct TimeRange {
+    lo: NaiveDateTime,
+    lo_included: bool,
+    hi: NaiveDateTime,
+    hi_included: bool,
+}
+
+impl TimeRange {
+    /// Whether `t` is past the low end.
+    fn starts_by(&self, t: NaiveDateTime) -> bool {
+        t > self.lo || (t == self.lo && self.lo_included)
+    }
+
+    /// Whether `t` is before the high end.
+    fn ends_by(&self, t: NaiveDateTime) -> bool {
+        t < self.hi || (self.hi_included && t == self.hi)
+    }
+}
+
+impl DateSteps {
+    /// The allowed intervals clipped to the domain.
+    fn ranges(&self, allowed: &Allowed) -> Vec<TimeRange> {
+        let Some(ivs) = allowed else {
+            return vec![TimeRange {
+                lo: self.start,
+                lo_included: true,
+                hi: self.end,
+                hi_included: true,
+            }];
+        };
+        ivs.iter()
+            .filter_map(|(lo, hi)| {
+                let (lo, lo_included) = self.clip_low(lo)?;
+                let (hi, hi_included) = self.clip_high(hi)?;
+                Some(TimeRange {
+                    lo,
+                    lo_included,
+                    hi,
+                    hi_included,
+                })
+            })
+            .collect()
+    }
+
+    fn clip_low(&self, lo: &Bound<Key>) -> Option<(NaiveDateTime, bool)> {
+        let start = self.start;
+        Some(match lo {
+            Bound::Included(Key::Time(t)) if *t < start => (start, true),
+            Bound::Included(Key::Time(t)) => (*t, true),
+            Bound::Excluded(Key::Time(t)) if *t < start => (start, true),
+            Bound::Excluded(Key::Time(t)) => (*t, false),
+            Bound::Unbounded => (start, true),
+            _ => return None,
+        })
+    }
+
+    fn clip_high(&self, hi: &Bound<Key>) -> Option<(NaiveDateTime, bool)> {
+        let end = self.end;
+        Some(match hi {
+            Bound::Included(Key::Time(t)) => ((*t).min(end), true),
+            Bound::Excluded(Key::Time(t)) if *t > end => (end, true),
+            Bound::Excluded(Key::Time(t)) => (*t, false),
+            Bound::Unbounded => (end, true),
+            _ => return None,
+        })
+    }
+
+    /// Where to start looking for steps at or after `lo`: the first such step for
+    /// fixed-length units, the domain's start for months and years.
+    fn first_at_or_after(&self, lo: NaiveDateTime) -> Option<NaiveDateTime> {
+        let Some(s) = step(self.unit, self.interval) else {
+            return Some(self.start);
+        };
+        let ms = s.num_milliseconds().max(1) as i128;
+        let offset = (lo - self.start).num_milliseconds().max(0) as i128;
+        let k = (offset + ms - 1) / ms;
+        i64::try_from(k * ms)
+            .ok()
+            .and_then(Duration::try_milliseconds)
+            .and_then(|d| self.start.checked_add_signed(d))
+    }
+
+    /// The step after `t`, if it moves forward.
+    fn next(&self, t: NaiveDateTime) -> Option<NaiveDateTime> {
+        self.unit.add(t, self.interval).filter(|n| *n > t)
+    }
 }
 
 fn injected_error(column: &ColumnProjection) -> LakeError {
@@ -616,86 +797,110 @@ pub fn sample_partitions(
     count: usize,
     per_column_cap: u64,
 ) -> Result<Vec<PartitionLocation>> {
-    let keys: Vec<&str> = table
-        .partition_keys
+    let sampling = Sampling {
+        count,
+        per_column_cap,
+    };
+    let columns = config
+        .columns
         .iter()
-        .map(|k| k.name.as_str())
-        .collect();
-    let mut columns: Vec<Vec<String>> = Vec::new();
-    for column in &config.columns {
-        if column.kind == ProjectionKind::Injected {
-            return Err(LakeError::invalid(format!(
-                "column '{}' is injected: its values come only from queries, so there is nothing \
-                 to sample",
-                column.name
-            )));
-        }
-        let values = match &column.kind {
-            ProjectionKind::Date { start, end, .. } => {
-                // Sample the whole range without generating it: a few evenly spaced windows.
-                let span = (*end - *start).num_seconds().max(0);
-                let mut out = Vec::new();
-                let gap = span / (count.max(2) as i64 - 1);
-                for i in 0..count.max(1) as i64 {
-                    let at = *start + Duration::seconds(gap * i);
-                    let window: Allowed = Some(vec![(
-                        Bound::Included(Key::Time(at)),
-                        Bound::Included(Key::Time(at + Duration::seconds(gap))),
-                    )]);
-                    if let Some(v) = column_values(column, &window, per_column_cap)
-                        .ok()
-                        .and_then(|v| v.into_iter().next())
-                    {
-                        out.push(v);
-                    }
-                }
-                out.dedup();
-                out
-            }
-            _ => match column_values(column, &None, per_column_cap) {
-                Ok(v) => v,
-                Err(_) => {
-                    let (min, max) = match column.kind {
-                        ProjectionKind::Integer { min, max, .. } => (min as i128, max as i128),
-                        _ => (0, 0),
-                    };
-                    let window: Allowed = Some(vec![(
-                        Bound::Included(Key::Int(min)),
-                        Bound::Included(Key::Int(max.min(min + per_column_cap as i128 - 1))),
-                    )]);
-                    column_values(column, &window, per_column_cap)?
-                }
-            },
-        };
-        columns.push(values);
-    }
+        .map(|column| sampling.column_values(column))
+        .collect::<Result<Vec<_>>>()?;
     if columns.iter().any(|c| c.is_empty()) {
         return Ok(vec![]);
     }
     let total: usize = columns.iter().map(|c| c.len()).product::<usize>().max(1);
-    let picks: Vec<usize> = if total <= count {
-        (0..total).collect()
-    } else {
-        let mut p: Vec<usize> = (0..count)
-            .map(|i| i * (total - 1) / (count - 1).max(1))
+    let keys = table.partition_key_names();
+    Ok(sampling
+        .picks(total)
+        .into_iter()
+        .map(|n| partition_location(table, config, &keys, &nth_combination(&columns, n)))
+        .collect())
+}
+
+/// How many partitions to sample, and how many values of a column to consider.
+struct Sampling {
+    count: usize,
+    per_column_cap: u64,
+}
+
+impl Sampling {
+    /// The values of one column to pick samples from.
+    fn column_values(&self, column: &ColumnProjection) -> Result<Vec<String>> {
+        match &column.kind {
+            ProjectionKind::Injected => Err(LakeError::invalid(format!(
+                "column '{}' is injected: its values come only from queries, so there is nothing \
+                 to sample",
+                column.name
+            ))),
+            ProjectionKind::Date { start, end, .. } => Ok(self.date_windows(column, *start, *end)),
+            _ => match column_values(column, &None, self.per_column_cap) {
+                Ok(v) => Ok(v),
+                Err(_) => self.leading_values(column),
+            },
+        }
+    }
+
+    /// The first value of each of `count` evenly spaced windows over the whole range,
+    /// found without generating the range.
+    fn date_windows(
+        &self,
+        column: &ColumnProjection,
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+    ) -> Vec<String> {
+        let span = (end - start).num_seconds().max(0);
+        let gap = span / (self.count.max(2) as i64 - 1);
+        let mut out: Vec<String> = (0..self.count.max(1) as i64)
+            .filter_map(|i| {
+                let at = start + Duration::seconds(gap * i);
+                let window: Allowed = Some(vec![(
+                    Bound::Included(Key::Time(at)),
+                    Bound::Included(Key::Time(at + Duration::seconds(gap))),
+                )]);
+                column_values(column, &window, self.per_column_cap)
+                    .ok()
+                    .and_then(|v| v.into_iter().next())
+            })
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The first `per_column_cap` values of a column with too many to list.
+    fn leading_values(&self, column: &ColumnProjection) -> Result<Vec<String>> {
+        let (min, max) = match column.kind {
+            ProjectionKind::Integer { min, max, .. } => (min as i128, max as i128),
+            _ => (0, 0),
+        };
+        let window: Allowed = Some(vec![(
+            Bound::Included(Key::Int(min)),
+            Bound::Included(Key::Int(max.min(min + self.per_column_cap as i128 - 1))),
+        )]);
+        column_values(column, &window, self.per_column_cap)
+    }
+
+    /// Up to `count` indexes spread evenly over `0..total`, first and last included.
+    fn picks(&self, total: usize) -> Vec<usize> {
+        if total <= self.count {
+            return (0..total).collect();
+        }
+        let mut p: Vec<usize> = (0..self.count)
+            .map(|i| i * (total - 1) / (self.count - 1).max(1))
             .collect();
         p.dedup();
         p
-    };
-    Ok(picks
-        .into_iter()
-        .map(|mut n| {
-            let mut values = vec![String::new(); columns.len()];
-            for (i, c) in columns.iter().enumerate().rev() {
-                values[i] = c[n % c.len()].clone();
-                n /= c.len();
-            }
-            PartitionLocation {
-                spec: partition_path(&keys, &values),
-                location: render_location(table, config, &keys, &values),
-            }
-        })
-        .collect())
+    }
+}
+
+/// The `n`th combination of one value per column, the last column varying fastest.
+fn nth_combination(columns: &[Vec<String>], mut n: usize) -> Vec<String> {
+    let mut values = vec![String::new(); columns.len()];
+    for (i, c) in columns.iter().enumerate().rev() {
+        values[i] = c[n % c.len()].clone();
+        n /= c.len();
+    }
+    values
 }
 
 /// Projected partitions of a table for `filters` (which reference partition keys only).
@@ -707,26 +912,61 @@ pub fn project_partitions(
     config: &ProjectionConfig,
     filters: &[Expr],
 ) -> Result<(Vec<PartitionLocation>, u64, Vec<Expr>)> {
-    let conjuncts: Vec<&Expr> = filters.iter().flat_map(|f| split_conjunction(f)).collect();
-    let mut remaining: Vec<Expr> = Vec::new();
+    let mut conjuncts = Conjuncts::of(filters);
     let mut per_column: Vec<Vec<String>> = Vec::new();
-    let mut handled = vec![false; conjuncts.len()];
     let mut product: u64 = 1;
     for (key, column) in table.partition_keys.iter().zip(&config.columns) {
         let data_type = key.parsed_type()?.to_arrow();
+        let allowed = conjuncts.allowed(column, &data_type)?;
+        let cap = MAX_PROJECTED_PARTITIONS / product.max(1);
+        let values = column_values(column, &allowed, cap)?;
+        product = product.saturating_mul(values.len() as u64);
+        if product > MAX_PROJECTED_PARTITIONS {
+            return Err(table_partition_limit_error(table));
+        }
+        per_column.push(values);
+    }
+    let remaining = conjuncts.remaining();
+    let domain = config
+        .columns
+        .iter()
+        .fold(1u64, |acc, c| acc.saturating_mul(domain_size(&c.kind)));
+    let rows = all_combinations(table, config, &per_column);
+    Ok((rows, domain, remaining))
+}
+
+fn table_partition_limit_error(table: &Table) -> LakeError {
+    LakeError::semantic(
+        ErrorCode::HiveExceededPartitionLimit,
+        format!(
+            "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions of {}; \
+             constrain the partition columns in the WHERE clause",
+            table.qualified_name()
+        ),
+    )
+}
+
+/// A query's filter conjuncts, and which of them the projection answers exactly.
+struct Conjuncts<'e> {
+    exprs: Vec<&'e Expr>,
+    handled: Vec<bool>,
+}
+
+impl<'e> Conjuncts<'e> {
+    fn of(filters: &'e [Expr]) -> Self {
+        let exprs: Vec<&Expr> = filters.iter().flat_map(|f| split_conjunction(f)).collect();
+        let handled = vec![false; exprs.len()];
+        Conjuncts { exprs, handled }
+    }
+
+    /// The intervals the conjuncts on `column` alone allow (`None`: unconstrained).
+    fn allowed(&mut self, column: &ColumnProjection, data_type: &DataType) -> Result<Allowed> {
         let mut allowed: Allowed = None;
-        for (i, c) in conjuncts.iter().enumerate() {
-            let refs = c.column_refs();
-            if refs.len() != 1 || !refs.iter().all(|r| r.name == column.name) {
+        for (i, c) in self.exprs.iter().enumerate() {
+            if !refers_only_to(c, &column.name) {
                 continue;
             }
-            let mut ex = Extractor {
-                column,
-                data_type: data_type.clone(),
-                used_date_cast: false,
-                error: None,
-                inexact: false,
-            };
+            let mut ex = Extractor::new(column, data_type.clone());
             let found = ex.extract(c);
             if let Some(message) = ex.error {
                 return Err(LakeError::semantic(
@@ -738,73 +978,78 @@ pub fn project_partitions(
                 allowed = intersect(allowed, Some(found));
                 // Casts of a text date column cannot be evaluated on the text; their
                 // extraction is exact, so they need no second evaluation.
-                let text_column = matches!(
-                    data_type,
-                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-                );
-                if ex.used_date_cast && text_column && !ex.inexact {
-                    handled[i] = true;
+                if ex.used_date_cast && is_text(data_type) && !ex.inexact {
+                    self.handled[i] = true;
                 }
             }
         }
-        let cap = MAX_PROJECTED_PARTITIONS / product.max(1);
-        let values = column_values(column, &allowed, cap)?;
-        product = product.saturating_mul(values.len() as u64);
-        if product > MAX_PROJECTED_PARTITIONS {
-            return Err(LakeError::semantic(
-                ErrorCode::HiveExceededPartitionLimit,
-                format!(
-                    "the query would project more than {MAX_PROJECTED_PARTITIONS} partitions of {}; \
-                     constrain the partition columns in the WHERE clause",
-                    table.qualified_name()
-                ),
-            ));
-        }
-        per_column.push(values);
+        Ok(allowed)
     }
-    for (i, c) in conjuncts.iter().enumerate() {
-        if !handled[i] {
-            remaining.push((*c).clone());
-        }
-    }
-    let domain = config
-        .columns
-        .iter()
-        .fold(1u64, |acc, c| acc.saturating_mul(domain_size(&c.kind)));
 
-    let keys: Vec<&str> = table
-        .partition_keys
-        .iter()
-        .map(|k| k.name.as_str())
-        .collect();
-    let mut rows = Vec::with_capacity(product as usize);
-    let mut index = vec![0usize; per_column.len()];
-    if per_column.iter().any(|v| v.is_empty()) {
-        return Ok((rows, domain, remaining));
+    /// The conjuncts still to evaluate over the candidates.
+    fn remaining(self) -> Vec<Expr> {
+        self.exprs
+            .into_iter()
+            .zip(self.handled)
+            .filter(|(_, handled)| !handled)
+            .map(|(c, _)| c.clone())
+            .collect()
     }
+}
+
+fn refers_only_to(e: &Expr, column: &str) -> bool {
+    let refs = e.column_refs();
+    refs.len() == 1 && refs.iter().all(|r| r.name == column)
+}
+
+/// One partition per combination of one value per column, the last column varying
+/// fastest.
+fn all_combinations(
+    table: &Table,
+    config: &ProjectionConfig,
+    per_column: &[Vec<String>],
+) -> Vec<PartitionLocation> {
+    if per_column.iter().any(|v| v.is_empty()) {
+        return Vec::new();
+    }
+    let keys = table.partition_key_names();
+    let mut rows = Vec::with_capacity(per_column.iter().map(Vec::len).product());
+    let mut index = vec![0usize; per_column.len()];
     loop {
         let values: Vec<String> = index
             .iter()
-            .zip(&per_column)
+            .zip(per_column)
             .map(|(i, v)| v[*i].clone())
             .collect();
-        rows.push(PartitionLocation {
-            spec: partition_path(&keys, &values),
-            location: render_location(table, config, &keys, &values),
-        });
-        // Odometer over the columns.
-        let mut pos = per_column.len();
-        loop {
-            if pos == 0 {
-                return Ok((rows, domain, remaining));
-            }
-            pos -= 1;
-            index[pos] += 1;
-            if index[pos] < per_column[pos].len() {
-                break;
-            }
-            index[pos] = 0;
+        rows.push(partition_location(table, config, &keys, &values));
+        if !advance(&mut index, per_column) {
+            return rows;
         }
+    }
+}
+
+/// Moves an odometer over the columns one step; `false` once it has gone all the way
+/// round.
+fn advance(index: &mut [usize], per_column: &[Vec<String>]) -> bool {
+    for pos in (0..index.len()).rev() {
+        index[pos] += 1;
+        if index[pos] < per_column[pos].len() {
+            return true;
+        }
+        index[pos] = 0;
+    }
+    false
+}
+
+fn partition_location(
+    table: &Table,
+    config: &ProjectionConfig,
+    keys: &[&str],
+    values: &[String],
+) -> PartitionLocation {
+    PartitionLocation {
+        spec: partition_path(keys, values),
+        location: render_location(table, config, keys, values),
     }
 }
 
@@ -826,16 +1071,9 @@ pub fn render_location(
             }
             out
         }
-        None => {
-            let spec: Vec<String> = keys
-                .iter()
-                .zip(values)
-                .map(|(k, v)| format!("{}={}", escape_path_name(k), escape_path_name(v)))
-                .collect();
-            join_location(
-                &table.storage_descriptor.location,
-                &format!("{}/", spec.join("/")),
-            )
-        }
+        None => join_location(
+            &table.storage_descriptor.location,
+            &format!("{}/", partition_path(keys, values)),
+        ),
     }
 }

@@ -128,150 +128,171 @@ impl ProjectionConfig {
 }
 
 fn column_kind(table: &Table, name: &str, now: DateTime<Utc>) -> Result<ProjectionKind> {
-    let prop = |p: &str| format!("projection.{name}.{p}");
-    let get = |p: &str| table.parameters.get(&prop(p)).map(|v| v.as_str());
-    let kind = get("type").unwrap_or_default().trim().to_ascii_lowercase();
-    let positive = |p: &str| -> Result<Option<i64>> {
-        get(p)
+    let props = ColumnProperties { table, name, now };
+    let kind = props
+        .get("type")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match kind.as_str() {
+        "enum" => props.enum_kind(),
+        "integer" => props.integer_kind(),
+        "date" => props.date_kind(),
+        "injected" => Ok(ProjectionKind::Injected),
+        other => Err(props.error(
+            "type",
+            format!(
+                "has an unknown projection type '{other}' (expected enum, integer, date or injected)"
+            ),
+        )),
+    }
+}
+
+/// The `projection.<column>.*` properties of one partition column.
+struct ColumnProperties<'a> {
+    table: &'a Table,
+    name: &'a str,
+    /// Resolves `NOW` in date ranges.
+    now: DateTime<Utc>,
+}
+
+impl<'a> ColumnProperties<'a> {
+    /// The full name of property `projection.<column>.<p>`.
+    fn prop(&self, p: &str) -> String {
+        format!("projection.{}.{p}", self.name)
+    }
+
+    fn get(&self, p: &str) -> Option<&'a str> {
+        self.table.parameters.get(&self.prop(p)).map(|v| v.as_str())
+    }
+
+    fn error(&self, p: &str, what: impl std::fmt::Display) -> LakeError {
+        property_error(self.table, &self.prop(p), what)
+    }
+
+    /// The property's value, or an error saying `what` when it is not set.
+    fn required(&self, p: &str, what: &str) -> Result<&'a str> {
+        self.get(p).ok_or_else(|| self.error(p, what))
+    }
+
+    fn positive(&self, p: &str) -> Result<Option<i64>> {
+        self.get(p)
             .map(|v| match v.trim().parse::<i64>() {
                 Ok(n) if n > 0 => Ok(n),
-                _ => Err(property_error(
-                    table,
-                    &prop(p),
-                    format!("must be a positive integer, got '{v}'"),
+                _ => Err(self.error(p, format!("must be a positive integer, got '{v}'"))),
+            })
+            .transpose()
+    }
+
+    fn enum_kind(&self) -> Result<ProjectionKind> {
+        let values = self.required("values", "is required for type enum")?;
+        let values: Vec<String> = values.split(',').map(str::to_string).collect();
+        if values.iter().all(|v| v.trim().is_empty()) {
+            return Err(self.error("values", "must list at least one value"));
+        }
+        Ok(ProjectionKind::Enum(values))
+    }
+
+    fn integer_kind(&self) -> Result<ProjectionKind> {
+        let (min, max) = self.integer_range()?;
+        let digits = self.digits()?;
+        Ok(ProjectionKind::Integer {
+            min,
+            max,
+            interval: self.positive("interval")?.unwrap_or(1),
+            digits,
+        })
+    }
+
+    /// `range` as `min,max`.
+    fn integer_range(&self) -> Result<(i64, i64)> {
+        let range = self.required("range", "is required for type integer")?;
+        let bad = || {
+            self.error(
+                "range",
+                format!("must be 'min,max' with integers, got '{range}'"),
+            )
+        };
+        let (lo, hi) = range.split_once(',').ok_or_else(bad)?;
+        let min: i64 = lo.trim().parse().map_err(|_| bad())?;
+        let max: i64 = hi.trim().parse().map_err(|_| bad())?;
+        if min > max {
+            return Err(self.error("range", format!("is reversed: {min} > {max}")));
+        }
+        Ok((min, max))
+    }
+
+    fn digits(&self) -> Result<Option<usize>> {
+        self.get("digits")
+            .map(|d| match d.trim().parse::<usize>() {
+                Ok(n @ 1..=20) => Ok(n),
+                _ => Err(self.error(
+                    "digits",
+                    format!("must be an integer from 1 to 20, got '{d}'"),
                 )),
             })
             .transpose()
-    };
-    Ok(match kind.as_str() {
-        "enum" => {
-            let values = get("values").ok_or_else(|| {
-                property_error(table, &prop("values"), "is required for type enum")
-            })?;
-            let values: Vec<String> = values.split(',').map(str::to_string).collect();
-            if values.iter().all(|v| v.trim().is_empty()) {
-                return Err(property_error(
-                    table,
-                    &prop("values"),
-                    "must list at least one value",
-                ));
-            }
-            ProjectionKind::Enum(values)
+    }
+
+    fn date_kind(&self) -> Result<ProjectionKind> {
+        let format = self.required("format", "is required for type date")?;
+        let pattern = DatePattern::parse(format).map_err(|e| self.error("format", e))?;
+        let (start, end) = self.date_range(&pattern)?;
+        let interval = self.positive("interval")?;
+        let unit = self.date_unit(&pattern, format)?;
+        Ok(ProjectionKind::Date {
+            start,
+            end,
+            pattern,
+            interval: interval.unwrap_or(1),
+            unit,
+        })
+    }
+
+    /// `range` as `start,end`, each a date in the pattern or `NOW±N UNIT`.
+    fn date_range(&self, pattern: &DatePattern) -> Result<(NaiveDateTime, NaiveDateTime)> {
+        let range = self.required("range", "is required for type date")?;
+        let (lo, hi) = range
+            .split_once(',')
+            .ok_or_else(|| self.error("range", format!("must be 'start,end', got '{range}'")))?;
+        let start = parse_bound(lo, pattern, self.now).map_err(|e| self.error("range", e))?;
+        let end = parse_bound(hi, pattern, self.now).map_err(|e| self.error("range", e))?;
+        // Bounds take the format's precision (NOW-3DAYS keeps no time of day under
+        // yyyy-MM-dd), so steps land where the folders' values are.
+        let align = |t: NaiveDateTime| pattern.parse_value(&pattern.format(t)).unwrap_or(t);
+        let (start, end) = (align(start), align(end));
+        if start > end {
+            return Err(self.error("range", format!("is reversed: '{lo}' is after '{hi}'")));
         }
-        "integer" => {
-            let range = get("range").ok_or_else(|| {
-                property_error(table, &prop("range"), "is required for type integer")
-            })?;
-            let bad = || {
-                property_error(
-                    table,
-                    &prop("range"),
-                    format!("must be 'min,max' with integers, got '{range}'"),
-                )
-            };
-            let (lo, hi) = range.split_once(',').ok_or_else(bad)?;
-            let min: i64 = lo.trim().parse().map_err(|_| bad())?;
-            let max: i64 = hi.trim().parse().map_err(|_| bad())?;
-            if min > max {
-                return Err(property_error(
-                    table,
-                    &prop("range"),
-                    format!("is reversed: {min} > {max}"),
-                ));
-            }
-            let digits = get("digits")
-                .map(|d| match d.trim().parse::<usize>() {
-                    Ok(n @ 1..=20) => Ok(n),
-                    _ => Err(property_error(
-                        table,
-                        &prop("digits"),
-                        format!("must be an integer from 1 to 20, got '{d}'"),
-                    )),
+        Ok((start, end))
+    }
+
+    /// `interval.unit`, defaulting to the format's precision when that is days or coarser.
+    fn date_unit(&self, pattern: &DatePattern, format: &str) -> Result<DateUnit> {
+        let unit = self
+            .get("interval.unit")
+            .map(|u| {
+                DateUnit::parse(u).ok_or_else(|| {
+                    self.error("interval.unit", format!(
+                        "must be one of YEARS, MONTHS, WEEKS, DAYS, HOURS, MINUTES, SECONDS, MILLISECONDS, got '{u}'"
+                    ))
                 })
-                .transpose()?;
-            ProjectionKind::Integer {
-                min,
-                max,
-                interval: positive("interval")?.unwrap_or(1),
-                digits,
-            }
+            })
+            .transpose()?;
+        match unit {
+            Some(u) => Ok(u),
+            None => match pattern.precision {
+                DateUnit::Years | DateUnit::Months | DateUnit::Days => Ok(pattern.precision),
+                _ => Err(self.error(
+                    "interval.unit",
+                    format!(
+                        "is required: the format '{format}' is finer than a day, so \
+                         'interval' and 'interval.unit' must be given"
+                    ),
+                )),
+            },
         }
-        "date" => {
-            let format = get("format").ok_or_else(|| {
-                property_error(table, &prop("format"), "is required for type date")
-            })?;
-            let pattern = DatePattern::parse(format)
-                .map_err(|e| property_error(table, &prop("format"), e))?;
-            let range = get("range").ok_or_else(|| {
-                property_error(table, &prop("range"), "is required for type date")
-            })?;
-            let (lo, hi) = range.split_once(',').ok_or_else(|| {
-                property_error(
-                    table,
-                    &prop("range"),
-                    format!("must be 'start,end', got '{range}'"),
-                )
-            })?;
-            let start = parse_bound(lo, &pattern, now)
-                .map_err(|e| property_error(table, &prop("range"), e))?;
-            let end = parse_bound(hi, &pattern, now)
-                .map_err(|e| property_error(table, &prop("range"), e))?;
-            // Bounds take the format's precision (NOW-3DAYS keeps no time of day under
-            // yyyy-MM-dd), so steps land where the folders' values are.
-            let align = |t: NaiveDateTime| pattern.parse_value(&pattern.format(t)).unwrap_or(t);
-            let (start, end) = (align(start), align(end));
-            if start > end {
-                return Err(property_error(
-                    table,
-                    &prop("range"),
-                    format!("is reversed: '{lo}' is after '{hi}'"),
-                ));
-            }
-            let interval = positive("interval")?;
-            let unit = get("interval.unit")
-                .map(|u| {
-                    DateUnit::parse(u).ok_or_else(|| {
-                        property_error(table, &prop("interval.unit"), format!(
-                            "must be one of YEARS, MONTHS, WEEKS, DAYS, HOURS, MINUTES, SECONDS, MILLISECONDS, got '{u}'"
-                        ))
-                    })
-                })
-                .transpose()?;
-            let unit = match unit {
-                Some(u) => u,
-                None => match pattern.precision {
-                    DateUnit::Years | DateUnit::Months | DateUnit::Days => pattern.precision,
-                    _ => {
-                        return Err(property_error(
-                            table,
-                            &prop("interval.unit"),
-                            format!(
-                                "is required: the format '{format}' is finer than a day, so \
-                                 'interval' and 'interval.unit' must be given"
-                            ),
-                        ));
-                    }
-                },
-            };
-            ProjectionKind::Date {
-                start,
-                end,
-                pattern,
-                interval: interval.unwrap_or(1),
-                unit,
-            }
-        }
-        "injected" => ProjectionKind::Injected,
-        other => {
-            return Err(property_error(
-                table,
-                &prop("type"),
-                format!(
-                    "has an unknown projection type '{other}' (expected enum, integer, date or injected)"
-                ),
-            ));
-        }
-    })
+    }
 }
 
 /// `${name}` placeholders of a template, in order.

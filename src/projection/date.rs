@@ -85,87 +85,25 @@ pub struct DatePattern {
 impl DatePattern {
     /// Translates a Java pattern; letters other than `y M d H m s S` are refused.
     pub fn parse(java: &str) -> Result<DatePattern, String> {
-        let chars: Vec<char> = java.chars().collect();
-        let mut out = String::new();
-        let mut precision: Option<DateUnit> = None;
-        let mut order: Vec<(char, usize)> = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
+        let mut t = PatternTranslator {
+            java,
+            chars: java.chars().collect(),
+            i: 0,
+            out: String::new(),
+            precision: None,
+            order: Vec::new(),
+        };
+        while let Some(&c) = t.chars.get(t.i) {
             if c == '\'' {
-                // Quoted literal text; '' is a quote.
-                let mut j = i + 1;
-                if j < chars.len() && chars[j] == '\'' {
-                    out.push('\'');
-                    i += 2;
-                    continue;
-                }
-                while j < chars.len() && chars[j] != '\'' {
-                    push_literal(&mut out, chars[j]);
-                    j += 1;
-                }
-                if j == chars.len() {
-                    return Err(format!("unterminated quote in date pattern '{java}'"));
-                }
-                i = j + 1;
-                continue;
+                t.quoted()?;
+            } else if !c.is_ascii_alphabetic() {
+                push_literal(&mut t.out, c);
+                t.i += 1;
+            } else {
+                t.field(c)?;
             }
-            if !c.is_ascii_alphabetic() {
-                push_literal(&mut out, c);
-                i += 1;
-                continue;
-            }
-            let mut n = 1;
-            while i + n < chars.len() && chars[i + n] == c {
-                n += 1;
-            }
-            let (spec, unit) = match (c, n) {
-                ('y' | 'u', 2) => ("%y", DateUnit::Years),
-                ('y' | 'u', 4) => ("%Y", DateUnit::Years),
-                ('M', 1) => ("%-m", DateUnit::Months),
-                ('M', 2) => ("%m", DateUnit::Months),
-                ('d', 1) => ("%-d", DateUnit::Days),
-                ('d', 2) => ("%d", DateUnit::Days),
-                ('H', 1) => ("%-H", DateUnit::Hours),
-                ('H', 2) => ("%H", DateUnit::Hours),
-                ('m', 1) => ("%-M", DateUnit::Minutes),
-                ('m', 2) => ("%M", DateUnit::Minutes),
-                ('s', 1) => ("%-S", DateUnit::Seconds),
-                ('s', 2) => ("%S", DateUnit::Seconds),
-                ('S', 3) => ("%3f", DateUnit::Milliseconds),
-                _ => {
-                    return Err(format!(
-                        "unsupported field '{}' in date pattern '{java}' (supported: yyyy, yy, \
-                         MM, M, dd, d, HH, H, mm, m, ss, s, SSS and quoted text)",
-                        c.to_string().repeat(n)
-                    ));
-                }
-            };
-            out.push_str(spec);
-            order.push((c, n));
-            precision = Some(match precision {
-                Some(p) if rank(p) >= rank(unit) => p,
-                _ => unit,
-            });
-            i += n;
         }
-        let precision =
-            precision.ok_or_else(|| format!("date pattern '{java}' has no date fields"))?;
-        let expected = ['y', 'M', 'd', 'H', 'm', 's', 'S'];
-        let sortable = order.iter().all(|(_, n)| *n >= 2)
-            && order.windows(2).all(|w| {
-                expected.iter().position(|e| *e == w[0].0)
-                    < expected.iter().position(|e| *e == w[1].0)
-            })
-            && order
-                .first()
-                .is_some_and(|(c, n)| (*c == 'y' || *c == 'u') && *n == 4);
-        Ok(DatePattern {
-            java: java.to_string(),
-            chrono: out,
-            precision,
-            sortable,
-        })
+        t.finish()
     }
 
     /// Renders an instant.
@@ -197,6 +135,113 @@ impl DatePattern {
         let time = parsed.to_naive_time().ok()?;
         Some(date.and_time(time))
     }
+}
+
+/// Walks a Java pattern, building chrono's equivalent.
+struct PatternTranslator<'a> {
+    java: &'a str,
+    chars: Vec<char>,
+    /// Position in `chars`.
+    i: usize,
+    /// The chrono pattern so far.
+    out: String,
+    /// Finest unit seen so far.
+    precision: Option<DateUnit>,
+    /// Each field's letter and width, in order.
+    order: Vec<(char, usize)>,
+}
+
+impl PatternTranslator<'_> {
+    /// Quoted literal text at the current quote; `''` is a quote.
+    fn quoted(&mut self) -> Result<(), String> {
+        let chars = &self.chars;
+        let mut j = self.i + 1;
+        if j < chars.len() && chars[j] == '\'' {
+            self.out.push('\'');
+            self.i += 2;
+            return Ok(());
+        }
+        while j < chars.len() && chars[j] != '\'' {
+            push_literal(&mut self.out, chars[j]);
+            j += 1;
+        }
+        if j == chars.len() {
+            let java = self.java;
+            return Err(format!("unterminated quote in date pattern '{java}'"));
+        }
+        self.i = j + 1;
+        Ok(())
+    }
+
+    /// The run of letter `c` at the current position, as one date field.
+    fn field(&mut self, c: char) -> Result<(), String> {
+        let mut n = 1;
+        while self.chars.get(self.i + n) == Some(&c) {
+            n += 1;
+        }
+        let Some((spec, unit)) = field_spec(c, n) else {
+            let java = self.java;
+            return Err(format!(
+                "unsupported field '{}' in date pattern '{java}' (supported: yyyy, yy, \
+                 MM, M, dd, d, HH, H, mm, m, ss, s, SSS and quoted text)",
+                c.to_string().repeat(n)
+            ));
+        };
+        self.out.push_str(spec);
+        self.order.push((c, n));
+        self.precision = Some(match self.precision {
+            Some(p) if rank(p) >= rank(unit) => p,
+            _ => unit,
+        });
+        self.i += n;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<DatePattern, String> {
+        let java = self.java;
+        let precision = self
+            .precision
+            .ok_or_else(|| format!("date pattern '{java}' has no date fields"))?;
+        Ok(DatePattern {
+            java: java.to_string(),
+            sortable: is_sortable(&self.order),
+            chrono: self.out,
+            precision,
+        })
+    }
+}
+
+/// The chrono specifier and unit of `n` repetitions of the Java letter `c`.
+fn field_spec(c: char, n: usize) -> Option<(&'static str, DateUnit)> {
+    Some(match (c, n) {
+        ('y' | 'u', 2) => ("%y", DateUnit::Years),
+        ('y' | 'u', 4) => ("%Y", DateUnit::Years),
+        ('M', 1) => ("%-m", DateUnit::Months),
+        ('M', 2) => ("%m", DateUnit::Months),
+        ('d', 1) => ("%-d", DateUnit::Days),
+        ('d', 2) => ("%d", DateUnit::Days),
+        ('H', 1) => ("%-H", DateUnit::Hours),
+        ('H', 2) => ("%H", DateUnit::Hours),
+        ('m', 1) => ("%-M", DateUnit::Minutes),
+        ('m', 2) => ("%M", DateUnit::Minutes),
+        ('s', 1) => ("%-S", DateUnit::Seconds),
+        ('s', 2) => ("%S", DateUnit::Seconds),
+        ('S', 3) => ("%3f", DateUnit::Milliseconds),
+        _ => return None,
+    })
+}
+
+/// Whether fields in this order sort as time: fixed width, most significant first,
+/// starting with a four-digit year.
+fn is_sortable(order: &[(char, usize)]) -> bool {
+    let expected = ['y', 'M', 'd', 'H', 'm', 's', 'S'];
+    order.iter().all(|(_, n)| *n >= 2)
+        && order.windows(2).all(|w| {
+            expected.iter().position(|e| *e == w[0].0) < expected.iter().position(|e| *e == w[1].0)
+        })
+        && order
+            .first()
+            .is_some_and(|(c, n)| (*c == 'y' || *c == 'u') && *n == 4)
 }
 
 fn push_literal(out: &mut String, c: char) {
