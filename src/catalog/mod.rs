@@ -3,8 +3,7 @@
 //! The model mirrors the AWS Glue Data Catalog (databases, tables with a storage
 //! descriptor, partitions) so that definitions move between Athena and lakesql unchanged.
 //! Stores implement the async [`CatalogStore`] contract ([`store`]); the embedded SQLite
-//! store is the default;
-//! [`MemoryStore`] keeps everything in memory (embedders, tests).
+//! store is the default, and [`MemoryStore`] keeps everything in memory (embedders, tests).
 
 pub mod hive_type;
 pub mod memory;

@@ -6,7 +6,8 @@
 //! - **Async.** Every method may do network or disk I/O; a backend never blocks the
 //!   runtime (the SQLite store runs its work on the blocking pool).
 //! - **Names** passed in are already normalised to lower case; results are sorted by name
-//!   (databases, tables) or by partition spec.
+//!   (databases, tables) or by partition spec. Listing or counting the tables or
+//!   partitions of something that does not exist gives an empty result, not an error.
 //! - **Atomicity.** Each method either fully applies or changes nothing. In particular a
 //!   batch of partitions (`add_partitions`, `drop_partitions`, `sync_partitions`,
 //!   `save_crawled_table`) is all-or-nothing, so a failing `ALTER TABLE … ADD PARTITION`
