@@ -23,7 +23,7 @@ use datafusion::logical_expr::utils::conjunction;
 use datafusion::scalar::ScalarValue;
 
 use crate::catalog::partition_path::{DEFAULT_PARTITION_NAME, parse_partition_path};
-use crate::catalog::{CatalogStore, HiveType, PartitionLocation, Table};
+use crate::catalog::{CatalogStore, Column, HiveType, PartitionLocation, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 
 /// The partitions of one table: typed key columns and locations, row-aligned.
@@ -41,40 +41,12 @@ impl PartitionIndex {
         version: Option<i64>,
         rows: Vec<PartitionLocation>,
     ) -> Result<Self> {
-        let n = table.partition_keys.len();
-        let mut builders: Vec<StringBuilder> = (0..n).map(|_| StringBuilder::new()).collect();
-        let mut locations = Vec::with_capacity(rows.len());
-        for row in rows {
-            let values = parse_partition_path(&row.spec);
-            for (i, b) in builders.iter_mut().enumerate() {
-                match values.get(i).map(|(_, v)| v.as_str()) {
-                    None | Some("") | Some(DEFAULT_PARTITION_NAME) => b.append_null(),
-                    Some(v) => b.append_value(v),
-                }
-            }
-            locations.push(row.location);
-        }
-        let mut fields = Vec::with_capacity(n);
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(n);
-        let strict = CastOptions {
-            safe: false,
-            ..Default::default()
-        };
-        for (key, mut builder) in table.partition_keys.iter().zip(builders) {
-            let key_type: HiveType = key.parsed_type()?;
-            let text = builder.finish();
-            let data_type = key_type.to_arrow();
-            let typed = cast_with_options(&text, &data_type, &strict).map_err(|e| {
-                LakeError::semantic(
-                    ErrorCode::HiveInvalidPartitionValue,
-                    format!(
-                        "table {}: a value of partition key '{}' is not a valid {key_type}: {e}",
-                        table.qualified_name(),
-                        key.name
-                    ),
-                )
-            })?;
-            fields.push(Field::new(&key.name, data_type, true));
+        let (texts, locations) = text_columns(table.partition_keys.len(), rows);
+        let mut fields = Vec::with_capacity(texts.len());
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(texts.len());
+        for (key, text) in table.partition_keys.iter().zip(texts) {
+            let (field, typed) = typed_column(table, key, text)?;
+            fields.push(field);
             columns.push(typed);
         }
         let keys = RecordBatch::try_new_with_options(
@@ -131,6 +103,47 @@ impl PartitionIndex {
             .map(|c| Ok(ScalarValue::try_from_array(c, i)?))
             .collect()
     }
+}
+
+/// The partition values of `rows` as text columns (one per key, missing and default
+/// values as NULL), and the rows' locations.
+fn text_columns(keys: usize, rows: Vec<PartitionLocation>) -> (Vec<StringBuilder>, Vec<String>) {
+    let mut builders: Vec<StringBuilder> = (0..keys).map(|_| StringBuilder::new()).collect();
+    let mut locations = Vec::with_capacity(rows.len());
+    for row in rows {
+        let values = parse_partition_path(&row.spec);
+        for (i, b) in builders.iter_mut().enumerate() {
+            match values.get(i).map(|(_, v)| v.as_str()) {
+                None | Some("") | Some(DEFAULT_PARTITION_NAME) => b.append_null(),
+                Some(v) => b.append_value(v),
+            }
+        }
+        locations.push(row.location);
+    }
+    (builders, locations)
+}
+
+/// The text values of partition key `key` cast to its type; a value that does not
+/// parse fails the whole index.
+fn typed_column(table: &Table, key: &Column, mut text: StringBuilder) -> Result<(Field, ArrayRef)> {
+    let strict = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    let key_type: HiveType = key.parsed_type()?;
+    let text = text.finish();
+    let data_type = key_type.to_arrow();
+    let typed = cast_with_options(&text, &data_type, &strict).map_err(|e| {
+        LakeError::semantic(
+            ErrorCode::HiveInvalidPartitionValue,
+            format!(
+                "table {}: a value of partition key '{}' is not a valid {key_type}: {e}",
+                table.qualified_name(),
+                key.name
+            ),
+        )
+    })?;
+    Ok((Field::new(&key.name, data_type, true), typed))
 }
 
 /// Per-session cache of partition indexes, keyed by table and checked against the

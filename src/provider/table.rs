@@ -82,42 +82,17 @@ impl LakeTable {
         partitions: Arc<PartitionCache>,
     ) -> Result<Self> {
         let format = DataFormat::of_table(&table)?;
-        let to_field = |c: &crate::catalog::Column| -> Result<Field> {
-            Ok(Field::new(&c.name, c.parsed_type()?.to_arrow(), true))
-        };
-        let file_fields = table
-            .storage_descriptor
-            .columns
-            .iter()
-            .map(to_field)
-            .collect::<Result<Vec<_>>>()?;
-        let partition_fields = table
-            .partition_keys
-            .iter()
-            .map(|c| to_field(c).map(Arc::new))
-            .collect::<Result<Vec<_>>>()?;
+        let file_fields = arrow_fields(&table.storage_descriptor.columns)?;
+        let partition_fields: Vec<FieldRef> = arrow_fields(&table.partition_keys)?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         let key_names = table
             .partition_keys
             .iter()
             .map(|k| k.name.clone())
             .collect();
-        // Lenient text tables read every field as text and cast afterwards (see `scan`).
-        let spare = match &format {
-            DataFormat::Text(_) => SPARE_TEXT_FIELDS,
-            _ => 0,
-        };
-        let file_schema = Arc::new(Schema::new(
-            file_fields
-                .iter()
-                .map(|f| match &format {
-                    DataFormat::Text(t) if t.lenient => f.clone().with_data_type(DataType::Utf8),
-                    _ => f.clone(),
-                })
-                .chain((0..spare).map(|i| {
-                    Field::new(format!("__lakesql_extra_field_{i}"), DataType::Utf8, true)
-                }))
-                .collect::<Vec<_>>(),
-        ));
+        let file_schema = Arc::new(file_schema(&file_fields, &format));
         let schema = Arc::new(Schema::new(
             file_fields
                 .into_iter()
@@ -136,6 +111,46 @@ impl LakeTable {
             stats,
             partitions,
         })
+    }
+
+    /// Finds the files a scan reads and records its report, explaining a partitioned
+    /// scan that reads nothing.
+    async fn scan_files(
+        &self,
+        state: &dyn Session,
+        filters: &[Expr],
+    ) -> Result<Vec<(ObjectStoreUrl, PartitionedFile)>> {
+        let partition_filters: Vec<Expr> = filters
+            .iter()
+            .filter(|f| is_partition_filter(f, &self.key_names))
+            .cloned()
+            .collect();
+        let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
+        let partitioned = self.table.is_partitioned();
+        let partitions_matched = if partitioned {
+            locations.len() as u64
+        } else {
+            0
+        };
+        let (files, locations_listed) = self
+            .list_partition_files(state, locations, partitions_total)
+            .await?;
+        let report = ScanReport {
+            projected: projection::config::is_enabled(&self.table),
+            table: self.table.qualified_name(),
+            location: self.table.storage_descriptor.location.clone(),
+            partitioned,
+            partition_filter: conjunction(partition_filters).map(|e| e.to_string()),
+            partitions_total,
+            partitions_matched,
+            locations_listed,
+            files: files.len() as u64,
+        };
+        if partitioned && files.is_empty() && !report.projected {
+            self.explain_empty(state, &report).await;
+        }
+        self.stats.record(report);
+        Ok(files)
     }
 
     /// The locations a scan reads: the table location, or the registered partitions
@@ -230,70 +245,46 @@ impl LakeTable {
             || locations.len() < 2
             || projection::config::is_enabled(&self.table)
         {
-            let listings = locations.len() as u64;
-            return Ok((self.list_files(state, locations).await?, listings));
+            return self.list_each(state, locations).await;
         }
-        let root = LocationUrl::parse(&self.table.storage_descriptor.location)?;
-        let root_dir = match root.prefix.as_ref() {
-            "" => String::new(),
-            prefix => format!("{prefix}/"),
-        };
-        // Partitions in plain (not hidden) folders below the table folder can be served by
-        // one listing of it; the others are listed one by one.
-        let mut under_root: HashMap<String, Vec<Vec<ScalarValue>>> = HashMap::new();
-        let mut elsewhere = Vec::new();
-        for loc in locations {
-            let url = LocationUrl::parse(&loc.location)?;
-            let dir = url.prefix.as_ref().to_string();
-            let below = url.store == root.store
-                && dir.len() > root_dir.len()
-                && dir.starts_with(&root_dir)
-                && is_data_file(&dir[root_dir.len()..]);
-            if below {
-                under_root.entry(dir).or_default().push(loc.values);
-            } else {
-                elsewhere.push(loc);
-            }
-        }
-        let served: u64 = under_root.values().map(|v| v.len() as u64).sum();
+        let split = RootedLocations::split(&self.table.storage_descriptor.location, locations)?;
+        let served = split.served();
         if served < 2 || served * 2 <= partitions_total {
-            let mut locations = elsewhere;
-            for (dir, values) in under_root {
-                for values in values {
-                    locations.push(ScanLocation {
-                        location: format!("{}{dir}/", root.store.as_str()),
-                        values,
-                    });
-                }
-            }
-            let listings = locations.len() as u64;
-            return Ok((self.list_files(state, locations).await?, listings));
+            return self.list_each(state, split.into_locations()).await;
         }
-        let listings = 1 + elsewhere.len() as u64;
-        let store = state.runtime_env().object_store(&root.store)?;
+        self.list_root(state, split).await
+    }
+
+    /// Lists every location on its own. Returns the files and the listings issued.
+    async fn list_each(
+        &self,
+        state: &dyn Session,
+        locations: Vec<ScanLocation>,
+    ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
+        let listings = locations.len() as u64;
+        Ok((self.list_files(state, locations).await?, listings))
+    }
+
+    /// Lists the table folder once for the partitions below it, and the other
+    /// partitions one by one. Returns the files and the listings issued.
+    async fn list_root(
+        &self,
+        state: &dyn Session,
+        split: RootedLocations,
+    ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
+        let listings = 1 + split.elsewhere.len() as u64;
+        let store = state.runtime_env().object_store(&split.root.store)?;
         let mut files = Vec::new();
-        for meta in list_data_files(&store, &root).await? {
-            // The deepest ancestor folder that is a matched partition owns the file.
-            let path = meta.location.as_ref().to_string();
-            let mut end = path.len();
-            while let Some(slash) = path[..end].rfind('/') {
-                if slash < root_dir.len() {
-                    break;
-                }
-                if let Some(owners) = under_root.get(&path[..slash]) {
-                    for values in owners {
-                        files.push((
-                            root.store.clone(),
-                            PartitionedFile::new_from_meta(meta.clone())
-                                .with_partition_values(values.clone()),
-                        ));
-                    }
-                    break;
-                }
-                end = slash;
+        for meta in list_data_files(&store, &split.root).await? {
+            for values in split.owners(meta.location.as_ref()) {
+                files.push((
+                    split.root.store.clone(),
+                    PartitionedFile::new_from_meta(meta.clone())
+                        .with_partition_values(values.clone()),
+                ));
             }
         }
-        files.extend(self.list_files(state, elsewhere).await?);
+        files.extend(self.list_files(state, split.elsewhere).await?);
         Ok((files, listings))
     }
 
@@ -330,6 +321,79 @@ impl LakeTable {
             .await?;
         Ok(listed.into_iter().flatten().collect())
     }
+
+    /// Groups the files by (store, compression), in a stable order.
+    fn group_files(&self, files: Vec<(ObjectStoreUrl, PartitionedFile)>) -> Result<Vec<ScanGroup>> {
+        let mut groups: BTreeMap<(String, String), ScanGroup> = BTreeMap::new();
+        for (store, file) in files {
+            let compression = match self.format {
+                DataFormat::Text(_) | DataFormat::Json => {
+                    text_compression(file.object_meta.location.as_ref())?
+                }
+                _ => FileCompressionType::UNCOMPRESSED,
+            };
+            let key = (
+                store.as_str().to_string(),
+                format!("{:?}", compression.get_variant()),
+            );
+            groups
+                .entry(key)
+                .or_insert_with(|| ScanGroup {
+                    store,
+                    compression,
+                    files: Vec::new(),
+                })
+                .files
+                .push(file);
+        }
+        Ok(groups.into_values().collect())
+    }
+
+    /// The scan's projection in file-schema terms. Table column i is file column i;
+    /// partition columns come after the file schema, which for text tables also holds
+    /// the spare fields.
+    fn file_projection(&self, projection: Option<&Vec<usize>>) -> Option<Vec<usize>> {
+        let columns = self.schema.fields().len() - self.partition_fields.len();
+        let spare = self.file_schema.fields().len() - columns;
+        if spare == 0 {
+            return projection.cloned();
+        }
+        let all: Vec<usize> = (0..self.schema.fields().len()).collect();
+        Some(
+            projection
+                .unwrap_or(&all)
+                .iter()
+                .map(|&i| if i < columns { i } else { i + spare })
+                .collect(),
+        )
+    }
+
+    /// One file scan over the files of `group`, spread over the target partitions.
+    async fn file_scan(
+        &self,
+        state: &dyn Session,
+        group: ScanGroup,
+        file_projection: Option<Vec<usize>>,
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let format = file_format(&self.format, group.compression, state);
+        let source = format.file_source(
+            TableSchema::builder(self.file_schema.clone())
+                .with_table_partition_cols(self.partition_fields.clone())
+                .build(),
+        );
+        let target = state.config().target_partitions().max(1);
+        let mut builder = FileScanConfigBuilder::new(group.store, source);
+        if self.format == DataFormat::Parquet {
+            builder = builder.with_expr_adapter(Some(Arc::new(LowerCaseNames)));
+        }
+        let config = builder
+            .with_file_groups(spread(group.files, target))
+            .with_projection_indices(file_projection)?
+            .with_limit(limit)
+            .build();
+        format.create_physical_plan(state, config).await
+    }
 }
 
 /// The partitions of `index` that pass `filters`, as locations to list.
@@ -348,6 +412,135 @@ fn matching_locations(
             })
         })
         .collect()
+}
+
+/// Arrow fields (all nullable) for catalog columns.
+fn arrow_fields(columns: &[crate::catalog::Column]) -> Result<Vec<Field>> {
+    columns
+        .iter()
+        .map(|c| Ok(Field::new(&c.name, c.parsed_type()?.to_arrow(), true)))
+        .collect()
+}
+
+/// The schema DataFusion reads the data files with: the table's columns (all text for
+/// lenient text tables, which are cast afterwards, see [`lenient_casts`]), and for text
+/// tables the spare fields after them.
+fn file_schema(file_fields: &[Field], format: &DataFormat) -> Schema {
+    let spare = match format {
+        DataFormat::Text(_) => SPARE_TEXT_FIELDS,
+        _ => 0,
+    };
+    let lenient = matches!(format, DataFormat::Text(t) if t.lenient);
+    Schema::new(
+        file_fields
+            .iter()
+            .map(|f| match lenient {
+                true => f.clone().with_data_type(DataType::Utf8),
+                false => f.clone(),
+            })
+            .chain(
+                (0..spare).map(|i| {
+                    Field::new(format!("__lakesql_extra_field_{i}"), DataType::Utf8, true)
+                }),
+            )
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Matched partitions split by whether one listing of the table folder can serve them.
+struct RootedLocations {
+    /// The table folder.
+    root: LocationUrl,
+    /// The table folder's prefix with a trailing `/` (empty at the top of a store).
+    root_dir: String,
+    /// Partitions in plain (not hidden) folders below the table folder, by folder.
+    under_root: HashMap<String, Vec<Vec<ScalarValue>>>,
+    /// The other partitions.
+    elsewhere: Vec<ScanLocation>,
+}
+
+impl RootedLocations {
+    /// Splits `locations` by whether they lie in plain folders below `table_location`.
+    fn split(table_location: &str, locations: Vec<ScanLocation>) -> Result<Self> {
+        let root = LocationUrl::parse(table_location)?;
+        let root_dir = match root.prefix.as_ref() {
+            "" => String::new(),
+            prefix => format!("{prefix}/"),
+        };
+        let mut under_root: HashMap<String, Vec<Vec<ScalarValue>>> = HashMap::new();
+        let mut elsewhere = Vec::new();
+        for loc in locations {
+            let url = LocationUrl::parse(&loc.location)?;
+            let dir = url.prefix.as_ref().to_string();
+            let below = url.store == root.store
+                && dir.len() > root_dir.len()
+                && dir.starts_with(&root_dir)
+                && is_data_file(&dir[root_dir.len()..]);
+            if below {
+                under_root.entry(dir).or_default().push(loc.values);
+            } else {
+                elsewhere.push(loc);
+            }
+        }
+        Ok(RootedLocations {
+            root,
+            root_dir,
+            under_root,
+            elsewhere,
+        })
+    }
+
+    /// How many partitions one listing of the table folder would serve.
+    fn served(&self) -> u64 {
+        self.under_root.values().map(|v| v.len() as u64).sum()
+    }
+
+    /// Every partition as a location of its own.
+    fn into_locations(self) -> Vec<ScanLocation> {
+        let mut locations = self.elsewhere;
+        for (dir, values) in self.under_root {
+            for values in values {
+                locations.push(ScanLocation {
+                    location: format!("{}{dir}/", self.root.store.as_str()),
+                    values,
+                });
+            }
+        }
+        locations
+    }
+
+    /// The partition values of the file at `path`: those of its deepest ancestor folder
+    /// that is a matched partition, none when no such folder exists.
+    fn owners(&self, path: &str) -> &[Vec<ScalarValue>] {
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            if slash < self.root_dir.len() {
+                break;
+            }
+            if let Some(owners) = self.under_root.get(&path[..slash]) {
+                return owners;
+            }
+            end = slash;
+        }
+        &[]
+    }
+}
+
+/// The files of one file scan: DataFusion's scans read one store and one compression.
+struct ScanGroup {
+    store: ObjectStoreUrl,
+    compression: FileCompressionType,
+    files: Vec<PartitionedFile>,
+}
+
+/// Deals `files` round-robin into `target` groups, or one per file when there are fewer.
+fn spread(files: Vec<PartitionedFile>, target: usize) -> Vec<FileGroup> {
+    let n = target.min(files.len());
+    let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
+    for (i, f) in files.into_iter().enumerate() {
+        groups[i % n].push(f);
+    }
+    groups.into_iter().map(FileGroup::new).collect()
 }
 
 /// Turns the text columns of a lenient (LazySimpleSerDe) scan into the declared types:
@@ -421,100 +614,14 @@ impl TableProvider for LakeTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let partition_filters: Vec<Expr> = filters
-            .iter()
-            .filter(|f| is_partition_filter(f, &self.key_names))
-            .cloned()
-            .collect();
-        let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
-        let partitioned = self.table.is_partitioned();
-        let partitions_matched = if partitioned {
-            locations.len() as u64
-        } else {
-            0
-        };
-        let (files, locations_listed) = self
-            .list_partition_files(state, locations, partitions_total)
-            .await?;
-        let report = ScanReport {
-            projected: projection::config::is_enabled(&self.table),
-            table: self.table.qualified_name(),
-            location: self.table.storage_descriptor.location.clone(),
-            partitioned,
-            partition_filter: conjunction(partition_filters).map(|e| e.to_string()),
-            partitions_total,
-            partitions_matched,
-            locations_listed,
-            files: files.len() as u64,
-        };
-        if partitioned && files.is_empty() && !report.projected {
-            self.explain_empty(state, &report).await;
-        }
-        self.stats.record(report);
-
-        // One file scan per (store, compression): DataFusion's scans take one of each.
-        let mut groups: BTreeMap<
-            (String, String),
-            (ObjectStoreUrl, FileCompressionType, Vec<PartitionedFile>),
-        > = BTreeMap::new();
-        for (store, file) in files {
-            let compression = match self.format {
-                DataFormat::Text(_) | DataFormat::Json => {
-                    text_compression(file.object_meta.location.as_ref())?
-                }
-                _ => FileCompressionType::UNCOMPRESSED,
-            };
-            let key = (
-                store.as_str().to_string(),
-                format!("{:?}", compression.get_variant()),
-            );
-            groups
-                .entry(key)
-                .or_insert_with(|| (store, compression, Vec::new()))
-                .2
-                .push(file);
-        }
-
-        // Table column i is file column i; partition columns come after the file schema,
-        // which for text tables also holds the spare fields.
-        let columns = self.schema.fields().len() - self.partition_fields.len();
-        let spare = self.file_schema.fields().len() - columns;
-        let file_projection = if spare == 0 {
-            projection.cloned()
-        } else {
-            let all: Vec<usize> = (0..self.schema.fields().len()).collect();
-            Some(
-                projection
-                    .unwrap_or(&all)
-                    .iter()
-                    .map(|&i| if i < columns { i } else { i + spare })
-                    .collect(),
-            )
-        };
-        let target = state.config().target_partitions().max(1);
+        let files = self.scan_files(state, filters).await?;
+        let file_projection = self.file_projection(projection);
         let mut plans = Vec::new();
-        for (_, (store, compression, files)) in groups {
-            let format = file_format(&self.format, compression, state);
-            let source = format.file_source(
-                TableSchema::builder(self.file_schema.clone())
-                    .with_table_partition_cols(self.partition_fields.clone())
-                    .build(),
+        for group in self.group_files(files)? {
+            plans.push(
+                self.file_scan(state, group, file_projection.clone(), limit)
+                    .await?,
             );
-            let n = target.min(files.len());
-            let mut file_groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
-            for (i, f) in files.into_iter().enumerate() {
-                file_groups[i % n].push(f);
-            }
-            let mut builder = FileScanConfigBuilder::new(store, source);
-            if self.format == DataFormat::Parquet {
-                builder = builder.with_expr_adapter(Some(Arc::new(LowerCaseNames)));
-            }
-            let config = builder
-                .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
-                .with_projection_indices(file_projection.clone())?
-                .with_limit(limit)
-                .build();
-            plans.push(format.create_physical_plan(state, config).await?);
         }
         let projected = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),

@@ -10,7 +10,7 @@ use regex::Regex;
 use super::partition_ddl::matching_partitions;
 use super::{Outcome, Session};
 use crate::catalog::partition_path::partition_path;
-use crate::catalog::{Column, Table};
+use crate::catalog::{Column, StorageDescriptor, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 use crate::projection::ProjectionConfig;
 use crate::sql::ast::{PartitionSpec, ShowStatement, TableName};
@@ -139,57 +139,71 @@ fn column_row(c: &Column) -> Vec<String> {
 }
 
 fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
-    let col_row = column_row;
-    let row = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
     let mut rows: Vec<Vec<String>> = Vec::new();
     if formatted {
-        rows.push(row("# col_name", "data_type", "comment"));
+        rows.push(text_row("# col_name", "data_type", "comment"));
     }
-    rows.extend(table.storage_descriptor.columns.iter().map(col_row));
-    rows.extend(table.partition_keys.iter().map(col_row));
+    rows.extend(table.storage_descriptor.columns.iter().map(column_row));
+    rows.extend(table.partition_keys.iter().map(column_row));
     if table.is_partitioned() {
-        rows.push(row("", "", ""));
-        rows.push(row("# Partition Information", "", ""));
-        rows.push(row("# col_name", "data_type", "comment"));
-        rows.extend(table.partition_keys.iter().map(col_row));
+        rows.push(text_row("", "", ""));
+        rows.push(text_row("# Partition Information", "", ""));
+        rows.push(text_row("# col_name", "data_type", "comment"));
+        rows.extend(table.partition_keys.iter().map(column_row));
     }
     if formatted {
-        let sd = &table.storage_descriptor;
-        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        rows.push(row("", "", ""));
-        rows.push(row("# Detailed Table Information", "", ""));
-        rows.push(row("Database:", &table.database_name, ""));
-        rows.push(row("Table:", &table.name, ""));
-        rows.push(row("Owner:", &opt(&table.owner), ""));
-        rows.push(row("CreateTime:", &time(table.create_time), ""));
-        rows.push(row("LastAlterTime:", &time(table.update_time), ""));
-        rows.push(row("Location:", &sd.location, ""));
-        rows.push(row("Table Type:", &table.table_type, ""));
-        if let Some(c) = &table.description {
-            rows.push(row("Comment:", c, ""));
-        }
-        rows.push(row("Table Parameters:", "", ""));
-        for (k, v) in &table.parameters {
-            rows.push(row("", k, v));
-        }
-        rows.push(row("", "", ""));
-        rows.push(row("# Storage Information", "", ""));
-        rows.push(row(
+        rows.extend(table_information_rows(table));
+        rows.extend(storage_information_rows(&table.storage_descriptor));
+    }
+    rows
+}
+
+/// A DESCRIBE row of three cells.
+fn text_row(a: &str, b: &str, c: &str) -> Vec<String> {
+    vec![a.to_string(), b.to_string(), c.to_string()]
+}
+
+/// DESCRIBE FORMATTED's "Detailed Table Information" section.
+fn table_information_rows(table: &Table) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        text_row("", "", ""),
+        text_row("# Detailed Table Information", "", ""),
+        text_row("Database:", &table.database_name, ""),
+        text_row("Table:", &table.name, ""),
+        text_row("Owner:", table.owner.as_deref().unwrap_or_default(), ""),
+        text_row("CreateTime:", &time(table.create_time), ""),
+        text_row("LastAlterTime:", &time(table.update_time), ""),
+        text_row("Location:", &table.storage_descriptor.location, ""),
+        text_row("Table Type:", &table.table_type, ""),
+    ];
+    if let Some(c) = &table.description {
+        rows.push(text_row("Comment:", c, ""));
+    }
+    rows.push(text_row("Table Parameters:", "", ""));
+    for (k, v) in &table.parameters {
+        rows.push(text_row("", k, v));
+    }
+    rows
+}
+
+/// DESCRIBE FORMATTED's "Storage Information" section.
+fn storage_information_rows(sd: &StorageDescriptor) -> Vec<Vec<String>> {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let mut rows = vec![
+        text_row("", "", ""),
+        text_row("# Storage Information", "", ""),
+        text_row(
             "SerDe Library:",
             &opt(&sd.serde_info.serialization_library),
             "",
-        ));
-        rows.push(row("InputFormat:", &opt(&sd.input_format), ""));
-        rows.push(row("OutputFormat:", &opt(&sd.output_format), ""));
-        rows.push(row(
-            "Compressed:",
-            if sd.compressed { "Yes" } else { "No" },
-            "",
-        ));
-        rows.push(row("Storage Desc Params:", "", ""));
-        for (k, v) in &sd.serde_info.parameters {
-            rows.push(row("", k, v));
-        }
+        ),
+        text_row("InputFormat:", &opt(&sd.input_format), ""),
+        text_row("OutputFormat:", &opt(&sd.output_format), ""),
+        text_row("Compressed:", if sd.compressed { "Yes" } else { "No" }, ""),
+        text_row("Storage Desc Params:", "", ""),
+    ];
+    for (k, v) in &sd.serde_info.parameters {
+        rows.push(text_row("", k, v));
     }
     rows
 }

@@ -69,70 +69,84 @@ pub fn print_output(
     if !output.returns_rows {
         return Ok(());
     }
-    let batches = &output.batches;
     // SHOW CREATE TABLE prints its DDL as is, ready to copy, in the table format.
     if format == OutputFormat::Table && output.kind == StatementKind::ShowCreateTable {
-        for b in batches {
-            let col = b.column(0);
-            let fmt = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default())
-                .map_err(arrow_err)?;
-            for i in 0..b.num_rows() {
-                writeln!(out, "{};", fmt.value(i)).map_err(io_err)?;
-            }
-        }
-        return Ok(());
+        return print_ddl(out, output);
     }
     match format {
-        OutputFormat::Table => {
-            let options = format_options();
-            let text = if batches.iter().all(|b| b.num_rows() == 0) {
-                let empty = RecordBatch::new_empty(output.schema.clone());
-                pretty_format_batches_with_options(&[empty], &options).map_err(arrow_err)?
-            } else {
-                pretty_format_batches_with_options(batches, &options).map_err(arrow_err)?
-            };
-            writeln!(out, "{text}").map_err(io_err)?;
+        OutputFormat::Table => print_table(out, output),
+        OutputFormat::Csv => print_delimited(out, output, b','),
+        OutputFormat::Tsv => print_delimited(out, output, b'\t'),
+        OutputFormat::Json => print_json(out, output),
+        OutputFormat::Ndjson => print_ndjson(out, output),
+        OutputFormat::Markdown => print_markdown(out, output),
+    }
+}
+
+/// The first column of every row, each followed by `;`.
+fn print_ddl(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
+    for b in &output.batches {
+        let col = b.column(0);
+        let fmt =
+            ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()).map_err(arrow_err)?;
+        for i in 0..b.num_rows() {
+            writeln!(out, "{};", fmt.value(i)).map_err(io_err)?;
         }
-        OutputFormat::Csv | OutputFormat::Tsv => {
-            let delimiter = if format == OutputFormat::Csv {
-                b','
-            } else {
-                b'\t'
-            };
-            let mut writer = WriterBuilder::new()
-                .with_header(true)
-                .with_delimiter(delimiter)
-                .build(&mut *out);
-            if batches.is_empty() {
-                writer
-                    .write(&as_text(&RecordBatch::new_empty(output.schema.clone()))?)
-                    .map_err(arrow_err)?;
-            }
-            for b in batches {
-                writer.write(&as_text(b)?).map_err(arrow_err)?;
-            }
-        }
-        OutputFormat::Json => {
-            let mut writer = ArrayWriter::new(&mut *out);
-            for b in batches {
-                writer.write(b).map_err(arrow_err)?;
-            }
-            writer.finish().map_err(arrow_err)?;
-            if batches.iter().all(|b| b.num_rows() == 0) {
-                write!(out, "[]").map_err(io_err)?;
-            }
-            writeln!(out).map_err(io_err)?;
-        }
-        OutputFormat::Ndjson => {
-            let mut writer = LineDelimitedWriter::new(&mut *out);
-            for b in batches {
-                writer.write(b).map_err(arrow_err)?;
-            }
-            writer.finish().map_err(arrow_err)?;
-        }
-        OutputFormat::Markdown => print_markdown(out, output)?,
     }
     Ok(())
+}
+
+/// A boxed table; the header alone when there are no rows.
+fn print_table(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
+    let batches = &output.batches;
+    let options = format_options();
+    let text = if batches.iter().all(|b| b.num_rows() == 0) {
+        let empty = RecordBatch::new_empty(output.schema.clone());
+        pretty_format_batches_with_options(&[empty], &options).map_err(arrow_err)?
+    } else {
+        pretty_format_batches_with_options(batches, &options).map_err(arrow_err)?
+    };
+    writeln!(out, "{text}").map_err(io_err)
+}
+
+/// Delimited text (CSV, TSV) with a header.
+fn print_delimited(out: &mut dyn Write, output: &StatementOutput, delimiter: u8) -> Result<()> {
+    let mut writer = WriterBuilder::new()
+        .with_header(true)
+        .with_delimiter(delimiter)
+        .build(&mut *out);
+    if output.batches.is_empty() {
+        writer
+            .write(&as_text(&RecordBatch::new_empty(output.schema.clone()))?)
+            .map_err(arrow_err)?;
+    }
+    for b in &output.batches {
+        writer.write(&as_text(b)?).map_err(arrow_err)?;
+    }
+    Ok(())
+}
+
+/// One JSON array of row objects.
+fn print_json(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
+    let batches = &output.batches;
+    let mut writer = ArrayWriter::new(&mut *out);
+    for b in batches {
+        writer.write(b).map_err(arrow_err)?;
+    }
+    writer.finish().map_err(arrow_err)?;
+    if batches.iter().all(|b| b.num_rows() == 0) {
+        write!(out, "[]").map_err(io_err)?;
+    }
+    writeln!(out).map_err(io_err)
+}
+
+/// One JSON object per line.
+fn print_ndjson(out: &mut dyn Write, output: &StatementOutput) -> Result<()> {
+    let mut writer = LineDelimitedWriter::new(&mut *out);
+    for b in &output.batches {
+        writer.write(b).map_err(arrow_err)?;
+    }
+    writer.finish().map_err(arrow_err)
 }
 
 /// The batch with every column rendered as text (NULL as an empty field), so delimited

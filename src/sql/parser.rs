@@ -345,85 +345,140 @@ impl StatementParser<'_> {
     // ---- statements ----------------------------------------------------------------
 
     fn statement(&mut self) -> Result<LakeStatement> {
-        let stmt = if self.peek_kw("CREATE") {
-            if self.peek_nth_kw(1, "EXTERNAL") && self.peek_nth_kw(2, "TABLE") {
-                self.eat_kws(&["CREATE", "EXTERNAL", "TABLE"]);
-                self.create_table()?
-            } else if self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA") {
-                self.parser.next_token();
-                self.parser.next_token();
-                self.create_database()?
-            } else if self.peek_nth_kw(1, "TABLE") {
-                let pos = self.parser.peek_nth_token(1).span.start;
-                return Err(at(
-                    pos,
-                    "only CREATE EXTERNAL TABLE is supported (lakesql reads lake data in \
-                     place; CTAS and managed tables are not supported)",
-                ));
-            } else {
-                return self.query();
-            }
-        } else if self.peek_kw("DROP")
-            && (self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA"))
-        {
-            self.parser.next_token();
-            self.parser.next_token();
-            let if_exists = self.if_exists();
-            let name = self.database_name()?;
-            let cascade = if self.eat_kw("CASCADE") {
-                true
-            } else {
-                self.eat_kw("RESTRICT");
-                false
-            };
-            LakeStatement::Catalog(CatalogDdl::DropDatabase {
-                name,
-                if_exists,
-                cascade,
-            })
-        } else if self.eat_kws(&["DROP", "TABLE"]) {
-            let if_exists = self.if_exists();
-            let name = self.table_name()?;
-            LakeStatement::Catalog(CatalogDdl::DropTable { name, if_exists })
-        } else if self.eat_kw("USE") {
-            LakeStatement::Session(SessionStatement::Use(self.database_name()?))
-        } else if self.eat_kws(&["ALTER", "TABLE"]) {
-            self.alter_table()?
-        } else if self.eat_kw("MSCK") {
-            self.msck()?
-        } else if self.peek_kw("SET")
-            && self.peek_nth_kw(1, "S3")
-            && self.parser.peek_nth_token(2).token == Token::Period
-        {
-            self.parser.next_token();
-            self.set_s3()?
-        } else if self.eat_kw("CRAWL") {
-            self.crawl()?
-        } else if self.eat_kws(&["SHOW", "S3", "SETTINGS"]) {
-            LakeStatement::Session(SessionStatement::ShowS3Settings)
-        } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
-            LakeStatement::Maintenance(Maintenance::ValidateProjection(self.table_name()?))
-        } else if self.peek_kw("SHOW") && self.show_is_ours() {
-            self.parser.next_token();
-            self.show()?
-        } else if self.eat_kw("DESCRIBE") || self.eat_kw("DESC") {
-            let formatted = self.eat_kw("FORMATTED") || self.eat_kw("EXTENDED");
-            let name = self.table_name()?;
-            let column = if matches!(self.peek().token, Token::Word(_)) {
-                Some(self.name("a column name")?)
-            } else {
-                None
-            };
-            LakeStatement::Show(ShowStatement::Describe {
-                name,
-                formatted,
-                column,
-            })
-        } else {
+        let Some(stmt) = self.lake_statement()? else {
             return self.query();
         };
         self.expect_end()?;
         Ok(stmt)
+    }
+
+    /// A statement lakesql parses itself, chosen by its leading keywords; `None` leaves
+    /// the statement to sqlparser as a query.
+    fn lake_statement(&mut self) -> Result<Option<LakeStatement>> {
+        Ok(if self.peek_kw("CREATE") {
+            self.create_statement()?
+        } else if self.peek_kw("DROP") {
+            self.drop_statement()?
+        } else if self.eat_kw("USE") {
+            Some(LakeStatement::Session(SessionStatement::Use(
+                self.database_name()?,
+            )))
+        } else if self.eat_kws(&["ALTER", "TABLE"]) {
+            Some(self.alter_table()?)
+        } else if self.eat_kw("MSCK") {
+            Some(self.msck()?)
+        } else if self.peek_set_s3() {
+            self.parser.next_token();
+            Some(self.set_s3()?)
+        } else if self.eat_kw("CRAWL") {
+            Some(self.crawl()?)
+        } else if self.peek_kw("SHOW") {
+            self.show_statement()?
+        } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
+            Some(LakeStatement::Maintenance(Maintenance::ValidateProjection(
+                self.table_name()?,
+            )))
+        } else if self.eat_kw("DESCRIBE") || self.eat_kw("DESC") {
+            Some(self.describe()?)
+        } else {
+            None
+        })
+    }
+
+    /// `CREATE EXTERNAL TABLE …` or `CREATE DATABASE|SCHEMA …`; `None` for the other
+    /// CREATEs sqlparser knows.
+    fn create_statement(&mut self) -> Result<Option<LakeStatement>> {
+        if self.peek_nth_kw(1, "EXTERNAL") && self.peek_nth_kw(2, "TABLE") {
+            self.eat_kws(&["CREATE", "EXTERNAL", "TABLE"]);
+            return self.create_table().map(Some);
+        }
+        if self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA") {
+            self.parser.next_token();
+            self.parser.next_token();
+            return self.create_database().map(Some);
+        }
+        if self.peek_nth_kw(1, "TABLE") {
+            let pos = self.parser.peek_nth_token(1).span.start;
+            return Err(at(
+                pos,
+                "only CREATE EXTERNAL TABLE is supported (lakesql reads lake data in \
+                 place; CTAS and managed tables are not supported)",
+            ));
+        }
+        Ok(None)
+    }
+
+    /// `DROP DATABASE|SCHEMA …` or `DROP TABLE …`; `None` for the other DROPs.
+    fn drop_statement(&mut self) -> Result<Option<LakeStatement>> {
+        if self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA") {
+            self.parser.next_token();
+            self.parser.next_token();
+            return self.drop_database().map(Some);
+        }
+        if !self.eat_kws(&["DROP", "TABLE"]) {
+            return Ok(None);
+        }
+        let if_exists = self.if_exists();
+        let name = self.table_name()?;
+        Ok(Some(LakeStatement::Catalog(CatalogDdl::DropTable {
+            name,
+            if_exists,
+        })))
+    }
+
+    /// After `DROP DATABASE|SCHEMA`: `[IF EXISTS] db [CASCADE|RESTRICT]`.
+    fn drop_database(&mut self) -> Result<LakeStatement> {
+        let if_exists = self.if_exists();
+        let name = self.database_name()?;
+        let cascade = if self.eat_kw("CASCADE") {
+            true
+        } else {
+            self.eat_kw("RESTRICT");
+            false
+        };
+        Ok(LakeStatement::Catalog(CatalogDdl::DropDatabase {
+            name,
+            if_exists,
+            cascade,
+        }))
+    }
+
+    /// Whether `SET s3.…` comes next.
+    fn peek_set_s3(&self) -> bool {
+        self.peek_kw("SET")
+            && self.peek_nth_kw(1, "S3")
+            && self.parser.peek_nth_token(2).token == Token::Period
+    }
+
+    /// `SHOW S3 SETTINGS` or a `SHOW …` lakesql answers from the catalog; `None` for the
+    /// other SHOWs.
+    fn show_statement(&mut self) -> Result<Option<LakeStatement>> {
+        if self.eat_kws(&["SHOW", "S3", "SETTINGS"]) {
+            return Ok(Some(LakeStatement::Session(
+                SessionStatement::ShowS3Settings,
+            )));
+        }
+        if !self.show_is_ours() {
+            return Ok(None);
+        }
+        self.parser.next_token();
+        self.show().map(Some)
+    }
+
+    /// After `DESCRIBE`: `[FORMATTED|EXTENDED] table [column]`.
+    fn describe(&mut self) -> Result<LakeStatement> {
+        let formatted = self.eat_kw("FORMATTED") || self.eat_kw("EXTENDED");
+        let name = self.table_name()?;
+        let column = if matches!(self.peek().token, Token::Word(_)) {
+            Some(self.name("a column name")?)
+        } else {
+            None
+        };
+        Ok(LakeStatement::Show(ShowStatement::Describe {
+            name,
+            formatted,
+            column,
+        }))
     }
 
     /// Whether a `SHOW …` is one lakesql answers from the catalog.
@@ -482,17 +537,7 @@ impl StatementParser<'_> {
     /// hold `-` and `.`, so the key is rebuilt from its tokens up to `=` or `TO`.
     fn set_s3(&mut self) -> Result<LakeStatement> {
         let start = self.peek().span.start;
-        let mut path = String::new();
-        loop {
-            let tok = self.peek();
-            match &tok.token {
-                Token::Eq | Token::EOF | Token::SemiColon => break,
-                t if Self::is_kw(t, "TO") => break,
-                Token::Word(w) => path.push_str(&w.value),
-                t => path.push_str(&t.to_string()),
-            }
-            self.parser.next_token();
-        }
+        let path = self.setting_path();
         if !(self.eat_token(&Token::Eq) || self.eat_kw("TO")) {
             return Err(self.error_here("'=' or TO"));
         }
@@ -504,32 +549,28 @@ impl StatementParser<'_> {
             _ => return Err(self.error_here("a value")),
         };
         self.parser.next_token();
-        let rest = path
-            .strip_prefix("s3.")
-            .or_else(|| path.strip_prefix("S3."));
-        let (bucket, key) = match rest.and_then(|r| r.rsplit_once('.')) {
-            Some((scope, key)) => match scope
-                .strip_prefix("bucket.")
-                .or_else(|| scope.strip_prefix("BUCKET."))
-            {
-                Some(bucket) if !bucket.is_empty() => (Some(bucket.to_string()), key),
-                _ => {
-                    return Err(at(
-                        start,
-                        format!("'{path}' is not an S3 setting: use s3.KEY or s3.bucket.NAME.KEY"),
-                    ));
-                }
-            },
-            None => match rest {
-                Some(key) if !key.is_empty() => (None, key),
-                _ => return Err(at(start, "expected s3.KEY or s3.bucket.NAME.KEY")),
-            },
-        };
+        let (bucket, key) = s3_setting(&path, start)?;
         Ok(LakeStatement::Session(SessionStatement::SetS3 {
             bucket,
-            key: key.to_string(),
+            key,
             value,
         }))
+    }
+
+    /// The setting's name, rebuilt from its tokens up to `=`, `TO` or the end.
+    fn setting_path(&mut self) -> String {
+        let mut path = String::new();
+        loop {
+            let tok = self.peek();
+            match &tok.token {
+                Token::Eq | Token::EOF | Token::SemiColon => break,
+                t if Self::is_kw(t, "TO") => break,
+                Token::Word(w) => path.push_str(&w.value),
+                t => path.push_str(&t.to_string()),
+            }
+            self.parser.next_token();
+        }
+        path
     }
 
     fn query(&mut self) -> Result<LakeStatement> {
@@ -579,55 +620,58 @@ impl StatementParser<'_> {
             location: None,
             properties: Properties::new(),
         };
+        self.table_clauses(&mut t)?;
+        if !matches!(self.peek().token, Token::EOF | Token::SemiColon) {
+            return Err(self.error_here(
+                "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES",
+            ));
+        }
+        check_partition_keys(&t)?;
+        Ok(LakeStatement::Catalog(CatalogDdl::CreateTable(Box::new(t))))
+    }
+
+    /// The clauses after the column list, in any order, each at most once.
+    fn table_clauses(&mut self, t: &mut CreateTable) -> Result<()> {
         let mut seen: Vec<&'static str> = Vec::new();
         loop {
             let pos = self.peek().span.start;
-            let clause = if self.peek_kw("COMMENT") {
-                t.comment = self.optional_comment()?;
-                "COMMENT"
-            } else if self.eat_kws(&["PARTITIONED", "BY"]) {
-                t.partition_keys = self.column_defs()?;
-                "PARTITIONED BY"
-            } else if self.eat_kws(&["ROW", "FORMAT"]) {
-                t.row_format = Some(self.row_format()?);
-                "ROW FORMAT"
-            } else if self.eat_kws(&["STORED", "AS"]) {
-                t.stored_as = Some(self.stored_as()?);
-                "STORED AS"
-            } else if self.eat_kw("LOCATION") {
-                t.location = Some(self.string("a location string")?);
-                "LOCATION"
-            } else if self.eat_kw("TBLPROPERTIES") {
-                t.properties = self.properties()?;
-                "TBLPROPERTIES"
-            } else if self.peek_kw("CLUSTERED") {
-                return Err(at(pos, "CLUSTERED BY (bucketing) is not supported"));
-            } else {
-                break;
+            let Some(clause) = self.table_clause(t)? else {
+                return Ok(());
             };
             if seen.contains(&clause) {
                 return Err(at(pos, format!("{clause} is given more than once")));
             }
             seen.push(clause);
         }
-        if !matches!(self.peek().token, Token::EOF | Token::SemiColon) {
-            return Err(self.error_here(
-                "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES",
-            ));
-        }
-        for key in &t.partition_keys {
-            if t.columns.iter().any(|c| c.name == key.name) {
-                return Err(LakeError::semantic(
-                    ErrorCode::InvalidTable,
-                    format!(
-                        "partition key '{}' is also a data column; Hive tables keep partition \
-                         keys out of the column list",
-                        key.name
-                    ),
-                ));
-            }
-        }
-        Ok(LakeStatement::Catalog(CatalogDdl::CreateTable(Box::new(t))))
+    }
+
+    /// Parses one clause into `t` and returns its name; `None` when no clause comes next.
+    fn table_clause(&mut self, t: &mut CreateTable) -> Result<Option<&'static str>> {
+        let clause = if self.peek_kw("COMMENT") {
+            t.comment = self.optional_comment()?;
+            "COMMENT"
+        } else if self.eat_kws(&["PARTITIONED", "BY"]) {
+            t.partition_keys = self.column_defs()?;
+            "PARTITIONED BY"
+        } else if self.eat_kws(&["ROW", "FORMAT"]) {
+            t.row_format = Some(self.row_format()?);
+            "ROW FORMAT"
+        } else if self.eat_kws(&["STORED", "AS"]) {
+            t.stored_as = Some(self.stored_as()?);
+            "STORED AS"
+        } else if self.eat_kw("LOCATION") {
+            t.location = Some(self.string("a location string")?);
+            "LOCATION"
+        } else if self.eat_kw("TBLPROPERTIES") {
+            t.properties = self.properties()?;
+            "TBLPROPERTIES"
+        } else if self.peek_kw("CLUSTERED") {
+            let pos = self.peek().span.start;
+            return Err(at(pos, "CLUSTERED BY (bucketing) is not supported"));
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(clause))
     }
 
     fn row_format(&mut self) -> Result<RowFormat> {
@@ -809,64 +853,119 @@ impl StatementParser<'_> {
         }
     }
 
+    /// After `SHOW`: `DATABASES`, `TABLES`, `CREATE TABLE`, `COLUMNS`, `TBLPROPERTIES` or
+    /// `PARTITIONS`.
     fn show(&mut self) -> Result<LakeStatement> {
-        if self.eat_kw("DATABASES") || self.eat_kw("SCHEMAS") {
-            return Ok(LakeStatement::Show(ShowStatement::Databases {
+        let show = if self.eat_kw("DATABASES") || self.eat_kw("SCHEMAS") {
+            ShowStatement::Databases {
                 pattern: self.pattern()?,
-            }));
-        }
-        if self.eat_kw("TABLES") {
-            let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
-                Some(self.database_name()?)
-            } else {
-                None
-            };
-            return Ok(LakeStatement::Show(ShowStatement::Tables {
-                database,
-                pattern: self.pattern()?,
-            }));
-        }
-        if self.eat_kws(&["CREATE", "TABLE"]) {
-            return Ok(LakeStatement::Show(ShowStatement::CreateTable(
-                self.table_name()?,
-            )));
-        }
-        if self.eat_kw("COLUMNS") {
-            if !(self.eat_kw("IN") || self.eat_kw("FROM")) {
-                return Err(self.error_here("IN or FROM"));
             }
-            let mut name = self.table_name()?;
-            if self.eat_kw("IN") || self.eat_kw("FROM") {
-                name.database = Some(self.database_name()?);
-            }
-            return Ok(LakeStatement::Show(ShowStatement::Columns(name)));
+        } else if self.eat_kw("TABLES") {
+            self.show_tables()?
+        } else if self.eat_kws(&["CREATE", "TABLE"]) {
+            ShowStatement::CreateTable(self.table_name()?)
+        } else if self.eat_kw("COLUMNS") {
+            self.show_columns()?
+        } else if self.eat_kw("TBLPROPERTIES") {
+            self.show_tblproperties()?
+        } else {
+            self.expect_kws(&["PARTITIONS"])?;
+            self.show_partitions()?
+        };
+        Ok(LakeStatement::Show(show))
+    }
+
+    /// After `SHOW TABLES`: `[IN|FROM db] [[LIKE] 'pattern']`.
+    fn show_tables(&mut self) -> Result<ShowStatement> {
+        let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
+            Some(self.database_name()?)
+        } else {
+            None
+        };
+        Ok(ShowStatement::Tables {
+            database,
+            pattern: self.pattern()?,
+        })
+    }
+
+    /// After `SHOW COLUMNS`: `IN|FROM table [IN|FROM db]`.
+    fn show_columns(&mut self) -> Result<ShowStatement> {
+        if !(self.eat_kw("IN") || self.eat_kw("FROM")) {
+            return Err(self.error_here("IN or FROM"));
         }
-        if self.eat_kw("TBLPROPERTIES") {
-            let name = self.table_name()?;
-            let key = if self.eat_token(&Token::LParen) {
-                let key = self.string("a property name string")?;
-                self.expect_token(&Token::RParen)?;
-                Some(key)
-            } else {
-                None
-            };
-            return Ok(LakeStatement::Show(ShowStatement::TblProperties {
-                name,
-                key,
-            }));
+        let mut name = self.table_name()?;
+        if self.eat_kw("IN") || self.eat_kw("FROM") {
+            name.database = Some(self.database_name()?);
         }
-        self.expect_kws(&["PARTITIONS"])?;
+        Ok(ShowStatement::Columns(name))
+    }
+
+    /// After `SHOW TBLPROPERTIES`: `table [('key')]`.
+    fn show_tblproperties(&mut self) -> Result<ShowStatement> {
+        let name = self.table_name()?;
+        let key = if self.eat_token(&Token::LParen) {
+            let key = self.string("a property name string")?;
+            self.expect_token(&Token::RParen)?;
+            Some(key)
+        } else {
+            None
+        };
+        Ok(ShowStatement::TblProperties { name, key })
+    }
+
+    /// After `SHOW PARTITIONS`: `table [PARTITION (…)]`.
+    fn show_partitions(&mut self) -> Result<ShowStatement> {
         let name = self.table_name()?;
         let spec = if self.eat_kw("PARTITION") {
             Some(self.partition_spec()?)
         } else {
             None
         };
-        Ok(LakeStatement::Show(ShowStatement::Partitions {
-            name,
-            spec,
-        }))
+        Ok(ShowStatement::Partitions { name, spec })
     }
+}
+
+/// Splits an S3 setting's name (`s3.KEY` or `s3.bucket.NAME.KEY`) into bucket and key.
+fn s3_setting(path: &str, start: Location) -> Result<(Option<String>, String)> {
+    let rest = path
+        .strip_prefix("s3.")
+        .or_else(|| path.strip_prefix("S3."));
+    let (bucket, key) = match rest.and_then(|r| r.rsplit_once('.')) {
+        Some((scope, key)) => match scope
+            .strip_prefix("bucket.")
+            .or_else(|| scope.strip_prefix("BUCKET."))
+        {
+            Some(bucket) if !bucket.is_empty() => (Some(bucket.to_string()), key),
+            _ => {
+                return Err(at(
+                    start,
+                    format!("'{path}' is not an S3 setting: use s3.KEY or s3.bucket.NAME.KEY"),
+                ));
+            }
+        },
+        None => match rest {
+            Some(key) if !key.is_empty() => (None, key),
+            _ => return Err(at(start, "expected s3.KEY or s3.bucket.NAME.KEY")),
+        },
+    };
+    Ok((bucket, key.to_string()))
+}
+
+/// Rejects partition keys that are also data columns.
+fn check_partition_keys(t: &CreateTable) -> Result<()> {
+    for key in &t.partition_keys {
+        if t.columns.iter().any(|c| c.name == key.name) {
+            return Err(LakeError::semantic(
+                ErrorCode::InvalidTable,
+                format!(
+                    "partition key '{}' is also a data column; Hive tables keep partition \
+                     keys out of the column list",
+                    key.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

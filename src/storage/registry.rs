@@ -108,15 +108,6 @@ fn poisoned() -> LakeError {
 
 /// An S3 client for one bucket. Errors never include secret values.
 fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> {
-    let retry = RetryConfig {
-        backoff: BackoffConfig {
-            init_backoff: o.backoff_initial,
-            max_backoff: o.backoff_max.max(o.backoff_initial),
-            base: 2.0,
-        },
-        max_retries: o.max_retries,
-        retry_timeout: o.retry_timeout,
-    };
     let client = ClientOptions::new()
         .with_allow_http(o.allow_http)
         .with_connect_timeout(o.connect_timeout)
@@ -126,11 +117,35 @@ fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> 
         .with_region(&o.region)
         .with_virtual_hosted_style_request(!o.path_style)
         .with_skip_signature(o.skip_signature)
-        .with_retry(retry)
+        .with_retry(retry_config(o))
         .with_client_options(client);
     if let Some(endpoint) = &o.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
+    builder = with_ambient_credentials(with_credentials(builder, o), o);
+    builder.build().map_err(|e| {
+        LakeError::invalid(format!(
+            "cannot set up S3 access to bucket '{bucket}': {}",
+            without_secrets(&e.to_string(), o)
+        ))
+    })
+}
+
+/// object_store's per-request retries, with the session's backoff.
+fn retry_config(o: &S3Options) -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: o.backoff_initial,
+            max_backoff: o.backoff_max.max(o.backoff_initial),
+            base: 2.0,
+        },
+        max_retries: o.max_retries,
+        retry_timeout: o.retry_timeout,
+    }
+}
+
+/// The credentials given in the settings.
+fn with_credentials(mut builder: AmazonS3Builder, o: &S3Options) -> AmazonS3Builder {
     if let Some(key) = &o.access_key_id {
         builder = builder.with_access_key_id(key);
     }
@@ -140,7 +155,12 @@ fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> 
     if let Some(token) = &o.session_token {
         builder = builder.with_token(token);
     }
-    // Container, web-identity and instance credentials come from the usual variables.
+    builder
+}
+
+/// Container, web-identity and instance credentials from the usual variables, unless
+/// the settings give an access key.
+fn with_ambient_credentials(mut builder: AmazonS3Builder, o: &S3Options) -> AmazonS3Builder {
     for (var, value) in std::env::vars() {
         if matches!(
             var.as_str(),
@@ -159,12 +179,7 @@ fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> 
             builder = builder.with_config(key, value);
         }
     }
-    builder.build().map_err(|e| {
-        LakeError::invalid(format!(
-            "cannot set up S3 access to bucket '{bucket}': {}",
-            without_secrets(&e.to_string(), o)
-        ))
-    })
+    builder
 }
 
 /// Removes secret values from a message (belt and braces: object_store does not print them).
