@@ -143,7 +143,11 @@ async fn sample_answers(catalog: Arc<dyn CatalogStore>) -> Vec<String> {
         let sql = std::fs::read_to_string(root.join(script)).unwrap();
         for out in run(&mut session, &sql).await {
             let text = datafusion::arrow::util::pretty::pretty_format_batches(&out.batches);
-            answers.push(format!("{}: {}", out.kind, text.unwrap()));
+            // Rows without ORDER BY come in any order: compare them sorted.
+            let text = text.unwrap().to_string();
+            let mut rows: Vec<&str> = text.lines().collect();
+            rows.sort();
+            answers.push(format!("{}: {}", out.kind, rows.join("\n")));
         }
     }
     // A partition change is seen by the next query: a backend without partition versions
@@ -183,6 +187,10 @@ async fn every_backend_answers_the_sample_queries_alike() {
     let from_sqlite = sample_answers(sqlite).await;
     let from_memory = sample_answers(memory).await;
     assert!(from_sqlite.len() > 15, "{from_sqlite:?}");
-    assert!(from_sqlite.iter().any(|a| a.starts_with("select: +")));
+    assert!(
+        from_sqlite
+            .iter()
+            .any(|a| a.starts_with("select: ") && a.contains("| 2024"))
+    );
     assert_eq!(from_sqlite, from_memory);
 }
