@@ -46,6 +46,11 @@ pub struct Planned {
 }
 
 impl Planned {
+    /// The compression of the first compressed file, if any.
+    pub fn compression(&self) -> Option<&'static str> {
+        self.files.iter().find_map(|f| f.sampled.compression)
+    }
+
     /// Partition key names: the folder keys, or `partition_N` by depth, as Glue names them.
     pub fn key_names(&self) -> Vec<String> {
         self.levels
