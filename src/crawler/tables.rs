@@ -188,47 +188,15 @@ impl Planner<'_> {
         if children.iter().any(|c| c.levels.len() != depth) {
             return None;
         }
-        let partitioned = key.is_some();
-        if !partitioned {
-            if !self.group {
-                return None;
-            }
-            let first = children[0];
-            let similar = children
-                .iter()
-                .all(|c| c.kind.compatible(&first.kind) && similar(&c.columns, &first.columns));
-            if !similar {
-                return None;
-            }
+        // `key=value` folders are always partitions; plain ones only when grouping similar
+        // tables.
+        if key.is_none() && !(self.group && all_similar(children)) {
+            return None;
         }
         // The format most files have; files of other formats are skipped.
         let majority = majority_kind(children.iter().flat_map(|c| c.files.iter()));
-        let mut levels = vec![key];
-        for i in 0..depth {
-            let first = &children[0].levels[i];
-            levels.push(if children.iter().all(|c| &c.levels[i] == first) {
-                first.clone()
-            } else {
-                None
-            });
-        }
-        let mut files = Vec::new();
-        for c in children {
-            if c.kind.compatible(&majority) {
-                files.extend(c.files.iter().cloned());
-            } else {
-                for f in &c.files {
-                    skipped.push((
-                        join(&f.folder, f.meta.location.filename().unwrap_or("")),
-                        format!(
-                            "mixed formats: {} file in a {} table",
-                            f.sampled.kind.classification(),
-                            majority.classification()
-                        ),
-                    ));
-                }
-            }
-        }
+        let levels = merged_levels(key, children, depth);
+        let files = files_of_kind(children, &majority, skipped);
         let mut kind = majority;
         let (files, columns, notes) = merge_files(files, &mut kind, skipped);
         Some(Planned {
@@ -240,6 +208,55 @@ impl Planner<'_> {
             notes,
         })
     }
+}
+
+/// Whether the tables have compatible formats and similar columns.
+fn all_similar(children: &[&Planned]) -> bool {
+    let first = children[0];
+    children
+        .iter()
+        .all(|c| c.kind.compatible(&first.kind) && similar(&c.columns, &first.columns))
+}
+
+/// The partition levels of merged tables: `key` above theirs; a level keeps its key name
+/// only when every table has it.
+fn merged_levels(key: Option<String>, children: &[&Planned], depth: usize) -> Vec<Option<String>> {
+    let mut levels = vec![key];
+    for i in 0..depth {
+        let first = &children[0].levels[i];
+        levels.push(if children.iter().all(|c| &c.levels[i] == first) {
+            first.clone()
+        } else {
+            None
+        });
+    }
+    levels
+}
+
+/// The files of the tables of kind `majority`; the others are skipped.
+fn files_of_kind(
+    children: &[&Planned],
+    majority: &FileKind,
+    skipped: &mut Skips,
+) -> Vec<PlannedFile> {
+    let mut files = Vec::new();
+    for c in children {
+        if c.kind.compatible(majority) {
+            files.extend(c.files.iter().cloned());
+            continue;
+        }
+        for f in &c.files {
+            skipped.push((
+                join(&f.folder, f.meta.location.filename().unwrap_or("")),
+                format!(
+                    "mixed formats: {} file in a {} table",
+                    f.sampled.kind.classification(),
+                    majority.classification()
+                ),
+            ));
+        }
+    }
+    files
 }
 
 /// A table of the files directly in one folder.
