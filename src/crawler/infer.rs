@@ -258,27 +258,7 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
             if key.chars().any(char::is_uppercase) && !mixed_case.contains(&key) {
                 mixed_case.push(key.clone());
             }
-            let key = key.to_lowercase();
-            let t = json_type(&value);
-            match columns.iter_mut().find(|(n, _)| *n == key) {
-                None => columns.push((key, t)),
-                Some((_, slot)) => {
-                    if let Some(t) = t {
-                        *slot = Some(match slot.take() {
-                            None => t,
-                            Some(prev) => {
-                                let (w, conflict) = widen(&prev, &t);
-                                if conflict && conflicts.len() < 20 {
-                                    conflicts.push(format!(
-                                        "key {key}: {prev} and {t} values, read as string"
-                                    ));
-                                }
-                                w
-                            }
-                        });
-                    }
-                }
-            }
+            add_json_column(&mut columns, key.to_lowercase(), &value, &mut conflicts);
         }
     }
     if good == 0 || bad > good {
@@ -296,6 +276,34 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
         conflicts,
         mixed_case,
     })
+}
+
+/// Adds a top-level key's value to the columns: a new column, or the type widened (at
+/// most 20 conflicts noted).
+fn add_json_column(
+    columns: &mut Vec<(String, Option<HiveType>)>,
+    key: String,
+    value: &Value,
+    conflicts: &mut Vec<String>,
+) {
+    let t = json_type(value);
+    let Some((_, slot)) = columns.iter_mut().find(|(n, _)| *n == key) else {
+        columns.push((key, t));
+        return;
+    };
+    let Some(t) = t else {
+        return;
+    };
+    *slot = Some(match slot.take() {
+        None => t,
+        Some(prev) => {
+            let (w, conflict) = widen(&prev, &t);
+            if conflict && conflicts.len() < 20 {
+                conflicts.push(format!("key {key}: {prev} and {t} values, read as string"));
+            }
+            w
+        }
+    });
 }
 
 /// The Hive type of one JSON value; `None` for `null` (no evidence).

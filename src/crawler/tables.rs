@@ -111,6 +111,16 @@ struct Planner<'a> {
     group: bool,
 }
 
+/// Skips the files of folder `rel`, for the same reason.
+fn skip_all(rel: &str, files: Vec<PlannedFile>, why: &str, skipped: &mut Skips) {
+    for f in files {
+        skipped.push((
+            join(rel, f.meta.location.filename().unwrap_or("")),
+            why.to_string(),
+        ));
+    }
+}
+
 /// `key` when `name` is `key=value`.
 fn kv_key(name: &str) -> Option<&str> {
     name.split_once('=')
@@ -158,20 +168,16 @@ impl Planner<'_> {
         if let Some(singles) = singles
             && let Some(merged) = self.merge(rel, key, &singles, skipped)
         {
-            for f in own {
-                skipped.push((
-                    join(rel, f.meta.location.filename().unwrap_or("")),
-                    "file beside partition folders (not at the partition depth)".to_string(),
-                ));
-            }
+            let why = "file beside partition folders (not at the partition depth)";
+            skip_all(rel, own, why, skipped);
             return vec![merged];
         }
-        for f in own {
-            skipped.push((
-                join(rel, f.meta.location.filename().unwrap_or("")),
-                "file beside sub-folders that hold other tables".to_string(),
-            ));
-        }
+        skip_all(
+            rel,
+            own,
+            "file beside sub-folders that hold other tables",
+            skipped,
+        );
         children.into_iter().flat_map(|(_, p)| p).collect()
     }
 
@@ -341,6 +347,22 @@ fn similar(a: &Columns, b: &Columns) -> bool {
     union > 0 && common * 2 >= union
 }
 
+/// Why a text file's columns cannot be read by position as the table's, if they cannot
+/// (neither list is a prefix of the other).
+fn out_of_order(file: &Columns, table: &Columns) -> Option<String> {
+    let names: Vec<&str> = file.iter().map(|c| c.0.as_str()).collect();
+    let current: Vec<&str> = table.iter().map(|c| c.0.as_str()).collect();
+    let common = names.len().min(current.len());
+    (names[..common] != current[..common]).then(|| {
+        format!(
+            "columns ({}) are not in the order of the table's ({}): delimited text \
+             is read by position",
+            names.join(", "),
+            current.join(", ")
+        )
+    })
+}
+
 /// Merges the files of one table: the union of their columns by name (first appearance
 /// order) with widened types. Delimited text is read by position, so a text file whose
 /// columns do not line up with the table's (one list a prefix of the other) is skipped.
@@ -357,22 +379,9 @@ pub fn merge_files(
     let mut kept = Vec::new();
     for f in files {
         let path = join(&f.folder, f.meta.location.filename().unwrap_or(""));
-        if positional {
-            let names: Vec<&str> = f.sampled.columns.iter().map(|c| c.0.as_str()).collect();
-            let current: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
-            let common = names.len().min(current.len());
-            if names[..common] != current[..common] {
-                skipped.push((
-                    path,
-                    format!(
-                        "columns ({}) are not in the order of the table's ({}): delimited text \
-                         is read by position",
-                        names.join(", "),
-                        current.join(", ")
-                    ),
-                ));
-                continue;
-            }
+        if positional && let Some(why) = out_of_order(&f.sampled.columns, &columns) {
+            skipped.push((path, why));
+            continue;
         }
         for (name, t) in &f.sampled.columns {
             match columns.iter_mut().find(|(n, _)| n == name) {
