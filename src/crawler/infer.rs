@@ -30,9 +30,19 @@ pub struct CsvShape {
 /// Delimiters tried, in Glue's order.
 const DELIMITERS: [u8; 5] = [b',', b'|', b'\t', b';', 0x01];
 
-/// Classifies `lines` as delimited text, or says why not.
-pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
-    let mut best: Option<(f64, usize, u8, Vec<Vec<String>>)> = None;
+/// The delimiter that splits the sample most consistently.
+struct Split {
+    /// Share of rows with the usual field count.
+    consistent: f64,
+    /// The usual field count.
+    mode: usize,
+    delimiter: u8,
+    rows: Vec<Vec<String>>,
+}
+
+/// Tries each delimiter: the most consistent field count wins, then the most fields.
+fn best_split(lines: &[String]) -> Option<Split> {
+    let mut best: Option<Split> = None;
     for delimiter in DELIMITERS {
         let rows = split_rows(lines, delimiter);
         if rows.len() < 2 {
@@ -43,14 +53,60 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
             continue;
         }
         let consistent = rows.iter().filter(|r| r.len() == mode).count() as f64 / rows.len() as f64;
-        if best
-            .as_ref()
-            .is_none_or(|(c, m, ..)| consistent > *c || (consistent == *c && mode > *m))
-        {
-            best = Some((consistent, mode, delimiter, rows));
+        if best.as_ref().is_none_or(|b| {
+            consistent > b.consistent || (consistent == b.consistent && mode > b.mode)
+        }) {
+            best = Some(Split {
+                consistent,
+                mode,
+                delimiter,
+                rows,
+            });
         }
     }
-    let Some((consistent, mode, delimiter, rows)) = best else {
+    best
+}
+
+/// Column types of `width` columns over `data` (`None`: no value seen), with the
+/// conflicting values that widened a column (at most 20).
+fn column_types(
+    data: &[Vec<String>],
+    width: usize,
+) -> (Vec<Option<HiveType>>, Vec<(usize, String)>) {
+    let mut types: Vec<Option<HiveType>> = vec![None; width];
+    let mut conflicts = Vec::new();
+    for row in data {
+        for (i, value) in row.iter().enumerate() {
+            let Some(t) = classify_text(value) else {
+                continue;
+            };
+            types[i] = Some(match types[i].take() {
+                None => t,
+                Some(prev) => {
+                    let (w, conflict) = widen(&prev, &t);
+                    if conflict && conflicts.len() < 20 {
+                        conflicts.push((
+                            i,
+                            format!("'{value}' ({t}) among {prev} values; read as {w}"),
+                        ));
+                    }
+                    w
+                }
+            });
+        }
+    }
+    (types, conflicts)
+}
+
+/// Classifies `lines` as delimited text, or says why not.
+pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
+    let Some(Split {
+        consistent,
+        mode,
+        delimiter,
+        rows,
+    }) = best_split(lines)
+    else {
         return Err(
             "not delimited text: no delimiter (, | tab ; ^A) gives two or more columns over two \
              or more rows"
@@ -64,46 +120,15 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
             consistent * 100.0
         ));
     }
-    let quoted = lines.iter().any(|l| l.contains('"'));
     let width = rows.iter().map(Vec::len).max().unwrap_or(mode);
-    let ragged_rows = rows.iter().filter(|r| r.len() != mode).count();
-
-    let column_types = |data: &[Vec<String>]| -> (Vec<Option<HiveType>>, Vec<(usize, String)>) {
-        let mut types: Vec<Option<HiveType>> = vec![None; width];
-        let mut conflicts = Vec::new();
-        for row in data {
-            for (i, value) in row.iter().enumerate() {
-                let Some(t) = classify_text(value) else {
-                    continue;
-                };
-                types[i] = Some(match types[i].take() {
-                    None => t,
-                    Some(prev) => {
-                        let (w, conflict) = widen(&prev, &t);
-                        if conflict && conflicts.len() < 20 {
-                            conflicts.push((
-                                i,
-                                format!("'{value}' ({t}) among {prev} values; read as {w}"),
-                            ));
-                        }
-                        w
-                    }
-                });
-            }
-        }
-        (types, conflicts)
-    };
-    let (data_types, _) = column_types(&rows[1..]);
+    let (data_types, _) = column_types(&rows[1..], width);
     let first = &rows[0];
+    // A header is text over typed data.
     let header = looks_like_header(first)
         && data_types
             .iter()
             .any(|t| t.as_ref().is_some_and(|t| *t != HiveType::String));
-    let (types, conflicts) = if header {
-        column_types(&rows[1..])
-    } else {
-        column_types(&rows)
-    };
+    let (types, conflicts) = column_types(if header { &rows[1..] } else { &rows }, width);
     if header && rows.len() < 3 {
         return Err("delimited text needs two data rows after its header".to_string());
     }
@@ -124,9 +149,9 @@ pub fn infer_csv(lines: &[String]) -> Result<CsvShape, String> {
     Ok(CsvShape {
         delimiter,
         header,
-        quoted,
+        quoted: lines.iter().any(|l| l.contains('"')),
         columns,
-        ragged_rows,
+        ragged_rows: rows.iter().filter(|r| r.len() != mode).count(),
         conflicts,
     })
 }
@@ -233,27 +258,7 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
             if key.chars().any(char::is_uppercase) && !mixed_case.contains(&key) {
                 mixed_case.push(key.clone());
             }
-            let key = key.to_lowercase();
-            let t = json_type(&value);
-            match columns.iter_mut().find(|(n, _)| *n == key) {
-                None => columns.push((key, t)),
-                Some((_, slot)) => {
-                    if let Some(t) = t {
-                        *slot = Some(match slot.take() {
-                            None => t,
-                            Some(prev) => {
-                                let (w, conflict) = widen(&prev, &t);
-                                if conflict && conflicts.len() < 20 {
-                                    conflicts.push(format!(
-                                        "key {key}: {prev} and {t} values, read as string"
-                                    ));
-                                }
-                                w
-                            }
-                        });
-                    }
-                }
-            }
+            add_json_column(&mut columns, key.to_lowercase(), &value, &mut conflicts);
         }
     }
     if good == 0 || bad > good {
@@ -271,6 +276,34 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
         conflicts,
         mixed_case,
     })
+}
+
+/// Adds a top-level key's value to the columns: a new column, or the type widened (at
+/// most 20 conflicts noted).
+fn add_json_column(
+    columns: &mut Vec<(String, Option<HiveType>)>,
+    key: String,
+    value: &Value,
+    conflicts: &mut Vec<String>,
+) {
+    let t = json_type(value);
+    let Some((_, slot)) = columns.iter_mut().find(|(n, _)| *n == key) else {
+        columns.push((key, t));
+        return;
+    };
+    let Some(t) = t else {
+        return;
+    };
+    *slot = Some(match slot.take() {
+        None => t,
+        Some(prev) => {
+            let (w, conflict) = widen(&prev, &t);
+            if conflict && conflicts.len() < 20 {
+                conflicts.push(format!("key {key}: {prev} and {t} values, read as string"));
+            }
+            w
+        }
+    });
 }
 
 /// The Hive type of one JSON value; `None` for `null` (no evidence).

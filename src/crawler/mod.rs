@@ -17,10 +17,11 @@ pub mod walk;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::execution::context::SessionState;
 use futures::StreamExt;
-use object_store::ObjectStore;
+use object_store::{ObjectMeta, ObjectStore};
 
 use crate::catalog::CatalogStore;
 use crate::error::{LakeError, Result};
@@ -80,6 +81,32 @@ impl Default for CrawlOptions {
     }
 }
 
+/// `true`/`yes`/`on`/`1` or `false`/`no`/`off`/`0`.
+fn parse_flag(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_schema_change(value: &str) -> Option<SchemaChange> {
+    match value.to_ascii_lowercase().as_str() {
+        "update" | "update_in_database" => Some(SchemaChange::Update),
+        "log" => Some(SchemaChange::Log),
+        "deprecate" | "deprecate_in_database" => Some(SchemaChange::Deprecate),
+        _ => None,
+    }
+}
+
+fn parse_recrawl(value: &str) -> Option<Recrawl> {
+    match value.to_ascii_lowercase().as_str() {
+        "everything" | "crawl_everything" => Some(Recrawl::Everything),
+        "new_folders" | "new_folders_only" | "crawl_new_folders_only" => Some(Recrawl::NewFolders),
+        _ => None,
+    }
+}
+
 impl CrawlOptions {
     /// Applies one `key = value` option; unknown keys and bad values are errors that name
     /// them.
@@ -89,39 +116,16 @@ impl CrawlOptions {
                 "CRAWL option {key} = '{value}': expected {expected}"
             ))
         };
-        let flag = |v: &str| match v.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" => Some(true),
-            "false" | "no" | "off" | "0" => Some(false),
-            _ => None,
-        };
         match key.to_ascii_lowercase().as_str() {
             "table_prefix" => self.table_prefix = value.to_lowercase(),
-            "exclude" => {
-                self.exclude.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|g| !g.is_empty())
-                        .map(str::to_string),
-                );
-                walk::exclude_set(&self.exclude)?;
-            }
+            "exclude" => self.add_excludes(value)?,
             "schema_change" | "schema_change_policy" => {
-                self.schema_change = match value.to_ascii_lowercase().as_str() {
-                    "update" | "update_in_database" => SchemaChange::Update,
-                    "log" => SchemaChange::Log,
-                    "deprecate" | "deprecate_in_database" => SchemaChange::Deprecate,
-                    _ => return Err(bad("update, log or deprecate")),
-                }
+                self.schema_change =
+                    parse_schema_change(value).ok_or_else(|| bad("update, log or deprecate"))?
             }
             "recrawl" | "recrawl_policy" => {
-                self.recrawl = match value.to_ascii_lowercase().as_str() {
-                    "everything" | "crawl_everything" => Recrawl::Everything,
-                    "new_folders" | "new_folders_only" | "crawl_new_folders_only" => {
-                        Recrawl::NewFolders
-                    }
-                    _ => return Err(bad("everything or new_folders")),
-                }
+                self.recrawl =
+                    parse_recrawl(value).ok_or_else(|| bad("everything or new_folders"))?
             }
             "sample_size" | "sample_rows" => {
                 self.sample_rows = value
@@ -131,9 +135,9 @@ impl CrawlOptions {
                     .ok_or_else(|| bad("a number of rows from 1 to 1000000"))?
             }
             "group" | "group_compatible_schemas" => {
-                self.group = flag(value).ok_or_else(|| bad("true or false"))?
+                self.group = parse_flag(value).ok_or_else(|| bad("true or false"))?
             }
-            "dry_run" => self.dry_run = flag(value).ok_or_else(|| bad("true or false"))?,
+            "dry_run" => self.dry_run = parse_flag(value).ok_or_else(|| bad("true or false"))?,
             _ => {
                 return Err(LakeError::invalid(format!(
                     "unknown CRAWL option '{key}'; options: table_prefix, exclude, \
@@ -141,6 +145,19 @@ impl CrawlOptions {
                 )));
             }
         }
+        Ok(())
+    }
+
+    /// Adds comma-separated exclude globs, checking that they build.
+    fn add_excludes(&mut self, value: &str) -> Result<()> {
+        self.exclude.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
+        );
+        walk::exclude_set(&self.exclude)?;
         Ok(())
     }
 }
@@ -228,6 +245,9 @@ impl CrawlReport {
 /// Files sampled at once.
 const SAMPLE_CONCURRENCY: usize = 16;
 
+/// A file's path below the crawl root and what sampling it gave (or why it was skipped).
+type SampleResult = (String, std::result::Result<sample::Sampled, String>);
+
 /// Crawls `location` (a stored location URL) into database `db`.
 pub async fn crawl(
     catalog: &Arc<dyn CatalogStore>,
@@ -252,25 +272,33 @@ pub async fn crawl(
         listings: tree.listings,
         ..Default::default()
     };
-    for path in &tree.excluded {
-        report.line("excluded", path.clone(), "matches an exclude pattern");
-    }
-    for path in &tree.too_deep {
-        report.line(
-            "not walked",
-            path.clone(),
-            format!(
-                "deeper than {} folder levels below the location",
-                walk::MAX_DEPTH
-            ),
-        );
-    }
+    report.left_out(&tree);
     let known = apply::known_folders(catalog, db, location, options).await?;
-
-    // Sample every file not in an already-registered folder (all of them, unless
-    // recrawling new folders only).
-    let mut to_sample = Vec::new();
+    let to_sample = files_to_sample(&tree, &known);
+    let results = sample_all(state, &store, to_sample, options, progress).await;
     let mut skipped: tables::Skips = Vec::new();
+    let mut sampled = report.sampled(results, &mut skipped);
+    sampled.extend(apply::known_files(&tree, &known));
+    let planned = tables::plan_tables(&tree, &sampled, options.group, &mut skipped);
+    report.skipped(skipped);
+    if planned.is_empty() {
+        report.nothing_found(&tree);
+        return Ok(report);
+    }
+    apply::apply(catalog, db, location, &planned, options, &mut report).await?;
+    if options.dry_run {
+        report.as_dry_run();
+    }
+    Ok(report)
+}
+
+/// Every file not in an already-registered folder (all of them, unless recrawling new
+/// folders only), with its path below the root.
+fn files_to_sample(
+    tree: &walk::Tree,
+    known: &HashMap<String, crate::catalog::Table>,
+) -> Vec<(String, ObjectMeta)> {
+    let mut to_sample = Vec::new();
     for (rel, folder) in &tree.folders {
         for meta in &folder.files {
             let path = walk::join(rel, meta.location.filename().unwrap_or(""));
@@ -279,15 +307,26 @@ pub async fn crawl(
             }
         }
     }
+    to_sample
+}
+
+/// Samples the files concurrently, reporting progress; the results are sorted by path.
+async fn sample_all(
+    state: &SessionState,
+    store: &Arc<dyn ObjectStore>,
+    to_sample: Vec<(String, ObjectMeta)>,
+    options: &CrawlOptions,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Vec<SampleResult> {
     let total = to_sample.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(String, std::result::Result<sample::Sampled, String>)> =
+    let done = AtomicUsize::new(0);
+    let mut results: Vec<SampleResult> =
         futures::stream::iter(to_sample.into_iter().map(|(path, meta)| {
             let store = store.clone();
             let done = &done;
             async move {
                 let r = sample::sample_file(state, &store, &meta, options.sample_rows).await;
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if n.is_multiple_of(100) || n == total {
                     progress(format!("crawl: {n}/{total} file(s) sampled"));
                 }
@@ -297,34 +336,64 @@ pub async fn crawl(
         .buffer_unordered(SAMPLE_CONCURRENCY)
         .collect()
         .await;
-    let mut results = results;
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut sampled = HashMap::new();
-    for (path, r) in results {
-        match r {
-            Ok(s) => {
-                report.files_sampled += 1;
-                for note in &s.notes {
-                    report.line("file note", path.clone(), note.clone());
-                }
-                sampled.insert(path, s);
-            }
-            Err(why) => skipped.push((
-                path,
-                format!("{why} (the file stays in its folder: a table over it reads it)"),
-            )),
+    results
+}
+
+impl CrawlReport {
+    /// Reports the excluded paths and the folders too deep to walk.
+    fn left_out(&mut self, tree: &walk::Tree) {
+        for path in &tree.excluded {
+            self.line("excluded", path.clone(), "matches an exclude pattern");
+        }
+        for path in &tree.too_deep {
+            self.line(
+                "not walked",
+                path.clone(),
+                format!(
+                    "deeper than {} folder levels below the location",
+                    walk::MAX_DEPTH
+                ),
+            );
         }
     }
-    let known_files = apply::known_files(&tree, &known);
-    sampled.extend(known_files);
-    let planned = tables::plan_tables(&tree, &sampled, options.group, &mut skipped);
-    skipped.sort();
-    report.files_skipped = skipped.len();
-    for (path, why) in &skipped {
-        report.line("file skipped", path.clone(), why.clone());
+
+    /// Counts and notes the sampled files; the unreadable ones go to `skipped`.
+    fn sampled(
+        &mut self,
+        results: Vec<SampleResult>,
+        skipped: &mut tables::Skips,
+    ) -> HashMap<String, sample::Sampled> {
+        let mut sampled = HashMap::new();
+        for (path, r) in results {
+            match r {
+                Ok(s) => {
+                    self.files_sampled += 1;
+                    for note in &s.notes {
+                        self.line("file note", path.clone(), note.clone());
+                    }
+                    sampled.insert(path, s);
+                }
+                Err(why) => skipped.push((
+                    path,
+                    format!("{why} (the file stays in its folder: a table over it reads it)"),
+                )),
+            }
+        }
+        sampled
     }
-    if planned.is_empty() {
-        report.line(
+
+    /// Reports the skipped files, sorted.
+    fn skipped(&mut self, mut skipped: tables::Skips) {
+        skipped.sort();
+        self.files_skipped = skipped.len();
+        for (path, why) in skipped {
+            self.line("file skipped", path, why);
+        }
+    }
+
+    fn nothing_found(&mut self, tree: &walk::Tree) {
+        self.line(
             "nothing found",
             "",
             if tree.file_count() == 0 {
@@ -333,11 +402,5 @@ pub async fn crawl(
                 "no readable data files under this location".to_string()
             },
         );
-        return Ok(report);
     }
-    apply::apply(catalog, db, location, &planned, options, &mut report).await?;
-    if options.dry_run {
-        report.as_dry_run();
-    }
-    Ok(report)
 }

@@ -72,6 +72,17 @@ pub struct Sampled {
     pub notes: Vec<String>,
 }
 
+/// The name of a compression, `None` for uncompressed.
+fn compression_name(compression: &FileCompressionType) -> Option<&'static str> {
+    match compression.get_variant() {
+        CompressionTypeVariant::GZIP => Some("gzip"),
+        CompressionTypeVariant::BZIP2 => Some("bzip2"),
+        CompressionTypeVariant::ZSTD => Some("zstd"),
+        CompressionTypeVariant::XZ => Some("xz"),
+        CompressionTypeVariant::UNCOMPRESSED => None,
+    }
+}
+
 /// Classifies `meta` and infers its columns; `Err` is the reason it is skipped.
 pub async fn sample_file(
     state: &dyn DfSession,
@@ -84,20 +95,14 @@ pub async fn sample_file(
     }
     let name = meta.location.filename().unwrap_or("").to_ascii_lowercase();
     let compression = text_compression(&name).map_err(|e| e.to_string())?;
-    let compression_name = match compression.get_variant() {
-        datafusion::common::parsers::CompressionTypeVariant::GZIP => Some("gzip"),
-        datafusion::common::parsers::CompressionTypeVariant::BZIP2 => Some("bzip2"),
-        datafusion::common::parsers::CompressionTypeVariant::ZSTD => Some("zstd"),
-        datafusion::common::parsers::CompressionTypeVariant::XZ => Some("xz"),
-        datafusion::common::parsers::CompressionTypeVariant::UNCOMPRESSED => None,
-    };
-    let stem = match compression_name {
+    let compressed = compression_name(&compression);
+    let stem = match compressed {
         Some(_) => name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s),
         None => name.as_str(),
     };
     let extension = stem.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match extension {
-        "parquet" | "parq" if compression_name.is_none() => {
+        "parquet" | "parq" if compressed.is_none() => {
             return self_describing(
                 state,
                 store,
@@ -107,7 +112,7 @@ pub async fn sample_file(
             )
             .await;
         }
-        "avro" if compression_name.is_none() => return avro_schema(state, store, meta).await,
+        "avro" if compressed.is_none() => return avro_schema(state, store, meta).await,
         "orc" => return Err("ORC files cannot be read by lakesql".to_string()),
         "crc" | "tmp" | "swp" => return Err(format!(".{extension} files are not data")),
         _ => {}
@@ -125,25 +130,37 @@ pub async fn sample_file(
             .iter()
             .find(|l| !l.trim().is_empty())
             .is_some_and(|l| l.trim_start().starts_with('{'));
-    let mut notes = Vec::new();
     if json_first {
-        let shape = infer_json(&lines)?;
-        if shape.bad_lines > 0 {
-            notes.push(format!(
-                "{} sampled line(s) are not JSON objects",
-                shape.bad_lines
-            ));
-        }
-        notes.extend(shape.conflicts);
-        notes.extend(mixed_case_note(shape.mixed_case.iter().map(String::as_str)));
-        return Ok(Sampled {
-            kind: FileKind::Json,
-            columns: shape.columns,
-            compression: compression_name,
-            notes,
-        });
+        json_sample(&lines, compressed)
+    } else {
+        csv_sample(&lines, compressed)
     }
-    let shape = infer_csv(&lines)?;
+}
+
+/// JSON lines: their columns, with notes on bad lines, conflicts and mixed-case keys.
+fn json_sample(lines: &[String], compression: Option<&'static str>) -> Result<Sampled, String> {
+    let shape = infer_json(lines)?;
+    let mut notes = Vec::new();
+    if shape.bad_lines > 0 {
+        notes.push(format!(
+            "{} sampled line(s) are not JSON objects",
+            shape.bad_lines
+        ));
+    }
+    notes.extend(shape.conflicts);
+    notes.extend(mixed_case_note(shape.mixed_case.iter().map(String::as_str)));
+    Ok(Sampled {
+        kind: FileKind::Json,
+        columns: shape.columns,
+        compression,
+        notes,
+    })
+}
+
+/// Delimited text: its shape, with notes on ragged rows and conflicts.
+fn csv_sample(lines: &[String], compression: Option<&'static str>) -> Result<Sampled, String> {
+    let shape = infer_csv(lines)?;
+    let mut notes = Vec::new();
     if shape.ragged_rows > 0 {
         notes.push(format!(
             "{} sampled row(s) have a different number of fields",
@@ -154,7 +171,7 @@ pub async fn sample_file(
     Ok(Sampled {
         columns: shape.columns.clone(),
         kind: FileKind::Csv(shape),
-        compression: compression_name,
+        compression,
         notes,
     })
 }

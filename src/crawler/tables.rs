@@ -46,6 +46,11 @@ pub struct Planned {
 }
 
 impl Planned {
+    /// The compression of the first compressed file, if any.
+    pub fn compression(&self) -> Option<&'static str> {
+        self.files.iter().find_map(|f| f.sampled.compression)
+    }
+
     /// Partition key names: the folder keys, or `partition_N` by depth, as Glue names them.
     pub fn key_names(&self) -> Vec<String> {
         self.levels
@@ -106,6 +111,16 @@ struct Planner<'a> {
     group: bool,
 }
 
+/// Skips the files of folder `rel`, for the same reason.
+fn skip_all(rel: &str, files: Vec<PlannedFile>, why: &str, skipped: &mut Skips) {
+    for f in files {
+        skipped.push((
+            join(rel, f.meta.location.filename().unwrap_or("")),
+            why.to_string(),
+        ));
+    }
+}
+
 /// `key` when `name` is `key=value`.
 fn kv_key(name: &str) -> Option<&str> {
     name.split_once('=')
@@ -153,20 +168,16 @@ impl Planner<'_> {
         if let Some(singles) = singles
             && let Some(merged) = self.merge(rel, key, &singles, skipped)
         {
-            for f in own {
-                skipped.push((
-                    join(rel, f.meta.location.filename().unwrap_or("")),
-                    "file beside partition folders (not at the partition depth)".to_string(),
-                ));
-            }
+            let why = "file beside partition folders (not at the partition depth)";
+            skip_all(rel, own, why, skipped);
             return vec![merged];
         }
-        for f in own {
-            skipped.push((
-                join(rel, f.meta.location.filename().unwrap_or("")),
-                "file beside sub-folders that hold other tables".to_string(),
-            ));
-        }
+        skip_all(
+            rel,
+            own,
+            "file beside sub-folders that hold other tables",
+            skipped,
+        );
         children.into_iter().flat_map(|(_, p)| p).collect()
     }
 
@@ -183,47 +194,15 @@ impl Planner<'_> {
         if children.iter().any(|c| c.levels.len() != depth) {
             return None;
         }
-        let partitioned = key.is_some();
-        if !partitioned {
-            if !self.group {
-                return None;
-            }
-            let first = children[0];
-            let similar = children
-                .iter()
-                .all(|c| c.kind.compatible(&first.kind) && similar(&c.columns, &first.columns));
-            if !similar {
-                return None;
-            }
+        // `key=value` folders are always partitions; plain ones only when grouping similar
+        // tables.
+        if key.is_none() && !(self.group && all_similar(children)) {
+            return None;
         }
         // The format most files have; files of other formats are skipped.
         let majority = majority_kind(children.iter().flat_map(|c| c.files.iter()));
-        let mut levels = vec![key];
-        for i in 0..depth {
-            let first = &children[0].levels[i];
-            levels.push(if children.iter().all(|c| &c.levels[i] == first) {
-                first.clone()
-            } else {
-                None
-            });
-        }
-        let mut files = Vec::new();
-        for c in children {
-            if c.kind.compatible(&majority) {
-                files.extend(c.files.iter().cloned());
-            } else {
-                for f in &c.files {
-                    skipped.push((
-                        join(&f.folder, f.meta.location.filename().unwrap_or("")),
-                        format!(
-                            "mixed formats: {} file in a {} table",
-                            f.sampled.kind.classification(),
-                            majority.classification()
-                        ),
-                    ));
-                }
-            }
-        }
+        let levels = merged_levels(key, children, depth);
+        let files = files_of_kind(children, &majority, skipped);
         let mut kind = majority;
         let (files, columns, notes) = merge_files(files, &mut kind, skipped);
         Some(Planned {
@@ -235,6 +214,55 @@ impl Planner<'_> {
             notes,
         })
     }
+}
+
+/// Whether the tables have compatible formats and similar columns.
+fn all_similar(children: &[&Planned]) -> bool {
+    let first = children[0];
+    children
+        .iter()
+        .all(|c| c.kind.compatible(&first.kind) && similar(&c.columns, &first.columns))
+}
+
+/// The partition levels of merged tables: `key` above theirs; a level keeps its key name
+/// only when every table has it.
+fn merged_levels(key: Option<String>, children: &[&Planned], depth: usize) -> Vec<Option<String>> {
+    let mut levels = vec![key];
+    for i in 0..depth {
+        let first = &children[0].levels[i];
+        levels.push(if children.iter().all(|c| &c.levels[i] == first) {
+            first.clone()
+        } else {
+            None
+        });
+    }
+    levels
+}
+
+/// The files of the tables of kind `majority`; the others are skipped.
+fn files_of_kind(
+    children: &[&Planned],
+    majority: &FileKind,
+    skipped: &mut Skips,
+) -> Vec<PlannedFile> {
+    let mut files = Vec::new();
+    for c in children {
+        if c.kind.compatible(majority) {
+            files.extend(c.files.iter().cloned());
+            continue;
+        }
+        for f in &c.files {
+            skipped.push((
+                join(&f.folder, f.meta.location.filename().unwrap_or("")),
+                format!(
+                    "mixed formats: {} file in a {} table",
+                    f.sampled.kind.classification(),
+                    majority.classification()
+                ),
+            ));
+        }
+    }
+    files
 }
 
 /// A table of the files directly in one folder.
@@ -319,6 +347,22 @@ fn similar(a: &Columns, b: &Columns) -> bool {
     union > 0 && common * 2 >= union
 }
 
+/// Why a text file's columns cannot be read by position as the table's, if they cannot
+/// (neither list is a prefix of the other).
+fn out_of_order(file: &Columns, table: &Columns) -> Option<String> {
+    let names: Vec<&str> = file.iter().map(|c| c.0.as_str()).collect();
+    let current: Vec<&str> = table.iter().map(|c| c.0.as_str()).collect();
+    let common = names.len().min(current.len());
+    (names[..common] != current[..common]).then(|| {
+        format!(
+            "columns ({}) are not in the order of the table's ({}): delimited text \
+             is read by position",
+            names.join(", "),
+            current.join(", ")
+        )
+    })
+}
+
 /// Merges the files of one table: the union of their columns by name (first appearance
 /// order) with widened types. Delimited text is read by position, so a text file whose
 /// columns do not line up with the table's (one list a prefix of the other) is skipped.
@@ -335,22 +379,9 @@ pub fn merge_files(
     let mut kept = Vec::new();
     for f in files {
         let path = join(&f.folder, f.meta.location.filename().unwrap_or(""));
-        if positional {
-            let names: Vec<&str> = f.sampled.columns.iter().map(|c| c.0.as_str()).collect();
-            let current: Vec<&str> = columns.iter().map(|c| c.0.as_str()).collect();
-            let common = names.len().min(current.len());
-            if names[..common] != current[..common] {
-                skipped.push((
-                    path,
-                    format!(
-                        "columns ({}) are not in the order of the table's ({}): delimited text \
-                         is read by position",
-                        names.join(", "),
-                        current.join(", ")
-                    ),
-                ));
-                continue;
-            }
+        if positional && let Some(why) = out_of_order(&f.sampled.columns, &columns) {
+            skipped.push((path, why));
+            continue;
         }
         for (name, t) in &f.sampled.columns {
             match columns.iter_mut().find(|(n, _)| n == name) {

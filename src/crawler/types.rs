@@ -68,27 +68,9 @@ pub fn widen(a: &HiveType, b: &HiveType) -> (HiveType, bool) {
     if a == b {
         return (a.clone(), false);
     }
-    let rank = |t: &HiveType| match t {
-        TinyInt => Some(1),
-        SmallInt => Some(2),
-        Int => Some(3),
-        BigInt => Some(4),
-        Float => Some(5),
-        Double => Some(6),
-        _ => None,
-    };
     match (a, b) {
         (String, _) | (_, String) => (String, true),
-        _ if rank(a).is_some() && rank(b).is_some() => {
-            let (ra, rb) = (rank(a).unwrap_or(0), rank(b).unwrap_or(0));
-            // float with a 64-bit integer needs double.
-            let wider = if ra >= rb { a } else { b };
-            if matches!(wider, Float) && (matches!(a, BigInt) || matches!(b, BigInt)) {
-                (Double, false)
-            } else {
-                (wider.clone(), false)
-            }
-        }
+        _ if numeric_rank(a).is_some() && numeric_rank(b).is_some() => (widen_numeric(a, b), false),
         (Decimal(p1, s1), Decimal(p2, s2)) => {
             let scale = (*s1).max(*s2);
             let int_digits = (p1 - s1).max(p2 - s2);
@@ -97,7 +79,7 @@ pub fn widen(a: &HiveType, b: &HiveType) -> (HiveType, bool) {
                 _ => (Double, false),
             }
         }
-        (Decimal(..), t) | (t, Decimal(..)) if rank(t).is_some() => (Double, false),
+        (Decimal(..), t) | (t, Decimal(..)) if numeric_rank(t).is_some() => (Double, false),
         (Date, Timestamp) | (Timestamp, Date) => (Timestamp, false),
         (Array(x), Array(y)) => {
             let (t, conflict) = widen(x, y);
@@ -108,23 +90,55 @@ pub fn widen(a: &HiveType, b: &HiveType) -> (HiveType, bool) {
             let (v, c2) = widen(v1, v2);
             (Map(Box::new(k), Box::new(v)), c1 || c2)
         }
-        (Struct(f1), Struct(f2)) => {
-            let mut fields = f1.clone();
-            let mut conflict = false;
-            for (name, t) in f2 {
-                match fields.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, existing)) => {
-                        let (w, c) = widen(existing, t);
-                        *existing = w;
-                        conflict |= c;
-                    }
-                    None => fields.push((name.clone(), t.clone())),
-                }
-            }
-            (Struct(fields), conflict)
-        }
+        (Struct(f1), Struct(f2)) => widen_struct(f1, f2),
         _ => (String, true),
     }
+}
+
+/// The order of the numeric types, narrowest first; `None` for other types.
+fn numeric_rank(t: &HiveType) -> Option<u8> {
+    use HiveType::*;
+    match t {
+        TinyInt => Some(1),
+        SmallInt => Some(2),
+        Int => Some(3),
+        BigInt => Some(4),
+        Float => Some(5),
+        Double => Some(6),
+        _ => None,
+    }
+}
+
+/// The wider of two numeric types; `float` with a 64-bit integer needs `double`.
+fn widen_numeric(a: &HiveType, b: &HiveType) -> HiveType {
+    let wider = if numeric_rank(a) >= numeric_rank(b) {
+        a
+    } else {
+        b
+    };
+    let has_bigint = matches!(a, HiveType::BigInt) || matches!(b, HiveType::BigInt);
+    if matches!(wider, HiveType::Float) && has_bigint {
+        HiveType::Double
+    } else {
+        wider.clone()
+    }
+}
+
+/// The fields of both structs by name (first appearance order), widened.
+fn widen_struct(f1: &[(String, HiveType)], f2: &[(String, HiveType)]) -> (HiveType, bool) {
+    let mut fields = f1.to_vec();
+    let mut conflict = false;
+    for (name, t) in f2 {
+        match fields.iter_mut().find(|(n, _)| n == name) {
+            Some((_, existing)) => {
+                let (w, c) = widen(existing, t);
+                *existing = w;
+                conflict |= c;
+            }
+            None => fields.push((name.clone(), t.clone())),
+        }
+    }
+    (HiveType::Struct(fields), conflict)
 }
 
 /// The Hive type for an Arrow type read from a Parquet footer; `None` when Hive has none.

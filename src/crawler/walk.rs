@@ -61,6 +61,9 @@ fn is_hidden(name: &str) -> bool {
     name.starts_with('_') || name.starts_with('.') || name.ends_with("$folder$")
 }
 
+/// A folder to list: its path relative to the root, and its prefix in the store.
+type ToList = (String, Path);
+
 /// Walks everything below `root` in `store`.
 pub async fn walk(
     store: &Arc<dyn ObjectStore>,
@@ -75,30 +78,7 @@ pub async fn walk(
         if frontier.is_empty() {
             break;
         }
-        let listed: Vec<(String, object_store::ListResult)> =
-            futures::stream::iter(frontier.into_iter().map(|(rel, prefix)| {
-                let store = store.clone();
-                async move {
-                    let prefix_opt = (!prefix.as_ref().is_empty()).then_some(&prefix);
-                    match store.list_with_delimiter(prefix_opt).await {
-                        Ok(l) => Ok((rel, l)),
-                        Err(object_store::Error::NotFound { .. }) => Ok((
-                            rel,
-                            object_store::ListResult {
-                                common_prefixes: vec![],
-                                objects: vec![],
-                            },
-                        )),
-                        Err(e) => Err(LakeError::semantic(
-                            ErrorCode::HiveFilesystemError,
-                            format!("cannot list {store_url}{prefix}: {e}"),
-                        )),
-                    }
-                }
-            }))
-            .buffer_unordered(LIST_CONCURRENCY)
-            .try_collect()
-            .await?;
+        let listed = list_level(store, store_url, frontier).await?;
         tree.listings += listed.len();
         progress(format!(
             "crawl: {} folder(s) listed, {} file(s) found",
@@ -107,39 +87,7 @@ pub async fn walk(
         ));
         let mut next = Vec::new();
         for (rel, listing) in listed {
-            let mut folder = Folder::default();
-            for object in listing.objects {
-                let Some(name) = object.location.filename().map(str::to_string) else {
-                    continue;
-                };
-                let path = join(&rel, &name);
-                if is_hidden(&name) || (object.size == 0 && name.ends_with('/')) {
-                    continue;
-                }
-                if exclude.is_match(&path) {
-                    tree.excluded.push(path);
-                    continue;
-                }
-                folder.files.push(object);
-            }
-            for prefix in listing.common_prefixes {
-                let Some(name) = prefix.filename().map(str::to_string) else {
-                    continue;
-                };
-                let path = join(&rel, &name);
-                if is_hidden(&name) {
-                    continue;
-                }
-                if exclude.is_match(&path) || exclude.is_match(format!("{path}/")) {
-                    tree.excluded.push(format!("{path}/"));
-                    continue;
-                }
-                folder.children.push(name);
-                next.push((path, prefix));
-            }
-            folder.children.sort();
-            folder.files.sort_by(|a, b| a.location.cmp(&b.location));
-            tree.folders.insert(rel, folder);
+            tree.add_folder(rel, listing, exclude, &mut next);
         }
         frontier = next;
     }
@@ -148,6 +96,80 @@ pub async fn walk(
         .map(|(rel, _)| format!("{rel}/"))
         .collect();
     Ok(tree)
+}
+
+/// Lists the folders of one level, concurrently; a missing folder is empty.
+async fn list_level(
+    store: &Arc<dyn ObjectStore>,
+    store_url: &str,
+    frontier: Vec<ToList>,
+) -> Result<Vec<(String, object_store::ListResult)>> {
+    futures::stream::iter(frontier.into_iter().map(|(rel, prefix)| async move {
+        let prefix_opt = (!prefix.as_ref().is_empty()).then_some(&prefix);
+        match store.list_with_delimiter(prefix_opt).await {
+            Ok(l) => Ok((rel, l)),
+            Err(object_store::Error::NotFound { .. }) => Ok((
+                rel,
+                object_store::ListResult {
+                    common_prefixes: vec![],
+                    objects: vec![],
+                },
+            )),
+            Err(e) => Err(LakeError::semantic(
+                ErrorCode::HiveFilesystemError,
+                format!("cannot list {store_url}{prefix}: {e}"),
+            )),
+        }
+    }))
+    .buffer_unordered(LIST_CONCURRENCY)
+    .try_collect()
+    .await
+}
+
+impl Tree {
+    /// Adds the folder `rel` from its listing: its data files, and its sub-folders (also
+    /// pushed to `next`); hidden and excluded names are left out.
+    fn add_folder(
+        &mut self,
+        rel: String,
+        listing: object_store::ListResult,
+        exclude: &GlobSet,
+        next: &mut Vec<ToList>,
+    ) {
+        let mut folder = Folder::default();
+        for object in listing.objects {
+            let Some(name) = object.location.filename().map(str::to_string) else {
+                continue;
+            };
+            let path = join(&rel, &name);
+            if is_hidden(&name) || (object.size == 0 && name.ends_with('/')) {
+                continue;
+            }
+            if exclude.is_match(&path) {
+                self.excluded.push(path);
+                continue;
+            }
+            folder.files.push(object);
+        }
+        for prefix in listing.common_prefixes {
+            let Some(name) = prefix.filename().map(str::to_string) else {
+                continue;
+            };
+            let path = join(&rel, &name);
+            if is_hidden(&name) {
+                continue;
+            }
+            if exclude.is_match(&path) || exclude.is_match(format!("{path}/")) {
+                self.excluded.push(format!("{path}/"));
+                continue;
+            }
+            folder.children.push(name);
+            next.push((path, prefix));
+        }
+        folder.children.sort();
+        folder.files.sort_by(|a, b| a.location.cmp(&b.location));
+        self.folders.insert(rel, folder);
+    }
 }
 
 /// Builds the exclude matcher; globs are relative to the crawl root (`**/tmp/**`, `*.bak`).

@@ -96,10 +96,10 @@ pub async fn repair_table(
     dry_run: bool,
     progress: &(dyn Fn(RepairProgress) + Send + Sync),
 ) -> Result<RepairReport> {
-    let name = table.qualified_name();
     if !table.is_partitioned() {
         return Err(LakeError::invalid(format!(
-            "table {name} is not partitioned; MSCK REPAIR TABLE has nothing to do"
+            "table {} is not partitioned; MSCK REPAIR TABLE has nothing to do",
+            table.qualified_name()
         )));
     }
     let throw = throws_on_invalid_paths(table)?;
@@ -110,144 +110,213 @@ pub async fn repair_table(
     let store = stores.object_store(&root.store)?;
     let found = discover_partitions(&store, &root, table, &keys, progress).await?;
     if throw && !found.invalid.is_empty() {
-        let sample: Vec<String> = found
-            .invalid
-            .iter()
-            .take(5)
-            .map(|p| format!("{} ({})", p.path, p.reason))
-            .collect();
-        return Err(LakeError::semantic(
-            ErrorCode::HiveInvalidPartitionPath,
-            format!(
-                "table {name}: {} path(s) under {} do not fit the partition layout, e.g. {}; \
-                 set '{PATH_VALIDATION_PROPERTY}'='skip' to skip them",
-                found.invalid.len(),
-                table.storage_descriptor.location,
-                sample.join(", ")
-            ),
-        ));
+        return Err(invalid_paths_error(table, &found));
     }
+    let (db, tbl) = (&table.database_name, &table.name);
+    let registered = catalog.list_partitions(db, tbl).await?;
+    let mut plan = RepairPlan::new(table, &keys, &found, dry_run);
+    if mode != RepairMode::Drop {
+        plan.add_unregistered(&registered);
+    } else {
+        plan.report.unchanged = found.partitions.len();
+    }
+    if mode != RepairMode::Add {
+        let (gone, listings) = gone_partitions(&stores, &registered, &found, progress).await?;
+        plan.report.listings += listings;
+        plan.to_drop = gone;
+        if mode == RepairMode::Sync && !plan.to_drop.is_empty() {
+            plan.readd_moved();
+        }
+    }
+    plan.drop_duplicate_folders();
+    plan.record_specs();
+    if !dry_run && (!plan.to_add.is_empty() || !plan.to_drop.is_empty()) {
+        catalog
+            .sync_partitions(db, tbl, &plan.to_add, &plan.to_drop)
+            .await?;
+    }
+    Ok(plan.report)
+}
 
-    let (db, tbl) = (table.database_name.clone(), table.name.clone());
-    let registered = catalog.list_partitions(&db, &tbl).await?;
-    let key_names = table.partition_key_names();
-    let registered_keys: HashSet<Vec<String>> = registered
+/// The error of `msck.path.validation = throw` when folders do not fit the layout.
+fn invalid_paths_error(table: &Table, found: &Discovery) -> LakeError {
+    let sample: Vec<String> = found
+        .invalid
         .iter()
-        .map(|p| keys.identities(&p.values))
+        .take(5)
+        .map(|p| format!("{} ({})", p.path, p.reason))
         .collect();
+    LakeError::semantic(
+        ErrorCode::HiveInvalidPartitionPath,
+        format!(
+            "table {}: {} path(s) under {} do not fit the partition layout, e.g. {}; \
+             set '{PATH_VALIDATION_PROPERTY}'='skip' to skip them",
+            table.qualified_name(),
+            found.invalid.len(),
+            table.storage_descriptor.location,
+            sample.join(", ")
+        ),
+    )
+}
+
+/// Registered partitions whose folder is gone, and the listings it took: locations
+/// outside the discovered tree are checked one listing each.
+async fn gone_partitions(
+    stores: &Arc<RuntimeEnv>,
+    registered: &[Partition],
+    found: &Discovery,
+    progress: &(dyn Fn(RepairProgress) + Send + Sync),
+) -> Result<(Vec<Vec<String>>, usize)> {
     let discovered_locations: HashSet<&str> = found
         .partitions
         .iter()
         .map(|p| p.location.as_str())
         .collect();
-
-    let mut report = RepairReport {
-        invalid: found.invalid.clone(),
-        listings: found.listings,
-        dry_run,
-        ..Default::default()
-    };
-    let now = now_seconds();
-    let new_partition = |p: &FoundPartition| Partition {
-        values: p.values.clone(),
-        location: p.location.clone(),
-        parameters: Default::default(),
-        create_time: now,
-    };
-    let mut to_add: Vec<Partition> = Vec::new();
-    if mode != RepairMode::Drop {
-        for p in &found.partitions {
-            if registered_keys.contains(&keys.identities(&p.values)) {
-                report.unchanged += 1;
-            } else {
-                to_add.push(new_partition(p));
-            }
-        }
-    } else {
-        report.unchanged = found.partitions.len();
-    }
-    let mut to_drop: Vec<Vec<String>> = Vec::new();
-    if mode != RepairMode::Add {
-        // Locations outside the discovered tree are checked one listing each.
-        let unknown: Vec<&Partition> = registered
-            .iter()
-            .filter(|p| !discovered_locations.contains(normalize_dir(&p.location).as_str()))
-            .collect();
-        progress(RepairProgress::Checking {
-            locations: unknown.len(),
-        });
-        let to_check: Vec<String> = unknown.iter().map(|p| p.location.clone()).collect();
-        let exists: HashMap<String, bool> =
-            futures::stream::iter(to_check.into_iter().map(|location| {
-                let stores = stores.clone();
-                async move {
-                    let exists = location_exists(&stores, &location).await?;
-                    Ok::<_, LakeError>((location, exists))
-                }
-            }))
-            .buffer_unordered(LIST_CONCURRENCY)
-            .try_collect()
-            .await?;
-        report.listings += unknown.len();
-        for p in unknown {
-            if exists.get(&p.location) == Some(&false) {
-                to_drop.push(p.values.clone());
-            }
-        }
-        // SYNC: a partition dropped because its registered folder is gone, but found on
-        // storage in another folder (`month=05/` for a registered `month=5`), comes back
-        // with the folder that exists.
-        if mode == RepairMode::Sync && !to_drop.is_empty() {
-            let dropped: HashSet<Vec<String>> =
-                to_drop.iter().map(|v| keys.identities(v)).collect();
-            for p in &found.partitions {
-                if dropped.contains(&keys.identities(&p.values)) {
-                    report.unchanged -= 1;
-                    to_add.push(new_partition(p));
-                }
-            }
-        }
-    }
-    // Two folders can name one partition (`k=` and `k=__HIVE_DEFAULT_PARTITION__`, or
-    // `month=05` and `month=5`): the first is registered, the others are reported.
-    let mut seen: HashMap<Vec<String>, String> = HashMap::new();
-    let root_location = normalize_dir(&table.storage_descriptor.location);
-    to_add.retain(|p| {
-        let key = keys.identities(&p.values);
-        match seen.get(&key) {
-            Some(first) => {
-                report.invalid.push(InvalidPath {
-                    path: p
-                        .location
-                        .strip_prefix(&root_location)
-                        .unwrap_or(&p.location)
-                        .to_string(),
-                    reason: format!("the same partition as {first}"),
-                });
-                false
-            }
-            None => {
-                seen.insert(key, partition_path(&key_names, &p.values));
-                true
-            }
-        }
+    let unknown: Vec<&Partition> = registered
+        .iter()
+        .filter(|p| !discovered_locations.contains(normalize_dir(&p.location).as_str()))
+        .collect();
+    progress(RepairProgress::Checking {
+        locations: unknown.len(),
     });
-    report.added = to_add
+    let to_check: Vec<String> = unknown.iter().map(|p| p.location.clone()).collect();
+    let exists = locations_exist(stores, to_check).await?;
+    let gone = unknown
         .iter()
-        .map(|p| partition_path(&key_names, &p.values))
+        .filter(|p| exists.get(&p.location) == Some(&false))
+        .map(|p| p.values.clone())
         .collect();
-    report.removed = to_drop
-        .iter()
-        .map(|v| partition_path(&key_names, v))
-        .collect();
-    report.added.sort();
-    report.removed.sort();
-    if !dry_run && (!to_add.is_empty() || !to_drop.is_empty()) {
-        catalog
-            .sync_partitions(&db, &tbl, &to_add, &to_drop)
-            .await?;
+    Ok((gone, unknown.len()))
+}
+
+/// Whether each location exists, checked concurrently.
+async fn locations_exist(
+    stores: &Arc<RuntimeEnv>,
+    locations: Vec<String>,
+) -> Result<HashMap<String, bool>> {
+    futures::stream::iter(locations.into_iter().map(|location| {
+        let stores = stores.clone();
+        async move {
+            let exists = location_exists(&stores, &location).await?;
+            Ok::<_, LakeError>((location, exists))
+        }
+    }))
+    .buffer_unordered(LIST_CONCURRENCY)
+    .try_collect()
+    .await
+}
+
+/// The catalog changes a repair works out, and its report.
+struct RepairPlan<'a> {
+    table: &'a Table,
+    keys: &'a TypedKeys<'a>,
+    found: &'a Discovery,
+    now: i64,
+    to_add: Vec<Partition>,
+    to_drop: Vec<Vec<String>>,
+    report: RepairReport,
+}
+
+impl<'a> RepairPlan<'a> {
+    fn new(table: &'a Table, keys: &'a TypedKeys<'a>, found: &'a Discovery, dry_run: bool) -> Self {
+        RepairPlan {
+            table,
+            keys,
+            found,
+            now: now_seconds(),
+            to_add: Vec::new(),
+            to_drop: Vec::new(),
+            report: RepairReport {
+                invalid: found.invalid.clone(),
+                listings: found.listings,
+                dry_run,
+                ..Default::default()
+            },
+        }
     }
-    Ok(report)
+
+    fn new_partition(&self, p: &FoundPartition) -> Partition {
+        Partition {
+            values: p.values.clone(),
+            location: p.location.clone(),
+            parameters: Default::default(),
+            create_time: self.now,
+        }
+    }
+
+    /// Partitions found on storage and not registered are added; the others counted.
+    fn add_unregistered(&mut self, registered: &[Partition]) {
+        let registered_keys: HashSet<Vec<String>> = registered
+            .iter()
+            .map(|p| self.keys.identities(&p.values))
+            .collect();
+        for p in &self.found.partitions {
+            if registered_keys.contains(&self.keys.identities(&p.values)) {
+                self.report.unchanged += 1;
+            } else {
+                self.to_add.push(self.new_partition(p));
+            }
+        }
+    }
+
+    /// SYNC: a partition dropped because its registered folder is gone, but found on
+    /// storage in another folder (`month=05/` for a registered `month=5`), comes back with
+    /// the folder that exists.
+    fn readd_moved(&mut self) {
+        let dropped: HashSet<Vec<String>> = self
+            .to_drop
+            .iter()
+            .map(|v| self.keys.identities(v))
+            .collect();
+        for p in &self.found.partitions {
+            if dropped.contains(&self.keys.identities(&p.values)) {
+                self.report.unchanged -= 1;
+                self.to_add.push(self.new_partition(p));
+            }
+        }
+    }
+
+    /// Two folders can name one partition (`k=` and `k=__HIVE_DEFAULT_PARTITION__`, or
+    /// `month=05` and `month=5`): the first is registered, the others are reported.
+    fn drop_duplicate_folders(&mut self) {
+        let key_names = self.table.partition_key_names();
+        let root_location = normalize_dir(&self.table.storage_descriptor.location);
+        let mut seen: HashMap<Vec<String>, String> = HashMap::new();
+        let (keys, invalid) = (self.keys, &mut self.report.invalid);
+        self.to_add.retain(|p| {
+            let key = keys.identities(&p.values);
+            match seen.get(&key) {
+                Some(first) => {
+                    invalid.push(InvalidPath {
+                        path: p
+                            .location
+                            .strip_prefix(&root_location)
+                            .unwrap_or(&p.location)
+                            .to_string(),
+                        reason: format!("the same partition as {first}"),
+                    });
+                    false
+                }
+                None => {
+                    seen.insert(key, partition_path(&key_names, &p.values));
+                    true
+                }
+            }
+        });
+    }
+
+    /// The specs of the partitions added and removed, sorted, into the report.
+    fn record_specs(&mut self) {
+        let key_names = self.table.partition_key_names();
+        self.report.added = (self.to_add.iter())
+            .map(|p| partition_path(&key_names, &p.values))
+            .collect();
+        self.report.removed = (self.to_drop.iter())
+            .map(|v| partition_path(&key_names, v))
+            .collect();
+        self.report.added.sort();
+        self.report.removed.sort();
+    }
 }
 
 /// Whether anything exists under a location (object stores have no empty folders). A
