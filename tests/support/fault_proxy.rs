@@ -8,7 +8,7 @@
 //! request head needs parsing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -99,20 +99,40 @@ async fn serve(
     let n = faults.requests.fetch_add(1, Ordering::SeqCst);
     let now = faults.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     faults.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    let result = answer(client, upstream, faults, rng, n, head, body).await;
-    faults.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let request = InFlight {
+        faults,
+        done: AtomicBool::new(false),
+    };
+    let result = answer(client, upstream, &request, rng, n, head, body).await;
+    request.finish();
     result
+}
+
+/// One request being answered; it stops counting as in flight once its response is
+/// written, before the connection closes (the client may already send its next request).
+struct InFlight<'a> {
+    faults: &'a Faults,
+    done: AtomicBool,
+}
+
+impl InFlight<'_> {
+    fn finish(&self) {
+        if !self.done.swap(true, Ordering::SeqCst) {
+            self.faults.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
 async fn answer(
     mut client: TcpStream,
     upstream: &str,
-    faults: &Faults,
+    request: &InFlight<'_>,
     rng: &AtomicU64,
     n: u64,
     head: Vec<u8>,
     body: Vec<u8>,
 ) -> std::io::Result<()> {
+    let faults = request.faults;
     let roll = next_random(rng) % 1000;
     let fault = (roll < u64::from(faults.per_mille.load(Ordering::SeqCst))).then_some(n % 3);
     if let Some(kind) = fault {
@@ -155,6 +175,7 @@ async fn answer(
         return reset(client);
     }
     client.write_all(response_body).await?;
+    request.finish();
     client.shutdown().await
 }
 
