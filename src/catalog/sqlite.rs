@@ -10,7 +10,7 @@
 //! cache what they loaded.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -66,9 +66,10 @@ impl From<rusqlite::Error> for LakeError {
 
 /// The SQLite-backed [`CatalogStore`].
 ///
-/// Cloning is cheap and shares the connection. Every contract method runs its SQLite work
-/// on tokio's blocking pool: a write may wait up to 30 s for another process's lock, and a
-/// million-partition read takes a while, neither of which may stall the runtime.
+/// Cloning is cheap and shares the connection. Writes and partition listings run on tokio's
+/// blocking pool: a write may wait up to 30 s for another process's lock, and a
+/// million-partition read takes a while, neither of which may stall the runtime. Point
+/// reads run in place when the connection is free (see `read`).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -151,6 +152,34 @@ impl SqliteStore {
     {
         let store = self.clone();
         tokio::task::spawn_blocking(move || f(&store)).await?
+    }
+
+    /// Runs a point read. Uncontended, it takes microseconds (WAL readers never wait for
+    /// writers), so it runs right here, saving a thread hand-off per catalog call; while
+    /// another task holds the connection (a long write) it waits on the blocking pool
+    /// instead of stalling the runtime.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        match self.read_if_free(f) {
+            Ok(done) => done,
+            Err(f) => self.blocking(move |s| f(&s.conn())).await,
+        }
+    }
+
+    /// Runs `f` on the connection if no one holds it; hands `f` back otherwise.
+    fn read_if_free<T, F>(&self, f: F) -> std::result::Result<Result<T>, F>
+    where
+        F: FnOnce(&Connection) -> Result<T>,
+    {
+        match self.conn.try_lock() {
+            Ok(conn) => Ok(f(&conn)),
+            // A panic cannot leave SQLite inconsistent (see `conn`).
+            Err(TryLockError::Poisoned(poisoned)) => Ok(f(&poisoned.into_inner())),
+            Err(TryLockError::WouldBlock) => Err(f),
+        }
     }
 
     /// Runs `f` in one immediate (write) transaction.
@@ -339,12 +368,12 @@ fn delete_partitions(
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn list_databases(&self) -> Result<Vec<Database>> {
-        self.blocking(|s| s.list_databases_now()).await
+        self.read(Self::list_databases_now).await
     }
 
     async fn get_database(&self, name: &str) -> Result<Option<Database>> {
         let name = name.to_string();
-        self.blocking(move |s| s.get_database_now(&name)).await
+        self.read(move |c| Self::get_database_now(c, &name)).await
     }
 
     async fn create_database(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
@@ -361,12 +390,12 @@ impl CatalogStore for SqliteStore {
 
     async fn list_tables(&self, db: &str) -> Result<Vec<String>> {
         let db = db.to_string();
-        self.blocking(move |s| s.list_tables_now(&db)).await
+        self.read(move |c| Self::list_tables_now(c, &db)).await
     }
 
     async fn get_table(&self, db: &str, name: &str) -> Result<Option<Table>> {
         let (db, name) = (db.to_string(), name.to_string());
-        self.blocking(move |s| s.get_table_now(&db, &name)).await
+        self.read(move |c| Self::get_table_now(c, &db, &name)).await
     }
 
     async fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
@@ -455,21 +484,20 @@ impl CatalogStore for SqliteStore {
 
     async fn partition_version(&self, db: &str, table: &str) -> Result<Option<i64>> {
         let (db, table) = (db.to_string(), table.to_string());
-        self.blocking(move |s| s.partition_version_now(&db, &table).map(Some))
+        self.read(move |c| Self::partition_version_now(c, &db, &table).map(Some))
             .await
     }
 
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
         let (db, table) = (db.to_string(), table.to_string());
-        self.blocking(move |s| s.count_partitions_now(&db, &table))
+        self.read(move |c| Self::count_partitions_now(c, &db, &table))
             .await
     }
 }
 
 /// The synchronous work of each contract method, run on the blocking pool.
 impl SqliteStore {
-    fn list_databases_now(&self) -> Result<Vec<Database>> {
-        let conn = self.conn();
+    fn list_databases_now(conn: &Connection) -> Result<Vec<Database>> {
         let mut stmt =
             conn.prepare_cached("SELECT name, definition FROM databases ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
@@ -480,8 +508,7 @@ impl SqliteStore {
         .collect()
     }
 
-    fn get_database_now(&self, name: &str) -> Result<Option<Database>> {
-        let conn = self.conn();
+    fn get_database_now(conn: &Connection, name: &str) -> Result<Option<Database>> {
         let def: Option<String> = conn
             .query_row(
                 "SELECT definition FROM databases WHERE name = ?1",
@@ -546,16 +573,14 @@ impl SqliteStore {
         })
     }
 
-    fn list_tables_now(&self, db: &str) -> Result<Vec<String>> {
-        let conn = self.conn();
+    fn list_tables_now(conn: &Connection, db: &str) -> Result<Vec<String>> {
         let mut stmt =
             conn.prepare_cached("SELECT name FROM tables WHERE db = ?1 ORDER BY name")?;
         let rows = stmt.query_map(params![db], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn get_table_now(&self, db: &str, name: &str) -> Result<Option<Table>> {
-        let conn = self.conn();
+    fn get_table_now(conn: &Connection, db: &str, name: &str) -> Result<Option<Table>> {
         let def: Option<String> = conn
             .query_row(
                 "SELECT definition FROM tables WHERE db = ?1 AND name = ?2",
@@ -753,8 +778,7 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn partition_version_now(&self, db: &str, table: &str) -> Result<i64> {
-        let conn = self.conn();
+    fn partition_version_now(conn: &Connection, db: &str, table: &str) -> Result<i64> {
         let version: Option<i64> = conn
             .query_row(
                 "SELECT partition_version FROM tables WHERE db = ?1 AND name = ?2",
@@ -765,8 +789,7 @@ impl SqliteStore {
         version.ok_or_else(|| LakeError::table_not_found(db, table))
     }
 
-    fn count_partitions_now(&self, db: &str, table: &str) -> Result<usize> {
-        let conn = self.conn();
+    fn count_partitions_now(conn: &Connection, db: &str, table: &str) -> Result<usize> {
         let n: i64 = conn.query_row(
             "SELECT count(*) FROM partitions WHERE db = ?1 AND tbl = ?2",
             params![db, table],

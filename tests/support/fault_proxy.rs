@@ -108,8 +108,9 @@ async fn serve(
     result
 }
 
-/// One request being answered; it stops counting as in flight once its response is
-/// written, before the connection closes (the client may already send its next request).
+/// One request being answered. It stops counting as in flight just before the proxy
+/// answers the client: from then on the client may finish, release its concurrency
+/// permit and send its next request while this task still writes and closes.
 struct InFlight<'a> {
     faults: &'a Faults,
     done: AtomicBool,
@@ -137,6 +138,7 @@ async fn answer(
     let fault = (roll < u64::from(faults.per_mille.load(Ordering::SeqCst))).then_some(n % 3);
     if let Some(kind) = fault {
         faults.injected.fetch_add(1, Ordering::SeqCst);
+        request.finish();
         if kind == 0 {
             let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>\
                        <Message>Please reduce your request rate.</Message></Error>";
@@ -163,6 +165,7 @@ async fn answer(
     server.read_to_end(&mut response).await?;
     let split = find(&response, b"\r\n\r\n").map_or(response.len(), |i| i + 4);
     let (response_head, response_body) = response.split_at(split);
+    request.finish();
     client
         .write_all(&with_connection_close(response_head))
         .await?;
@@ -175,7 +178,6 @@ async fn answer(
         return reset(client);
     }
     client.write_all(response_body).await?;
-    request.finish();
     client.shutdown().await
 }
 
