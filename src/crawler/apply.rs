@@ -686,17 +686,18 @@ impl Writer<'_> {
         existing: &Table,
         partitions: Vec<Partition>,
     ) -> Result<Vec<Partition>> {
+        let keys = TypedKeys::of(existing)?;
+        // Values compare as their types: the folder `month=05` is a registered `month=5`.
         let registered: HashSet<Vec<String>> = self
             .catalog
             .list_partitions(&existing.database_name, &existing.name)
             .await?
-            .into_iter()
-            .map(|p| p.values)
+            .iter()
+            .map(|p| keys.identities(&p.values))
             .collect();
-        let keys = TypedKeys::of(existing)?;
         let mut added = Vec::new();
         for part in partitions {
-            if registered.contains(&part.values) {
+            if registered.contains(&keys.identities(&part.values)) {
                 continue;
             }
             let bad = (part.values.iter().enumerate()).find_map(|(i, v)| keys.typed(i, v).err());
