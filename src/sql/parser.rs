@@ -143,13 +143,27 @@ impl StatementParser<'_> {
         }
     }
 
+    /// A name, lower-cased; a back-quoted name with dots (`` `db.table` ``) is several
+    /// names, as Hive and Athena read it.
+    fn name_parts(&mut self, what: &str) -> Result<Vec<String>> {
+        if let Token::Word(w) = &self.peek().token
+            && w.quote_style == Some('`')
+            && w.value.contains('.')
+        {
+            let parts = w.value.split('.').map(str::to_lowercase).collect();
+            self.parser.next_token();
+            return Ok(parts);
+        }
+        Ok(vec![self.name(what)?])
+    }
+
     /// `[catalog.][db.]name`; the catalog, when given, must be Athena's
     /// `awsdatacatalog`.
     fn table_name(&mut self) -> Result<TableName> {
         let start = self.peek().span.start;
-        let mut parts = vec![self.name("a table name")?];
+        let mut parts = self.name_parts("a table name")?;
         while self.eat_token(&Token::Period) {
-            parts.push(self.name("a name after '.'")?);
+            parts.extend(self.name_parts("a name after '.'")?);
         }
         match parts.len() {
             1 => Ok(TableName {
@@ -1101,5 +1115,22 @@ mod tests {
             assert_eq!(kind.athena_type().as_str(), athena, "{sql}");
             assert_eq!(kind.athena_substatement(), sub, "{sql}");
         }
+    }
+
+    #[test]
+    fn a_back_quoted_dotted_name_is_database_and_table() {
+        let t = |sql: &str| match parse(sql).unwrap() {
+            LakeStatement::Catalog(CatalogDdl::DropTable { name, .. }) => name,
+            other => panic!("{other:?}"),
+        };
+        let name = t("DROP TABLE `S3_Logs_DB.mybucket_logs`");
+        assert_eq!(name.database.as_deref(), Some("s3_logs_db"));
+        assert_eq!(name.name, "mybucket_logs");
+        let name = t("DROP TABLE awsdatacatalog.`db.t`");
+        assert_eq!(
+            (name.database.as_deref(), name.name.as_str()),
+            (Some("db"), "t")
+        );
+        assert!(parse("DROP TABLE `a.b.c.d`").is_err());
     }
 }
