@@ -490,7 +490,8 @@ impl CatalogStore for SqliteStore {
 
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
         let (db, table) = (db.to_string(), table.to_string());
-        self.read(move |c| Self::count_partitions_now(c, &db, &table))
+        // A range count over up to millions of rows: not a point read.
+        self.blocking(move |s| Self::count_partitions_now(&s.conn(), &db, &table))
             .await
     }
 }

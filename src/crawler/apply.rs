@@ -52,9 +52,10 @@ pub async fn known_folders(
     options: &CrawlOptions,
 ) -> Result<HashMap<String, Table>> {
     let mut known = HashMap::new();
-    if options.recrawl != Recrawl::NewFolders || catalog.get_database(db).await?.is_none() {
+    if options.recrawl != Recrawl::NewFolders {
         return Ok(known);
     }
+    // A database that does not exist yet lists no tables.
     for name in catalog.list_tables(db).await? {
         let Some(table) = catalog.get_table(db, &name).await? else {
             continue;
@@ -531,10 +532,8 @@ impl Writer<'_> {
 
     /// The names and locations of the tables already in the database.
     async fn table_names(&self) -> Result<TableNames> {
+        // A database that does not exist (a dry run) lists no tables.
         let mut names = TableNames::default();
-        if self.catalog.get_database(self.db).await?.is_none() {
-            return Ok(names);
-        }
         for name in self.catalog.list_tables(self.db).await? {
             if let Some(t) = self.catalog.get_table(self.db, &name).await? {
                 let location = normalize_dir(&t.storage_descriptor.location);

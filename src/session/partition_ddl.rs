@@ -52,7 +52,7 @@ impl Session {
             .collect();
         let mut new: Vec<Partition> = Vec::with_capacity(partitions.len());
         for p in partitions {
-            let values = full_spec(table, &p.spec)?;
+            let values = full_spec(table, &keys, &p.spec)?;
             let identity = keys.identities(&values);
             if let Some(found) = registered.get(&identity) {
                 if if_not_exists {
@@ -142,7 +142,7 @@ impl Session {
         spec: &PartitionSpec,
         location: &str,
     ) -> Result<Outcome> {
-        full_spec(table, spec)?;
+        full_spec(table, &TypedKeys::of(table)?, spec)?;
         let location = normalize_location(location, &self.base_dir)?;
         let existing = self.partitions_of(table).await?;
         let mut partition = matching_partitions(table, spec, &existing)?
@@ -176,9 +176,8 @@ impl Session {
 
 /// Checks a spec names every partition key once with a valid value; returns the values
 /// in key order.
-fn full_spec(table: &Table, spec: &PartitionSpec) -> Result<Vec<String>> {
+fn full_spec(table: &Table, keys: &TypedKeys<'_>, spec: &PartitionSpec) -> Result<Vec<String>> {
     check_spec_keys(table, spec)?;
-    let keys = TypedKeys::of(table)?;
     table
         .partition_keys
         .iter()
