@@ -250,6 +250,13 @@ impl From<tokio::task::JoinError> for LakeError {
     }
 }
 
+/// An Arrow error (building or converting arrays) is an engine error.
+impl From<datafusion::arrow::error::ArrowError> for LakeError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        LakeError::Engine(DataFusionError::ArrowError(Box::new(e), None))
+    }
+}
+
 /// Converts a lakesql error into a DataFusion one (inside table providers).
 impl From<LakeError> for DataFusionError {
     fn from(e: LakeError) -> Self {

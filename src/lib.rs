@@ -19,6 +19,7 @@ pub mod error;
 pub mod projection;
 pub mod provider;
 pub mod repair;
+pub mod serdes;
 pub mod session;
 #[cfg(feature = "cli")]
 pub mod shell;

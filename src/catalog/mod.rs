@@ -10,6 +10,7 @@ pub mod memory;
 pub mod model;
 pub mod partition_path;
 pub mod partition_values;
+pub mod serde_options;
 pub mod sqlite;
 pub mod storage_format;
 pub mod store;

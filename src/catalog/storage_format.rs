@@ -6,6 +6,7 @@
 //! it is defined, not when it is first queried.
 
 use super::model::Properties;
+pub use super::serde_options::{Framing, JsonOptions, RecordOptions, RecordSerde, RegexOptions};
 use super::{HiveType, StorageDescriptor, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -30,6 +31,9 @@ pub mod classes {
     pub const ION_SERDE: &str = "com.amazon.ionhiveserde.IonHiveSerDe";
     pub const ION_INPUT: &str = "com.amazon.ionhiveserde.formats.IonInputFormat";
     pub const ION_OUTPUT: &str = "com.amazon.ionhiveserde.formats.IonOutputFormat";
+    pub const REGEX_SERDE: &str = "org.apache.hadoop.hive.serde2.RegexSerDe";
+    pub const CLOUDTRAIL_SERDE: &str = "com.amazon.emr.hive.serde.CloudTrailSerde";
+    pub const CLOUDTRAIL_INPUT: &str = "com.amazon.emr.cloudtrail.CloudTrailInputFormat";
 }
 
 use classes::*;
@@ -57,7 +61,7 @@ pub struct TextOptions {
     pub quote: Option<u8>,
     /// Escape byte.
     pub escape: Option<u8>,
-    /// Number of header lines to skip (0 or 1).
+    /// Number of header lines to skip at the start of each file.
     pub skip_header: usize,
     /// The text that stands for NULL (`serialization.null.format`).
     pub null_format: Option<String>,
@@ -74,10 +78,12 @@ pub struct TextOptions {
 pub enum DataFormat {
     /// Apache Parquet; columns matched by name.
     Parquet,
-    /// Delimited text; columns by position.
+    /// Delimited text with at most one header line and no footer, read by DataFusion's
+    /// CSV reader; columns by position.
     Text(TextOptions),
-    /// JSON lines; columns matched by name.
-    Json,
+    /// Text records decoded by lakesql's own SerDes: JSON, RegexSerDe, CloudTrail
+    /// documents, and delimited text with several header or footer lines.
+    Records(RecordOptions),
     /// Avro container files; columns matched by name.
     Avro,
 }
@@ -91,10 +97,18 @@ impl DataFormat {
         // Every column type must map to something the format can produce.
         for col in table.storage_descriptor.columns.iter() {
             let t = col.parsed_type()?;
-            if matches!(format, DataFormat::Text(_)) && !t.is_primitive() {
+            let delimited = matches!(
+                format,
+                DataFormat::Text(_)
+                    | DataFormat::Records(RecordOptions {
+                        serde: RecordSerde::Delimited(_) | RecordSerde::Regex(_),
+                        ..
+                    })
+            );
+            if delimited && !t.is_primitive() {
                 return Err(LakeError::unsupported(format!(
                     "table {name}: column '{}' has type {t}; nested types are not supported \
-                     in delimited text tables (use JSON, Parquet or Avro)",
+                     in delimited text and RegexSerDe tables (use JSON, Parquet or Avro)",
                     col.name
                 )));
             }
@@ -116,8 +130,8 @@ impl DataFormat {
         let serde = sd.serde_info.serialization_library.as_deref().unwrap_or("");
         let input = sd.input_format.as_deref().unwrap_or("");
         let params = &sd.serde_info.parameters;
-        let skip_header = skip_header_lines(table_props)?;
-        check_no_footer(table_props)?;
+        let skip_header = line_count(table_props, "skip.header.line.count")?;
+        let skip_footer = line_count(table_props, "skip.footer.line.count")?;
         let null_format = params
             .get("serialization.null.format")
             .or_else(|| table_props.get("serialization.null.format"))
@@ -129,65 +143,74 @@ impl DataFormat {
         if serde == AVRO_SERDE || input == AVRO_INPUT {
             return Ok(DataFormat::Avro);
         }
-        check_text_input(serde, input)?;
-        if serde == OPENX_JSON_SERDE || serde == HIVE_JSON_SERDE {
-            return Ok(DataFormat::Json);
+        let framing = framing(serde, input, skip_header, skip_footer)?;
+        let records = |serde| DataFormat::Records(RecordOptions { framing, serde });
+        if [OPENX_JSON_SERDE, HIVE_JSON_SERDE, CLOUDTRAIL_SERDE].contains(&serde) {
+            return Ok(records(RecordSerde::Json(JsonOptions::of(serde, params)?)));
         }
-        if serde == OPEN_CSV_SERDE {
-            return open_csv_options(params, skip_header, null_format).map(DataFormat::Text);
+        if framing == Framing::CloudTrail {
+            return Err(LakeError::unsupported(format!(
+                "SerDe '{serde}' cannot read {CLOUDTRAIL_INPUT}: use {CLOUDTRAIL_SERDE} or \
+                 {HIVE_JSON_SERDE}"
+            )));
         }
-        if serde == LAZY_SIMPLE_SERDE || (serde.is_empty() && input == TEXT_INPUT) {
-            return lazy_simple_options(params, skip_header, null_format).map(DataFormat::Text);
+        if serde == REGEX_SERDE {
+            return Ok(records(RecordSerde::Regex(RegexOptions::of(params)?)));
         }
-        Err(unsupported_storage(serde, input))
+        let text = if serde == OPEN_CSV_SERDE {
+            open_csv_options(params, skip_header, null_format)?
+        } else if serde == LAZY_SIMPLE_SERDE || (serde.is_empty() && input == TEXT_INPUT) {
+            lazy_simple_options(params, skip_header, null_format)?
+        } else {
+            return Err(unsupported_storage(serde, input));
+        };
+        // DataFusion's CSV reader skips at most one header line and no footer.
+        if skip_header > 1 || skip_footer > 0 {
+            return Ok(records(RecordSerde::Delimited(text)));
+        }
+        Ok(DataFormat::Text(text))
     }
 }
 
-/// `skip.header.line.count`: 0 (the default) or 1.
-fn skip_header_lines(table_props: &Properties) -> Result<usize> {
-    let Some(v) = table_props.get("skip.header.line.count") else {
+/// `skip.header.line.count` / `skip.footer.line.count`: a count of lines, 0 by default.
+fn line_count(table_props: &Properties, key: &str) -> Result<usize> {
+    let Some(v) = table_props.get(key) else {
         return Ok(0);
     };
-    match v.trim().parse::<usize>() {
-        Ok(n @ 0..=1) => Ok(n),
-        Ok(n) => Err(LakeError::unsupported(format!(
-            "property 'skip.header.line.count' = {n}: only 0 or 1 header lines \
-             can be skipped"
-        ))),
-        Err(_) => Err(LakeError::semantic(
+    v.trim().parse::<usize>().map_err(|_| {
+        LakeError::semantic(
             ErrorCode::InvalidTableProperty,
-            format!("property 'skip.header.line.count' must be a number, got '{v}'"),
-        )),
-    }
+            format!("property '{key}' must be a number of lines, got '{v}'"),
+        )
+    })
 }
 
-fn check_no_footer(table_props: &Properties) -> Result<()> {
-    if let Some(n) = table_props.get("skip.footer.line.count")
-        && n.trim() != "0"
-    {
-        return Err(LakeError::unsupported(
-            "property 'skip.footer.line.count' is not supported",
-        ));
+/// How a text table's files divide into records: lines (the text input format) or the
+/// records of CloudTrail documents.
+fn framing(serde: &str, input: &str, skip_header: usize, skip_footer: usize) -> Result<Framing> {
+    if input == CLOUDTRAIL_INPUT {
+        return Ok(Framing::CloudTrail);
     }
-    Ok(())
-}
-
-/// The text SerDes read only through the text input format.
-fn check_text_input(serde: &str, input: &str) -> Result<()> {
     let text_input = input.is_empty() || input == TEXT_INPUT;
     let is_text_serde = [
         OPENX_JSON_SERDE,
         HIVE_JSON_SERDE,
+        CLOUDTRAIL_SERDE,
+        REGEX_SERDE,
         OPEN_CSV_SERDE,
         LAZY_SIMPLE_SERDE,
     ]
     .contains(&serde);
     if is_text_serde && !text_input {
         return Err(LakeError::unsupported(format!(
-            "input format '{input}' is not supported with SerDe '{serde}' (expected {TEXT_INPUT})"
+            "input format '{input}' is not supported with SerDe '{serde}' (expected \
+             {TEXT_INPUT}, or {CLOUDTRAIL_INPUT} for CloudTrail logs)"
         )));
     }
-    Ok(())
+    Ok(Framing::Lines {
+        skip_header,
+        skip_footer,
+    })
 }
 
 /// OpenCSVSerde: quoted fields, values that must parse as their column's type.
@@ -249,7 +272,7 @@ fn unsupported_storage(serde: &str, input: &str) -> LakeError {
     };
     LakeError::unsupported(format!(
         "{what} is not supported: lakesql reads Parquet, delimited text (LazySimpleSerDe, \
-         OpenCSVSerde), JSON (openx or hcatalog JsonSerDe) and Avro"
+         OpenCSVSerde, RegexSerDe), JSON (openx or hcatalog JsonSerDe), CloudTrail logs and Avro"
     ))
 }
 

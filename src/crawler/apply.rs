@@ -18,7 +18,9 @@ use crate::catalog::model::{
     Column, Database, Partition, SerDeInfo, StorageDescriptor, Table, now_seconds,
 };
 use crate::catalog::partition_values::TypedKeys;
-use crate::catalog::storage_format::{DataFormat, classes, stored_as};
+use crate::catalog::storage_format::{
+    DataFormat, Framing, RecordOptions, RecordSerde, classes, stored_as,
+};
 use crate::error::{LakeError, Result};
 use crate::storage::location::normalize_dir;
 
@@ -87,7 +89,11 @@ fn kind_of_table(table: &Table) -> Option<(FileKind, Vec<(String, HiveType)>)> {
         .collect();
     let kind = match DataFormat::of_table(table).ok()? {
         DataFormat::Parquet => FileKind::Parquet,
-        DataFormat::Json => FileKind::Json,
+        DataFormat::Records(RecordOptions {
+            serde: RecordSerde::Json(_),
+            framing: Framing::Lines { .. },
+        }) => FileKind::Json,
+        DataFormat::Records(_) => return None,
         DataFormat::Avro => FileKind::Avro,
         DataFormat::Text(o) => FileKind::Csv(CsvShape {
             delimiter: o.delimiter,

@@ -238,8 +238,6 @@ pub struct JsonShape {
     pub bad_lines: usize,
     /// Conflicting types that made a column `string`.
     pub conflicts: Vec<String>,
-    /// Top-level keys with upper-case letters (stored lower-case).
-    pub mixed_case: Vec<String>,
 }
 
 /// Infers the columns of JSON lines; an error when most lines are not JSON objects.
@@ -247,7 +245,6 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
     let mut columns: Vec<(String, Option<HiveType>)> = Vec::new();
     let (mut good, mut bad) = (0usize, 0usize);
     let mut conflicts = Vec::new();
-    let mut mixed_case: Vec<String> = Vec::new();
     for line in lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
         let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
             bad += 1;
@@ -255,9 +252,6 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
         };
         good += 1;
         for (key, value) in map {
-            if key.chars().any(char::is_uppercase) && !mixed_case.contains(&key) {
-                mixed_case.push(key.clone());
-            }
             add_json_column(&mut columns, key.to_lowercase(), &value, &mut conflicts);
         }
     }
@@ -274,7 +268,6 @@ pub fn infer_json(lines: &[String]) -> Result<JsonShape, String> {
             .collect(),
         bad_lines: bad,
         conflicts,
-        mixed_case,
     })
 }
 

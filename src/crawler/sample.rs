@@ -137,7 +137,8 @@ pub async fn sample_file(
     }
 }
 
-/// JSON lines: their columns, with notes on bad lines, conflicts and mixed-case keys.
+/// JSON lines: their columns, with notes on bad lines and conflicts. Keys with upper-case
+/// letters need no note: JSON tables match keys case-insensitively, as OpenX does.
 fn json_sample(lines: &[String], compression: Option<&'static str>) -> Result<Sampled, String> {
     let shape = infer_json(lines)?;
     let mut notes = Vec::new();
@@ -148,7 +149,6 @@ fn json_sample(lines: &[String], compression: Option<&'static str>) -> Result<Sa
         ));
     }
     notes.extend(shape.conflicts);
-    notes.extend(mixed_case_note(shape.mixed_case.iter().map(String::as_str)));
     Ok(Sampled {
         kind: FileKind::Json,
         columns: shape.columns,
@@ -222,8 +222,7 @@ async fn self_describing(
     })
 }
 
-/// Hive names are lower case; lakesql's JSON and Avro readers match file columns by exact
-/// name.
+/// Hive names are lower case; lakesql's Avro reader matches file columns by exact name.
 fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
     let mixed: Vec<&str> = names
         .filter(|n| n.chars().any(char::is_uppercase))
@@ -231,7 +230,7 @@ fn mixed_case_note<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
     (!mixed.is_empty()).then(|| {
         format!(
             "column name(s) {} have upper-case letters: the table stores them lower-case, as \
-             Hive does, and lakesql matches JSON and Avro columns by exact name, so they read as NULL",
+             Hive does, and lakesql matches Avro columns by exact name, so they read as NULL",
             mixed.join(", ")
         )
     })

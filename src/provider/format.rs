@@ -7,25 +7,30 @@ use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::avro::AvroFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
-use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 
 use crate::catalog::storage_format::{DataFormat, TextOptions};
+use crate::error::{LakeError, Result};
 
-/// The DataFusion format for files of `format` compressed with `compression`.
+/// The DataFusion format for files of `format` compressed with `compression`. Tables of
+/// [`DataFormat::Records`] are read by [`super::record_source::RecordSource`] instead.
 pub fn file_format(
     format: &DataFormat,
     compression: FileCompressionType,
     state: &dyn Session,
-) -> Arc<dyn FileFormat> {
-    match format {
+) -> Result<Arc<dyn FileFormat>> {
+    Ok(match format {
         DataFormat::Parquet => {
             Arc::new(ParquetFormat::default().with_options(state.table_options().parquet.clone()))
         }
         DataFormat::Avro => Arc::new(AvroFormat),
-        DataFormat::Json => Arc::new(JsonFormat::default().with_file_compression_type(compression)),
         DataFormat::Text(text) => Arc::new(csv_format(text, compression)),
-    }
+        DataFormat::Records(_) => {
+            return Err(LakeError::internal(
+                "record tables are read by RecordSource, not a DataFusion file format",
+            ));
+        }
+    })
 }
 
 fn csv_format(text: &TextOptions, compression: FileCompressionType) -> CsvFormat {

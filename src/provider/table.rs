@@ -12,6 +12,7 @@ use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
 use datafusion::execution::object_store::ObjectStoreUrl;
@@ -30,6 +31,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::format::file_format;
 use super::name_case::LowerCaseNames;
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
+use super::record_source::RecordSource;
 use super::scan_stats::{ScanReport, ScanStats};
 use crate::catalog::storage_format::DataFormat;
 use crate::catalog::{CatalogStore, Table};
@@ -326,10 +328,9 @@ impl LakeTable {
     fn group_files(&self, files: Vec<(ObjectStoreUrl, PartitionedFile)>) -> Result<Vec<ScanGroup>> {
         let mut groups: BTreeMap<(String, String), ScanGroup> = BTreeMap::new();
         for (store, file) in files {
+            // Record sources decompress each file themselves.
             let compression = match self.format {
-                DataFormat::Text(_) | DataFormat::Json => {
-                    text_compression(file.object_meta.location.as_ref())?
-                }
+                DataFormat::Text(_) => text_compression(file.object_meta.location.as_ref())?,
                 _ => FileCompressionType::UNCOMPRESSED,
             };
             let key = (
@@ -376,13 +377,21 @@ impl LakeTable {
         file_projection: Option<Vec<usize>>,
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let format = file_format(&self.format, group.compression, state);
-        let source = format.file_source(
-            TableSchema::builder(self.file_schema.clone())
-                .with_table_partition_cols(self.partition_fields.clone())
-                .build(),
-        );
+        let table_schema = TableSchema::builder(self.file_schema.clone())
+            .with_table_partition_cols(self.partition_fields.clone())
+            .build();
         let target = state.config().target_partitions().max(1);
+        if let DataFormat::Records(options) = &self.format {
+            let source = Arc::new(RecordSource::new(table_schema, options.clone()));
+            let config = FileScanConfigBuilder::new(group.store, source)
+                .with_file_groups(spread(group.files, target))
+                .with_projection_indices(file_projection)?
+                .with_limit(limit)
+                .build();
+            return Ok(DataSourceExec::from_data_source(config));
+        }
+        let format = file_format(&self.format, group.compression, state)?;
+        let source = format.file_source(table_schema);
         let mut builder = FileScanConfigBuilder::new(group.store, source);
         if self.format == DataFormat::Parquet {
             builder = builder.with_expr_adapter(Some(Arc::new(LowerCaseNames)));
