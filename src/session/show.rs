@@ -58,6 +58,12 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// A property value as DDL writes it: property strings are read with Hive's backslash
+/// escapes, so backslashes are doubled.
+fn quote_property(s: &str) -> String {
+    quote(&s.replace('\\', "\\\\"))
+}
+
 fn column_lines(cols: &[Column]) -> String {
     cols.iter()
         .map(|c| {
@@ -74,7 +80,7 @@ fn column_lines(cols: &[Column]) -> String {
 fn property_lines(props: &std::collections::BTreeMap<String, String>) -> String {
     props
         .iter()
-        .map(|(k, v)| format!("  {}={}", quote(k), quote(v)))
+        .map(|(k, v)| format!("  {}={}", quote_property(k), quote_property(v)))
         .collect::<Vec<_>>()
         .join(", \n")
 }

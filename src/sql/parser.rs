@@ -32,6 +32,56 @@ struct StatementParser<'a> {
     parser: Parser<'a>,
 }
 
+/// A property string as Hive's DDL reads it (`unescapeSQLString`): `\\` is a backslash,
+/// `\"` and `\'` quotes, `\n` `\t` `\r` `\b` `\0` `\Z` control characters, `\ooo` an
+/// octal and `\uXXXX` a Unicode character, `\%` and `\_` stay as written, and any other
+/// escaped character stands for itself (so the `\s` of a regex in a property is `s`, as in
+/// Athena).
+pub fn unescape_hive(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' || i + 1 == chars.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let next = chars[i + 1];
+        let octal: String = chars[i + 1..].iter().take(3).collect();
+        let hex: String = chars[i + 2..].iter().take(4).collect();
+        if octal.len() == 3 && octal.chars().all(|d| d.is_digit(8)) && next <= '3' {
+            out.push(char::from(u8::from_str_radix(&octal, 8).unwrap_or(0)));
+            i += 4;
+            continue;
+        }
+        if next == 'u'
+            && hex.len() == 4
+            && let Ok(code) = u32::from_str_radix(&hex, 16)
+        {
+            out.extend(char::from_u32(code));
+            i += 6;
+            continue;
+        }
+        match next {
+            '0' => out.push('\0'),
+            'b' => out.push('\u{8}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'Z' => out.push('\u{1A}'),
+            '%' | '_' => {
+                out.push('\\');
+                out.push(next);
+            }
+            other => out.push(other),
+        }
+        i += 2;
+    }
+    out
+}
+
 /// `line L:C: message`, Athena's way of naming a position.
 fn at(loc: Location, message: impl std::fmt::Display) -> LakeError {
     LakeError::Syntax(format!("line {}:{}: {message}", loc.line, loc.column))
@@ -231,9 +281,9 @@ impl StatementParser<'_> {
             return Ok(props);
         }
         loop {
-            let key = self.string("a property name string")?;
+            let key = unescape_hive(&self.string("a property name string")?);
             self.expect_token(&Token::Eq)?;
-            let value = self.string("a property value string")?;
+            let value = unescape_hive(&self.string("a property value string")?);
             props.insert(key, value);
             if !self.eat_token(&Token::Comma) {
                 break;
@@ -588,8 +638,9 @@ impl StatementParser<'_> {
     }
 
     fn query(&mut self) -> Result<LakeStatement> {
-        let stmt: Statement = self.parser.parse_statement().map_err(from_parser_error)?;
+        let mut stmt: Statement = self.parser.parse_statement().map_err(from_parser_error)?;
         self.expect_end()?;
+        super::trino::rewrite(&mut stmt)?;
         Ok(LakeStatement::Query(Box::new(stmt)))
     }
 
@@ -984,6 +1035,12 @@ fn check_partition_keys(t: &CreateTable) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn property_strings_unescape_as_hive_does() {
+        assert_eq!(unescape_hive(r#"\\[a\"b\" \s\t"#), "\\[a\"b\" s\t");
+        assert_eq!(unescape_hive(r"\001|\u0041|\%|x\"), "\u{1}|A|\\%|x\\");
+    }
+
     use super::*;
     use crate::sql::split_script;
 

@@ -1,0 +1,61 @@
+//! Athena's (Trino's) query syntax on top of DataFusion's: rewrites of the parsed
+//! statement, applied before DataFusion plans it.
+//!
+//! Where Trino and DataFusion spell the same thing differently, the statement is
+//! rewritten into DataFusion's spelling with Trino's meaning; where DataFusion cannot
+//! express it, the rewrite refuses with an error naming the construct. Functions with
+//! Trino semantics are registered separately (`crate::functions`); these rewrites cover
+//! syntax only:
+//! - `CROSS JOIN UNNEST(…) AS t(x)`, `UNNEST(a, b)`, `WITH ORDINALITY`, maps into
+//!   key/value columns, `LEFT JOIN UNNEST(…) ON true` ([`unnest`]);
+//! - lambdas `x -> x + 1`, `(s, x) -> s + x`, which the generic dialect reads as the
+//!   JSON arrow operator ([`lambda`]);
+//! - field access after a subscript, `headers[1].name` ([`access`]).
+
+mod access;
+mod lambda;
+mod unnest;
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, Statement, VisitMut, VisitorMut};
+
+use crate::error::{LakeError, Result};
+
+/// Rewrites `statement` from Trino's syntax into DataFusion's.
+pub fn rewrite(statement: &mut Statement) -> Result<()> {
+    let mut rewriter = Rewriter;
+    match statement.visit(&mut rewriter) {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(e) => Err(e),
+    }
+}
+
+/// Applies the expression rewrites (lambdas, field access) to a query built by a
+/// rewrite, whose text was re-parsed.
+fn rewrite_exprs(query: &mut Query) {
+    let _ = sqlparser::ast::visit_expressions_mut(query, |e| {
+        lambda::rewrite_function_args(e);
+        access::rewrite_field_access(e);
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+struct Rewriter;
+
+impl VisitorMut for Rewriter {
+    type Break = LakeError;
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<LakeError> {
+        match unnest::rewrite_query(query) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => ControlFlow::Break(e),
+        }
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<LakeError> {
+        lambda::rewrite_function_args(expr);
+        access::rewrite_field_access(expr);
+        ControlFlow::Continue(())
+    }
+}
