@@ -26,6 +26,8 @@ pub struct CatalogSnapshot {
     databases: BTreeSet<String>,
     /// Table names per database, when the statement needs them (information_schema).
     tables: Option<BTreeMap<String, Vec<String>>>,
+    /// Whether tables show Athena's pseudo-columns (the statement names one).
+    pseudo_columns: bool,
 }
 
 /// DataFusion catalog over a [`CatalogStore`]: one schema per database.
@@ -49,8 +51,9 @@ impl LakeCatalog {
     }
 
     /// Takes the snapshot of names for the next statement; `with_tables` also lists every
-    /// database's tables (for information_schema).
-    pub async fn refresh(&self, with_tables: bool) -> Result<()> {
+    /// database's tables (for information_schema); `pseudo_columns` adds `"$path"` and the
+    /// other pseudo-columns to the tables the statement reads.
+    pub async fn refresh(&self, with_tables: bool, pseudo_columns: bool) -> Result<()> {
         let databases: BTreeSet<String> = self
             .catalog
             .list_databases()
@@ -67,7 +70,11 @@ impl LakeCatalog {
         } else {
             None
         };
-        let snapshot = Arc::new(CatalogSnapshot { databases, tables });
+        let snapshot = Arc::new(CatalogSnapshot {
+            databases,
+            tables,
+            pseudo_columns,
+        });
         *self
             .snapshot
             .write()
@@ -105,6 +112,7 @@ impl CatalogProvider for LakeCatalog {
             catalog: self.catalog.clone(),
             stats: self.stats.clone(),
             partitions: self.partitions.clone(),
+            pseudo_columns: snapshot.pseudo_columns,
         }))
     }
 }
@@ -118,6 +126,7 @@ pub struct LakeSchema {
     catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
+    pseudo_columns: bool,
 }
 
 #[async_trait]
@@ -140,6 +149,7 @@ impl SchemaProvider for LakeSchema {
             self.catalog.clone(),
             self.stats.clone(),
             self.partitions.clone(),
+            self.pseudo_columns,
         )
         .map_err(DataFusionError::from)?;
         Ok(Some(Arc::new(provider)))

@@ -31,6 +31,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::format::file_format;
 use super::name_case::LowerCaseNames;
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
+use super::pseudo_columns;
 use super::record_source::RecordSource;
 use super::scan_stats::{ScanReport, ScanStats};
 use crate::catalog::storage_format::DataFormat;
@@ -59,6 +60,8 @@ pub struct LakeTable {
     catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
+    /// Whether the pseudo-columns follow the partition columns.
+    pseudo_columns: bool,
 }
 
 impl fmt::Debug for LakeTable {
@@ -76,19 +79,26 @@ struct ScanLocation {
 }
 
 impl LakeTable {
-    /// Builds the provider; fails when the table's format or types cannot be read.
+    /// Builds the provider; fails when the table's format or types cannot be read. With
+    /// `pseudo_columns`, Athena's `"$path"`, `"$file_size"` and `"$file_modified_time"`
+    /// follow the table's columns.
     pub fn try_new(
         table: Table,
         catalog: Arc<dyn CatalogStore>,
         stats: Arc<ScanStats>,
         partitions: Arc<PartitionCache>,
+        pseudo_columns: bool,
     ) -> Result<Self> {
         let format = DataFormat::of_table(&table)?;
         let file_fields = arrow_fields(&table.storage_descriptor.columns)?;
-        let partition_fields: Vec<FieldRef> = arrow_fields(&table.partition_keys)?
+        // Pseudo-columns are scanned like partition columns: one value per file.
+        let mut partition_fields: Vec<FieldRef> = arrow_fields(&table.partition_keys)?
             .into_iter()
             .map(Arc::new)
             .collect();
+        if pseudo_columns {
+            partition_fields.extend(pseudo_columns::fields());
+        }
         let key_names = table
             .partition_keys
             .iter()
@@ -112,6 +122,7 @@ impl LakeTable {
             catalog,
             stats,
             partitions,
+            pseudo_columns,
         })
     }
 
@@ -134,9 +145,12 @@ impl LakeTable {
         } else {
             0
         };
-        let (files, locations_listed) = self
+        let (mut files, locations_listed) = self
             .list_partition_files(state, locations, partitions_total)
             .await?;
+        if self.pseudo_columns {
+            files = pseudo_columns::attach(files, state, filters)?;
+        }
         let report = ScanReport {
             projected: projection::config::is_enabled(&self.table),
             table: self.table.qualified_name(),

@@ -257,13 +257,16 @@ impl Session {
     }
 
     async fn run_query(&mut self, statement: sqlparser::ast::Statement) -> Result<Outcome> {
+        let pseudo_columns = crate::provider::pseudo_columns::mentioned(&statement);
         let statement = DfStatement::Statement(Box::new(statement));
         let state = self.ctx.state();
         let references = state.resolve_table_references(&statement)?;
         let lists_tables = references
             .iter()
             .any(|r| r.schema() == Some(INFORMATION_SCHEMA));
-        self.lake_catalog.refresh(lists_tables).await?;
+        self.lake_catalog
+            .refresh(lists_tables, pseudo_columns)
+            .await?;
         let plan = match state.statement_to_plan(statement).await {
             Ok(plan) => plan,
             Err(e) => return Err(self.classify_plan_error(e.into(), &references).await),
