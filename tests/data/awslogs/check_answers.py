@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Independent cross-check of the expected answers in tests/slt/compat_*.slt.
+
+Reads the sample files written by make_samples.py the way Athena's SerDes do (RegexSerDe
+full-line matches with Java regex semantics, LazySimpleSerDe by position, the JSON SerDes
+by name, case-insensitively), evaluates each documented query with plain Python, and prints
+the rows in the harness' display format (NULL, (empty), [a, b], {k: v}), sorted where the slt
+uses rowsort. Compare its output with the slt files:
+
+    python3 tests/data/awslogs/check_answers.py [service]
+"""
+
+import datetime as dt
+import glob
+import gzip
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def read_text(path):
+    raw = open(path, "rb").read()
+    if path.endswith(".gz"):
+        raw = gzip.decompress(raw)
+    return raw.decode("utf-8")
+
+
+def files_under(rel):
+    """Every file below a folder, hidden names (_x, .x) skipped, as Hive lists them."""
+    out = []
+    for root, dirs, files in os.walk(os.path.join(HERE, rel)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        out += [os.path.join(root, f) for f in sorted(files) if not f.startswith((".", "_"))]
+    return out
+
+
+def text_lines(path):
+    return read_text(path).split("\n")[:-1]
+
+
+def hive_unescape(sql_literal, strict):
+    """Hive's unescapeSQLString for the body of a '...' literal. With strict=True an unknown
+    escape such as \\s drops its backslash (Hive); with strict=False it is kept (the regex the
+    author meant). The test data is chosen so both give the same rows."""
+    out, i = [], 0
+    simple = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "0": "\0", "Z": "\x1a",
+              "\\": "\\", "'": "'", '"': '"'}
+    while i < len(sql_literal):
+        c = sql_literal[i]
+        if c == "\\" and i + 1 < len(sql_literal):
+            n = sql_literal[i + 1]
+            if n in simple:
+                out.append(simple[n])
+            elif n in "%_":
+                out.append("\\" + n)
+            else:
+                out.append(n if strict else "\\" + n)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def to_int(s, bits=32):
+    """Hive LazyInteger/LazyLong: a value that does not parse is NULL."""
+    if s is None or not re.fullmatch(r"[+-]?[0-9]+", s):
+        return None
+    v = int(s)
+    if not -(2 ** (bits - 1)) <= v < 2 ** (bits - 1):
+        return None
+    return v
+
+
+def to_double(s):
+    if s is None:
+        return None
+    try:
+        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", s.strip()):
+            return None
+        return float(s)
+    except ValueError:
+        return None
+
+
+def convert(s, typ):
+    typ = typ.lower()
+    if s is None:
+        return None
+    if typ in ("int", "integer"):
+        return to_int(s, 32)
+    if typ == "bigint":
+        return to_int(s, 64)
+    if typ in ("double", "float"):
+        return to_double(s)
+    if typ == "date":
+        try:
+            return dt.date.fromisoformat(s)
+        except ValueError:
+            return None
+    return s
+
+
+def regex_rows(paths, sql_regex, columns):
+    """RegexSerDe: Matcher.matches() on the whole line; no match -> all NULL."""
+    rx_strict = re.compile(hive_unescape(sql_regex, True))
+    rx_meant = re.compile(hive_unescape(sql_regex, False))
+    rows = []
+    for p in paths:
+        for line in text_lines(p):
+            m1, m2 = rx_strict.fullmatch(line), rx_meant.fullmatch(line)
+            assert (m1 is None) == (m2 is None), line
+            if m1:
+                assert m1.groups() == m2.groups(), line
+                vals = [convert(g, t) for g, (_, t) in zip(m1.groups(), columns)]
+                vals += [None] * (len(columns) - len(vals))
+            else:
+                vals = [None] * len(columns)
+            rows.append(dict(zip([c for c, _ in columns], vals), _path=p))
+    return rows
+
+
+def delimited_rows(paths, delim, columns, skip_header=0):
+    """LazySimpleSerDe: fields by position; short lines NULL-filled, extra fields ignored."""
+    rows = []
+    for p in paths:
+        for line in text_lines(p)[skip_header:]:
+            parts = line.split(delim)
+            vals = []
+            for i, (c, t) in enumerate(columns):
+                s = parts[i] if i < len(parts) else None
+                # \N is the null marker; an empty field is NULL for non-string types
+                if s == "\\N" or (s == "" and t.lower() != "string"):
+                    s = None
+                vals.append(convert(s, t))
+            rows.append(dict(zip([c for c, _ in columns], vals), _path=p))
+    return rows
+
+
+def json_lower(v):
+    if isinstance(v, dict):
+        return {k.lower(): json_lower(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [json_lower(x) for x in v]
+    return v
+
+
+def json_text(v, lower_keys):
+    """A nested JSON value read into a string column: compact JSON text (OpenX lower-cases
+    keys, as its case-insensitive parse stores them; the Hive/hcatalog SerDe keeps them)."""
+    if lower_keys:
+        v = json_lower(v)
+    return json.dumps(v, separators=(",", ":"))
+
+
+def scalar_text(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def shape(v, typ, lower_keys):
+    """Reads JSON value v as Hive type typ (a parsed type tree)."""
+    kind = typ[0]
+    if v is None:
+        return None
+    if kind == "string":
+        if isinstance(v, (dict, list)):
+            return json_text(v, lower_keys)
+        return scalar_text(v)
+    if kind in ("int", "bigint"):
+        if isinstance(v, bool):
+            return None
+        try:
+            return int(v)
+        except (TypeError, ValueError):
+            return None
+    if kind == "double":
+        return float(v)
+    if kind == "array":
+        if not isinstance(v, list):
+            return None
+        return [shape(x, typ[1], lower_keys) for x in v]
+    if kind == "map":
+        return {str(k): shape(x, typ[2], lower_keys) for k, x in v.items()}
+    if kind == "struct":
+        if not isinstance(v, dict):
+            return None
+        low = {k.lower(): x for k, x in v.items()}
+        return {name: shape(low.get(name), t, lower_keys) for name, t in typ[1]}
+    raise ValueError(kind)
+
+
+def parse_type(s):
+    s = re.sub(r"\s+", "", s)
+    pos = 0
+
+    def ident():
+        nonlocal pos
+        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", s[pos:])
+        pos += m.end()
+        return m.group(0)
+
+    def expect(ch):
+        nonlocal pos
+        assert s[pos] == ch, (s, pos, ch)
+        pos += 1
+
+    def typ():
+        name = ident().lower()
+        if name == "array":
+            expect("<"); t = typ(); expect(">")
+            return ("array", t)
+        if name == "map":
+            expect("<"); k = typ(); expect(","); v = typ(); expect(">")
+            return ("map", k, v)
+        if name == "struct":
+            expect("<")
+            fields = []
+            while True:
+                n = ident().lower(); expect(":"); fields.append((n, typ()))
+                if s[pos] == ">":
+                    pos += 1
+                    return ("struct", fields)
+                expect(",")
+        return ({"integer": "int"}.get(name, name),)
+
+    t = typ()
+    assert pos == len(s), s
+    return t
+
+
+def json_rows(records, columns, lower_keys):
+    rows = []
+    for rec, path in records:
+        low = {k.lower(): v for k, v in rec.items()}
+        rows.append(dict({c: shape(low.get(c), parse_type(t), lower_keys) for c, t in columns},
+                         _path=path))
+    return rows
+
+
+def json_lines(paths):
+    out = []
+    for p in paths:
+        for line in text_lines(p):
+            out.append((json.loads(line), p))
+    return out
+
+
+def fmt(v, top=True):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, dt.datetime):
+        s = v.strftime("%Y-%m-%d %H:%M:%S")
+        if v.microsecond:
+            s += ("." + "%06d" % v.microsecond).rstrip("0")
+        return s
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return "[" + ", ".join(fmt(x, False) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {fmt(x, False)}" for k, x in v.items()) + "}"
+    s = str(v)
+    if s == "" and top:
+        return "(empty)"
+    return s
+
+
+class F32(float):
+    """A REAL value: displayed with the shortest decimal that round-trips as f32."""
+
+
+def fmt_cols(row):
+    return [v.text if isinstance(v, F32) else fmt(v) for v in row]
+
+
+def show(label, rows, sort=False):
+    """sort=True is the slt's rowsort: rows sorted column by column as strings (byte order)."""
+    RESULTS[label] = rows
+    print(f"-- {label}")
+    cols = [fmt_cols(r) for r in rows]
+    if sort:
+        cols = sorted(cols)
+    lines_ = [" ".join(c) for c in cols]
+    if not lines_:
+        print("   (no rows)")
+    for l in lines_:
+        print(l)
+    print()
+
+
+def group_by(rows, key):
+    groups = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    return groups
+
+
+def like(s, pattern):
+    if s is None:
+        return None
+    rx = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, s, re.S) is not None
+
+
+def joda_parse(s, fmt_):
+    """The few Joda patterns the doc queries use, in UTC (Athena's session zone)."""
+    if s is None:
+        return None
+    table = {
+        "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'": "%Y-%m-%dT%H:%M:%S.%fZ",
+        "yyyy-MM-dd-HH:mm:ss": "%Y-%m-%d-%H:%M:%S",
+        "yyyy-MM-dd'T'HH:mm:ss'Z'": "%Y-%m-%dT%H:%M:%SZ",
+        "dd/MMM/yyyy:HH:mm:ss Z": "%d/%b/%Y:%H:%M:%S %z",
+        "yyyy-MM-dd:HH:mm:ss": "%Y-%m-%d:%H:%M:%S",
+        "yyyy-MM-dd": "%Y-%m-%d",
+    }
+    v = dt.datetime.strptime(s, table[fmt_])
+    if v.tzinfo is None:
+        v = v.replace(tzinfo=dt.timezone.utc)
+    # Joda keeps milliseconds only
+    return v.replace(microsecond=v.microsecond // 1000 * 1000)
+
+
+def between(x, lo, hi):
+    return x is not None and lo <= x <= hi
+
+
+def sum_or_null(vals):
+    vals = [v for v in vals if v is not None]
+    return sum(vals) if vals else None
+
+
+def iso8601_ms(seconds):
+    """to_iso8601(from_unixtime(x)): timestamp(3) with time zone UTC -> ...T..:..:..000Z"""
+    t = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
+
+
+SERVICES = {}
+RESULTS = {}
+
+
+def service(fn):
+    SERVICES[fn.__name__] = fn
+    return fn
+
+
+# ----------------------------------------------------------------------------- ALB
+
+ALB_REGEX = r'''([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*):([0-9]*) ([^ ]*)[:-]([0-9]*) ([-.0-9]*) ([-.0-9]*) ([-.0-9]*) (|[-0-9]*) (-|[-0-9]*) ([-0-9]*) ([-0-9]*) \"([^ ]*) (.*) (- |[^ ]*)\" \"([^\"]*)\" ([A-Z0-9-_]+) ([A-Za-z0-9.-]*) ([^ ]*) \"([^\"]*)\" \"([^\"]*)\" \"([^\"]*)\" ([-.0-9]*) ([^ ]*) \"([^\"]*)\" \"([^\"]*)\" \"([^ ]*)\" \"([^\s]+?)\" \"([^\s]+)\" \"([^ ]*)\" \"([^ ]*)\"'''
+ALB_COLS = [("type", "string"), ("time", "string"), ("elb", "string"), ("client_ip", "string"),
+            ("client_port", "int"), ("target_ip", "string"), ("target_port", "int"),
+            ("request_processing_time", "double"), ("target_processing_time", "double"),
+            ("response_processing_time", "double"), ("elb_status_code", "int"),
+            ("target_status_code", "string"), ("received_bytes", "bigint"),
+            ("sent_bytes", "bigint"), ("request_verb", "string"), ("request_url", "string"),
+            ("request_proto", "string"), ("user_agent", "string"), ("ssl_cipher", "string"),
+            ("ssl_protocol", "string"), ("target_group_arn", "string"), ("trace_id", "string"),
+            ("domain_name", "string"), ("chosen_cert_arn", "string"),
+            ("matched_rule_priority", "string"), ("request_creation_time", "string"),
+            ("actions_executed", "string"), ("redirect_url", "string"),
+            ("lambda_error_reason", "string"), ("target_port_list", "string"),
+            ("target_status_code_list", "string"), ("classification", "string"),
+            ("classification_reason", "string")]
+
+
+@service
+def alb():
+    base = "alb/AWSLogs/123456789012/elasticloadbalancing/us-east-1"
+    rows = regex_rows(files_under(base), ALB_REGEX, ALB_COLS)
+    for r in rows:
+        r["day"] = "/".join(r["_path"].split("/")[-4:-1])
+    names = [c for c, _ in ALB_COLS]
+    show("alb_logs count(*)", [[len(rows)]])
+    show("alb_logs every column, ORDER BY time",
+         [[r[c] for c in names] for r in sorted(rows, key=lambda r: (r["time"] is None, r["time"] or ""))])
+    g = group_by(rows, lambda r: (r["request_verb"], r["client_ip"]))
+    show("doc: COUNT(request_verb) GROUP BY request_verb, client_ip",
+         [[sum(1 for r in rs if r["request_verb"] is not None), k[0], k[1]] for k, rs in g.items()], True)
+    show("doc: request_url WHERE user_agent LIKE '%Safari%'",
+         [[r["request_url"]] for r in rows if like(r["user_agent"], "%Safari%")], True)
+    show("doc: SELECT * WHERE elb_status_code >= 500",
+         [[r[c] for c in names] for r in rows if (r["elb_status_code"] or 0) >= 500], True)
+    lo = joda_parse("2018-05-30-12:00:00", "yyyy-MM-dd-HH:mm:ss")
+    hi = joda_parse("2018-05-31-00:00:00", "yyyy-MM-dd-HH:mm:ss")
+    sel = [r for r in rows
+           if between(joda_parse(r["time"], "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"), lo, hi)]
+    g = group_by(sel, lambda r: r["client_ip"])
+    show("doc: client_ip, sum(received_bytes) parse_datetime window",
+         [[k, sum_or_null(r["received_bytes"] for r in rs)] for k, rs in g.items()], True)
+    # projection table: days 2022/01/01..NOW (LAKESQL_NOW 2024-05-20)
+    proj = [r for r in rows if "2022/01/01" <= r["day"] <= "2024/05/20"]
+    show("projection count(*)", [[len(proj)]])
+    show("projection day, count(*) GROUP BY day ORDER BY day",
+         [[d, len(rs)] for d, rs in sorted(group_by(proj, lambda r: r["day"]).items())])
+    show("doc: projection SELECT * WHERE day = '2022/02/12'",
+         [[r[c] for c in names] + [r["day"]] for r in proj if r["day"] == "2022/02/12"], True)
+
+
+# ----------------------------------------------------------------------------- main
+
+if __name__ == "__main__":
+    wanted = sys.argv[1:] or list(SERVICES)
+    for name in wanted:
+        print(f"==================== {name}")
+        SERVICES[name]()
