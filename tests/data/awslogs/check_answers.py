@@ -212,6 +212,7 @@ def parse_type(s):
         pos += 1
 
     def typ():
+        nonlocal pos
         name = ident().lower()
         if name == "array":
             expect("<"); t = typ(); expect(">")
@@ -408,6 +409,146 @@ def alb():
          [[d, len(rs)] for d, rs in sorted(group_by(proj, lambda r: r["day"]).items())])
     show("doc: projection SELECT * WHERE day = '2022/02/12'",
          [[r[c] for c in names] + [r["day"]] for r in proj if r["day"] == "2022/02/12"], True)
+
+
+
+def ddl_columns(ddl):
+    """(name, type) pairs of a CREATE TABLE's column list (the first parenthesised list)."""
+    start = ddl.index("(") + 1
+    depth, i = 0, start
+    while True:
+        c = ddl[i]
+        if c in "(<":
+            depth += 1
+        elif c in ">)":
+            if depth == 0:
+                break
+            depth -= 1
+        i += 1
+    body, cols, cur, depth = ddl[start:i], [], "", 0
+    for c in body + ",":
+        if c == "<":
+            depth += 1
+        elif c == ">":
+            depth -= 1
+        if c == "," and depth == 0:
+            if cur.strip():
+                name, typ = cur.strip().split(None, 1)
+                typ = re.sub(r"\s+COMMENT\s+'.*'$", "", typ.strip())
+                cols.append((name.strip("`").lower(), typ))
+            cur = ""
+        else:
+            cur += c
+    return cols
+
+
+def doc_block(page, n):
+    """The n-th code block of a user-guide page (as fetched into /tmp/athdoc or DOCS)."""
+    text = open(os.path.join(DOCS, page + ".md")).read()
+    found = re.findall(r"^( *)```\n(.*?)^\1```", text, re.S | re.M)
+    ind, b = found[n]
+    return "\n".join(l[len(ind):] if l.startswith(ind) else l for l in b.split("\n"))
+
+
+# The user-guide pages, as markdown (awsdocs/amazon-athena-user-guide at 271ef77, doc_source/).
+DOCS = os.environ.get("ATHENA_DOCS", "/tmp/athdoc")
+
+
+# ----------------------------------------------------------------------------- CloudTrail
+
+def cloudtrail_records(region=None, day=None):
+    out = []
+    for p in files_under("cloudtrail/AWSLogs/123456789012/CloudTrail"):
+        parts = p.split("/")
+        r, d = parts[-5], "/".join(parts[-4:-1])
+        if (region is None or r == region) and (day is None or d in day):
+            for rec in json.loads(read_text(p))["Records"]:
+                out.append((rec, p))
+    return out
+
+
+@service
+def cloudtrail():
+    ddl = doc_block("cloudtrail-logs", 0)
+    cols = ddl_columns(ddl)
+    recs = cloudtrail_records("us-east-1", ["2019/02/01", "2024/05/17"])
+    rows = json_rows(recs, cols, lower_keys=False)
+    for r in rows:
+        parts = r["_path"].split("/")
+        r["region"], r["year"], r["month"], r["day"] = parts[-5], parts[-4], parts[-3], parts[-2]
+    names = [c for c, _ in cols] + ["region", "year", "month", "day"]
+    show("count(*)", [[len(rows)]])
+    key = lambda r: r["eventtime"]
+    show("columns ORDER BY eventtime",
+         [[r["eventversion"], r["eventtime"], r["eventname"], r["useridentity"] and r["useridentity"]["type"],
+           r["useridentity"] and r["useridentity"]["principalid"],
+           r["useridentity"] and r["useridentity"]["username"], r["errorcode"], r["requestparameters"],
+           r["responseelements"], r["additionaleventdata"], r["readonly"], r["resources"],
+           r["tlsdetails"], r["region"], r["year"], r["month"], r["day"]]
+          for r in sorted(rows, key=key)])
+    show("useridentity ORDER BY eventtime",
+         [[r["eventtime"], r["useridentity"]] for r in sorted(rows, key=key)])
+
+    def path(r, *ks):
+        for k in ks:
+            if r is None:
+                return None
+            r = r[k]
+        return r
+    sel = [r for r in rows if path(r, "useridentity", "sessioncontext", "sessionissuer", "arn") is not None]
+    sel.sort(key=lambda r: (r["eventsource"], r["eventname"]))
+    show("doc: nested fields",
+         [[r["eventsource"], r["eventname"],
+           path(r, "useridentity", "sessioncontext", "attributes", "creationdate"),
+           path(r, "useridentity", "sessioncontext", "sessionissuer", "arn")] for r in sel[:10]])
+    out = []
+    for r in sorted(rows, key=key):
+        for e in r["resources"] or []:
+            if like(e["arn"], "%example/datafile.txt"):
+                out.append([r["awsregion"], e["arn"].replace("arn:aws:s3:::", ""), r["eventname"],
+                            r["eventtime"], r["useragent"]])
+    show("doc: unnest resources datafile.txt", out)
+    out = []
+    for r in sorted(rows, key=key):
+        if r["eventname"] == "DeleteBucket":
+            for e in r["resources"] or []:
+                out.append([r["awsregion"], e["arn"].replace("arn:aws:s3:::", ""), r["eventtime"],
+                            path(r, "useridentity", "username"), e["accountid"]])
+    show("doc: DeleteBucket", out)
+
+    def anon(bucket):
+        return [[r[c] for c in names] for r in rows
+                if r["eventsource"] == "s3.amazonaws.com" and r["eventname"] in ("GetObject",)
+                and path(r, "useridentity", "accountid") == "anonymous"
+                and path(r, "useridentity", "arn") is None
+                and like(r["requestparameters"], "%" + bucket + "%")]
+    show("doc: anonymous, placeholder verbatim", anon("[your bucket name ]"))
+    show("doc: anonymous, DOC-EXAMPLE-BUCKET", anon("DOC-EXAMPLE-BUCKET"))
+    show("doc: tips basic query",
+         [[path(r, "useridentity", "arn"), r["eventname"], r["sourceipaddress"], r["eventtime"]]
+          for r in rows], True)
+    # projection table: us-east-1, days 2020/01/01..2024/05/20
+    pp_cols = ddl_columns(doc_block("cloudtrail-logs", 8))
+    pp = json_rows(cloudtrail_records("us-east-1", ["2024/05/17"]), pp_cols, lower_keys=False)
+    for r in pp:
+        r["timestamp"] = "/".join(r["_path"].split("/")[-4:-1])
+    show("pp count(*)", [[len(pp)]])
+    show("pp columns ORDER BY eventtime",
+         [[r["timestamp"], r["eventname"], path(r, "useridentity", "username"), r["vpcendpointid"],
+           r["tlsdetails"]] for r in sorted(pp, key=lambda r: r["eventtime"])])
+    show("pp column names", [[c] for c, _ in pp_cols] + [["timestamp"]])
+    # the CloudTrailSerde table of the 2022-09-01 page (33282c8)
+    old_cols = ddl_columns(doc_block("cloudtrail-logs-33282c8", 0))
+    old = json_rows(recs, old_cols, lower_keys=False)
+    sel = [r for r in old if path(r, "useridentity", "sessioncontext", "sessionissuer", "arn") is not None]
+    sel.sort(key=lambda r: (r["eventsource"], r["eventname"]))
+    show("serde variant: count(*)", [[len(old)]])
+    show("serde variant: doc nested fields",
+         [[r["eventsource"], r["eventname"],
+           path(r, "useridentity", "sessioncontext", "attributes", "creationdate"),
+           path(r, "useridentity", "sessioncontext", "sessionissuer", "arn")] for r in sel[:10]])
+    show("serde variant: useridentity, resources ORDER BY eventtime",
+         [[r["eventtime"], r["useridentity"], r["resources"]] for r in sorted(old, key=key)])
 
 
 # ----------------------------------------------------------------------------- main
