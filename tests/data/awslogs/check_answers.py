@@ -551,6 +551,113 @@ def cloudtrail():
          [[r["eventtime"], r["useridentity"], r["resources"]] for r in sorted(old, key=key)])
 
 
+
+# ----------------------------------------------------------------------------- WAF
+
+def utc(seconds):
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+@service
+def waf():
+    cols = ddl_columns(doc_block("waf-logs", 0))
+    names = [c for c, _ in cols]
+    allrows = []
+    for p in files_under("waf/AWSLogs/123456789012/WAFLogs"):
+        parts = p.split("/")
+        region, day = parts[-8], "/".join(parts[-6:-3])
+        for r in json_rows(json_lines([p]), cols, lower_keys=True):
+            r["region"], r["date"] = region, day
+            allrows.append(r)
+    # projection: region enum, date 2021/01/01..NOW
+    rows = [r for r in allrows if r["region"] in ("us-east-1", "us-west-2", "eu-central-1", "eu-west-1")
+            and "2021/01/01" <= r["date"] <= "2024/05/20"]
+    by_ts = lambda r: r["timestamp"]
+    show("count(*)", [[len(rows)]])
+    show("columns ORDER BY timestamp",
+         [[r["timestamp"], r["formatversion"], r["webaclid"], r["terminatingruleid"],
+           r["terminatingruletype"], r["action"], r["terminatingrulematchdetails"], r["httpsourcename"],
+           r["ratebasedrulelist"], r["nonterminatingmatchingrules"], r["requestheadersinserted"],
+           r["responsecodesent"], r["labels"], r["captcharesponse"], r["region"], r["date"]]
+          for r in sorted(rows, key=by_ts)])
+    show("rulegrouplist ORDER BY timestamp", [[r["timestamp"], r["rulegrouplist"]] for r in sorted(rows, key=by_ts)])
+    inrange = [r for r in rows if "2021/03/01" <= r["date"] < "2021/03/31"]
+    n = sum(1 for r in inrange for h in r["httprequest"]["headers"]
+            if h["name"].lower() == "referer" and like(h["value"], "%amazon%"))
+    show("doc: referer count", [[n]])
+
+    def excluded(now):
+        g = {}
+        for r in rows:
+            for grp in r["rulegrouplist"]:
+                if grp["excludedrules"] is not None and utc(r["timestamp"] // 1000) > now - dt.timedelta(days=10):
+                    k = (r["httprequest"]["clientip"], grp["excludedrules"], grp["rulegroupid"])
+                    g[k] = g.get(k, 0) + 1
+        return sorted([[c, *k] for k, c in g.items()], key=lambda x: -x[0])
+    show("doc: excluded rules, now()", excluded(dt.datetime.now(dt.timezone.utc)))
+    show("doc: excluded rules, fixed now", excluded(dt.datetime(2021, 3, 20, tzinfo=dt.timezone.utc)))
+    g = {}
+    for r in rows:
+        for t in r["rulegrouplist"]:
+            if r["action"] != "BLOCK" and len(t["nonterminatingmatchingrules"]) > 0:
+                k = (json.dumps(t["nonterminatingmatchingrules"]), r["action"], r["httpsourceid"],
+                     r["httprequest"]["clientip"], t["rulegroupid"])
+                g.setdefault(k, [0, t["nonterminatingmatchingrules"]])[0] += 1
+    show("doc: counted managed rules",
+         [[c, k[2], k[3], k[4], v] for k, (c, v) in g.items()], True)
+    g = {}
+    for r in rows:
+        for t in r["nonterminatingmatchingrules"]:
+            if r["action"] != "BLOCK" and len(r["nonterminatingmatchingrules"]) > 0:
+                k = (t["ruleid"], t["action"], r["httpsourceid"], r["httprequest"]["clientip"])
+                g[k] = g.get(k, 0) + 1
+    show("doc: counted custom rules", [[c, k[2], k[3], k[0], k[1]] for k, c in g.items()], True)
+    show("doc: to_iso8601 LIMIT 10",
+         [[iso8601_ms(r["timestamp"] // 1000), r["httpsourcename"], r["httpsourceid"], r["httprequest"]]
+          for r in rows][:10], True)
+    show("doc: last 24 hours", [])
+    show("doc: date range and IP",
+         [[r[c] for c in names] + [r["region"], r["date"]] for r in inrange
+          if r["httprequest"]["clientip"] == "53.21.198.66"], True)
+    g = {}
+    for r in inrange:
+        secs = r["timestamp"] // 1000
+        t = utc(secs - (utc(secs).minute % 5) * 60)
+        k = (t.strftime("%Y-%m-%d %H:%M"), r["httprequest"]["clientip"])
+        g[k] = g.get(k, 0) + 1
+    show("doc: five-minute intervals", [[k[0], k[1], c] for k, c in g.items()], True)
+
+    def xff(now):
+        g = {}
+        for r in rows:
+            if utc(r["timestamp"] // 1000) > now - dt.timedelta(days=10):
+                for h in r["httprequest"]["headers"]:
+                    if h["name"] == "X-Forwarded-For":
+                        g[h["value"]] = g.get(h["value"], 0) + 1
+        return sorted([[k, c] for k, c in g.items()], key=lambda x: -x[1])
+    show("doc: X-Forwarded-For, now()", xff(dt.datetime.now(dt.timezone.utc)))
+    show("doc: X-Forwarded-For, fixed now", xff(dt.datetime(2021, 3, 20, tzinfo=dt.timezone.utc)))
+    g = group_by([r for r in inrange if r["terminatingruletype"] == "RATE_BASED" and r["action"] == "BLOCK"],
+                 lambda r: r["httprequest"]["clientip"])
+    show("doc: top RATE_BASED blocked", sorted([[len(v), k] for k, v in g.items()], key=lambda x: -x[0]))
+    g = group_by([r for r in rows if r["terminatingruletype"] == "RATE_BASED" and r["httprequest"]["country"] == "IE"],
+                 lambda r: r["httprequest"]["country"])
+    show("doc: RATE_BASED from IE", sorted([[len(v), k] for k, v in g.items()], key=lambda x: x[0]))
+    g = group_by([r for r in rows if r["action"] == "BLOCK"],
+                 lambda r: (r["webaclid"], r["terminatingruleid"], r["httprequest"]["clientip"], r["httprequest"]["uri"]))
+    show("doc: blocked by attributes", [[len(v), *k] for k, v in g.items()], True)
+    g = group_by([r for r in rows if r["terminatingruleid"] == "e9dd190d-7a43-4c06-bcea-409613d9506e"],
+                 lambda r: (r["webaclid"], r["action"], r["httprequest"]["clientip"], r["httprequest"]["uri"]))
+    show("doc: terminating rule id", [[len(v), *k] for k, v in g.items()], True)
+    g = group_by([r for r in inrange if r["action"] == "BLOCK"],
+                 lambda r: (r["httprequest"]["clientip"], r["httprequest"]["country"]))
+    show("doc: top 100 blocked in range", sorted([[k[0], len(v), k[1]] for k, v in g.items()], key=lambda x: -x[1]))
+    show("plain count(*)", [[len(allrows)]])
+    show("plain clientip, country, action ORDER BY timestamp",
+         [[r["timestamp"], r["httprequest"]["clientip"], r["httprequest"]["country"], r["action"]]
+          for r in sorted(allrows, key=by_ts)])
+
+
 # ----------------------------------------------------------------------------- main
 
 if __name__ == "__main__":
