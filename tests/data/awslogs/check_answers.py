@@ -658,6 +658,66 @@ def waf():
           for r in sorted(allrows, key=by_ts)])
 
 
+
+# ----------------------------------------------------------------------------- VPC flow logs
+
+def vpc_files(region, day):
+    return files_under(f"vpc/AWSLogs/123456789012/vpcflowlogs/{region}/{day}")
+
+
+@service
+def vpc():
+    cols = ddl_columns(doc_block("vpc-flow-logs", 0))
+    names = [c for c, _ in cols]
+    plain = []
+    for d in ["2020/05/04", "2021/02/15"]:
+        for r in delimited_rows(vpc_files("us-east-1", d), " ", cols, skip_header=1):
+            r["date"] = dt.date.fromisoformat(d.replace("/", "-"))
+            plain.append(r)
+    show("plain count(*)", [[len(plain)]])
+    show("doc: date = DATE('2020-05-04')",
+         [[r[c] for c in names] + [r["date"]] for r in plain if r["date"] == dt.date(2020, 5, 4)], True)
+    show("doc: rejected TCP with day_of_week",
+         [[r["date"].isoweekday(), r["date"], r["interface_id"], r["srcaddr"], r["action"], r["protocol"]]
+          for r in plain if r["action"] == "REJECT" and r["protocol"] == 6], True)
+
+    def https(since):
+        g = group_by([r for r in plain if r["dstport"] == 443 and r["date"] > since], lambda r: r["dstaddr"])
+        return sorted([[sum(x["packets"] for x in v), k] for k, v in g.items()], key=lambda x: -x[0])[:10]
+    show("doc: HTTPS packets last week, current_date", https(dt.date.today() - dt.timedelta(days=7)))
+    show("doc: HTTPS packets last week, fixed date", https(dt.date(2020, 5, 10) - dt.timedelta(days=7)))
+    # projection table: 28 columns (no region column), so the files' 29 fields shift from az_id on
+    pcols = ddl_columns(doc_block("vpc-flow-logs", 7))
+    pnames = [c for c, _ in pcols]
+    proj = []
+    for region in ["us-east-1", "us-west-2", "ap-south-1", "eu-west-1"]:
+        for day in sorted(os.listdir(os.path.join(HERE, "vpc/AWSLogs/123456789012/vpcflowlogs")) and
+                          [d for d in ["2020/05/04", "2021/01/20", "2021/02/15", "2021/03/10", "2021/04/05"]]):
+            if not "2021/01/01" <= day <= "2024/05/20":
+                continue
+            for r in delimited_rows(vpc_files(region, day), " ", pcols, skip_header=1):
+                r["region"], r["day"] = region, day
+                proj.append(r)
+    star = lambda r: [r[c] for c in pnames] + [r["region"], r["day"]]
+    show("projection count(*)", [[len(proj)]])
+    show("projection every column ORDER BY day, srcaddr", [star(r) for r in sorted(proj, key=lambda r: (r["day"], r["region"], r["srcaddr"]))])
+    show("doc: pp February ORDER BY day", [star(r) for r in proj if "2021/02/01" <= r["day"] < "2021/02/28"], True)
+    g = group_by([r for r in proj if r["dstport"] == 443 and "2021/03/01" <= r["day"] < "2021/03/31"], lambda r: r["dstaddr"])
+    show("doc: pp HTTPS packets March", sorted([[sum(x["packets"] for x in v), k] for k, v in g.items()], key=lambda x: -x[0]))
+    show("doc: pp April with ISO times",
+         [[r["interface_id"], r["srcaddr"], r["action"], r["protocol"], iso8601_ms(r["start"]), iso8601_ms(r["end"])]
+          for r in proj if "2021/04/01" <= r["day"] < "2021/04/30"], True)
+    show("doc: pp srcaddr 10.117.1.22 February",
+         [star(r) for r in proj if r["srcaddr"] == "10.117.1.22" and "2021/02/01" <= r["day"] < "2021/02/28"], True)
+    show("doc: pp rejected TCP February",
+         [[r["day"], r["interface_id"], r["srcaddr"], r["action"], r["protocol"]] for r in proj
+          if r["action"] == "REJECT" and r["protocol"] == 6 and "2021/02/01" <= r["day"] < "2021/02/28"], True)
+    show("doc: pp 10.117.*",
+         [star(r) for r in proj if r["srcaddr"] and r["srcaddr"].split(".")[:2] == ["10", "117"]], True)
+    show("doc: pp dstaddr 10.0.1.14 January",
+         [star(r) for r in proj if r["dstaddr"] == "10.0.1.14" and "2021/01/01" <= r["day"] < "2021/01/31"], True)
+
+
 # ----------------------------------------------------------------------------- main
 
 if __name__ == "__main__":
