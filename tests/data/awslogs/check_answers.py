@@ -284,6 +284,7 @@ class F32(float):
 
 
 def fmt_cols(row):
+    """One row's values as the harness displays them."""
     return [v.text if isinstance(v, F32) else fmt(v) for v in row]
 
 
@@ -716,6 +717,95 @@ def vpc():
          [star(r) for r in proj if r["srcaddr"] and r["srcaddr"].split(".")[:2] == ["10", "117"]], True)
     show("doc: pp dstaddr 10.0.1.14 January",
          [star(r) for r in proj if r["dstaddr"] == "10.0.1.14" and "2021/01/01" <= r["day"] < "2021/01/31"], True)
+
+
+
+# ----------------------------------------------------------------------------- CloudFront
+
+def f32(text):
+    """A FLOAT (REAL) column value, displayed with the shortest decimal that reads back as
+    the same f32 (Rust's and Trino's display)."""
+    import struct
+    if text is None:
+        return None
+    v = struct.unpack("f", struct.pack("f", float(text)))[0]
+    for p in range(1, 10):
+        cand = "%.*g" % (p, v)
+        if struct.unpack("f", struct.pack("f", float(cand)))[0] == v:
+            break
+    if "e" in cand or "E" in cand:
+        raise ValueError(cand)
+    if "." not in cand:
+        cand += ".0"
+    out = F32(v)
+    out.text = cand
+    return out
+
+
+@service
+def cloudfront():
+    cols = ddl_columns(doc_block("cloudfront-logs", 0))
+    names = [c for c, _ in cols]
+    rows = delimited_rows(files_under("cloudfront"), "\t", cols, skip_header=2)
+    for r in rows:
+        for c, t in cols:
+            if t.upper() == "FLOAT" and r[c] is not None:
+                r[c] = f32(repr(r[c]))
+    show("count(*)", [[len(rows)]])
+    show("every column ORDER BY date, time, uri",
+         [[r[c] for c in names] for r in sorted(rows, key=lambda r: (r["date"], r["time"], r["uri"]))])
+    lo, hi = dt.date(2018, 6, 9), dt.date(2018, 6, 11)
+    show("doc: total bytes", [[sum_or_null(r["bytes"] for r in rows if lo <= r["date"] <= hi)]])
+    seen, out = set(), []
+    for r in rows:
+        k = tuple(fmt_cols([r[c] for c in names]))
+        if k not in seen:
+            seen.add(k)
+            out.append([r[c] for c in names])
+    show("doc: DISTINCT * LIMIT 10", out[:10], True)
+
+
+# ----------------------------------------------------------------------------- S3 access logs
+
+@service
+def s3_access():
+    ddl = open(os.path.join(DOCS, "using-s3-access-logs-to-identify-requests.md")).read()
+    block = re.findall(r"^( *)```\n(.*?)^\1```", ddl, re.S | re.M)[5][1]
+    cols = ddl_columns(block)
+    rx = re.search(r"'input.regex'='(.*)'\) \n", block).group(1)
+    names = [c for c, _ in cols]
+    rows = regex_rows(files_under("s3_access/awsexamplebucket1-logs/prefix"), rx, cols)
+    show("count(*)", [[len(rows)]])
+    show("every column ORDER BY requestid",
+         [[r[c] for c in names] for r in sorted(rows, key=lambda r: (r["requestid"] is None, r["requestid"] or ""))])
+    show("doc: who deleted an object",
+         [[r["requestdatetime"], r["remoteip"], r["requester"], r["key"]] for r in rows
+          if r["key"] == "images/picture.jpg" and like(r["operation"], "%DELETE%")], True)
+    show("doc: operations by an IAM user",
+         [[r[c] for c in names] for r in rows if r["requester"] == "arn:aws:iam::123456789123:user/user_name"], True)
+    when = lambda r: joda_parse(r["requestdatetime"], "dd/MMM/yyyy:HH:mm:ss Z")
+    lo = joda_parse("2017-02-18:07:00:00", "yyyy-MM-dd:HH:mm:ss")
+    hi = joda_parse("2017-02-18:08:00:00", "yyyy-MM-dd:HH:mm:ss")
+    show("doc: operations on an object in a time period",
+         [[r[c] for c in names] for r in rows if r["key"] == "prefix/images/picture.jpg" and between(when(r), lo, hi)], True)
+    lo, hi = joda_parse("2017-06-01", "yyyy-MM-dd"), joda_parse("2017-07-01", "yyyy-MM-dd")
+    sel = [r for r in rows if r["remoteip"] == "1.2.3.4" and between(when(r), lo, hi)]
+    show("doc: data transferred by an IP",
+         [[sum_or_null(r["bytessent"] for r in sel), sum_or_null(r["objectsize"] for r in sel),
+           sum_or_null(None if r["bytessent"] is None or r["objectsize"] is None else r["bytessent"] + r["objectsize"]
+                       for r in sel)]])
+    g = group_by(rows, lambda r: (r["requester"], r["sigv"]))
+    show("doc: signature version by requester",
+         [[k[0], k[1], sum(1 for r in v if r["sigv"] is not None)] for k, v in g.items()], True)
+    lo = joda_parse("2019-07-01:00:42:42", "yyyy-MM-dd:HH:mm:ss")
+    hi = joda_parse("2019-07-02:00:42:42", "yyyy-MM-dd:HH:mm:ss")
+    show("doc (bucket_name): anonymous requests",
+         [[r["bucket_name"], r["requester"], r["remoteip"], r["key"], r["httpstatus"], r["errorcode"], r["requestdatetime"]]
+          for r in rows if r["requester"] is None and between(when(r), lo, hi)], True)
+    for op in ["REST.PUT.OBJECT", "REST.GET.OBJECT"]:
+        show(f"doc (fixed): {op}",
+             [[r["bucket_name"], r["requester"], r["remoteip"], r["key"], r["httpstatus"], r["errorcode"], r["requestdatetime"]]
+              for r in rows if r["operation"] == op and between(when(r), lo, hi)], True)
 
 
 # ----------------------------------------------------------------------------- main
