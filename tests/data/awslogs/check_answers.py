@@ -261,7 +261,7 @@ def fmt(v, top=True):
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return repr(v)
+        return ryu(v)
     if isinstance(v, dt.datetime):
         s = v.strftime("%Y-%m-%d %H:%M:%S")
         if v.microsecond:
@@ -277,6 +277,28 @@ def fmt(v, top=True):
     if s == "" and top:
         return "(empty)"
     return s
+
+
+def ryu(x):
+    """A double as the harness shows it (Rust's ryu: shortest digits, plain notation for
+    decimal exponents -5 < kk <= 16, else scientific)."""
+    from decimal import Decimal
+    if x == 0:
+        return "-0.0" if str(x).startswith("-") else "0.0"
+    sign = "-" if x < 0 else ""
+    t = Decimal(repr(abs(x))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k = t.exponent
+    kk = len(digits) + k
+    if 0 <= k and kk <= 16:
+        body = digits + "0" * k + ".0"
+    elif 0 < kk <= 16:
+        body = digits[:kk] + "." + digits[kk:]
+    elif -5 < kk <= 0:
+        body = "0." + "0" * (-kk) + digits
+    else:
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "") + "e" + str(kk - 1)
+    return sign + body
 
 
 class F32(float):
@@ -806,6 +828,200 @@ def s3_access():
         show(f"doc (fixed): {op}",
              [[r["bucket_name"], r["requester"], r["remoteip"], r["key"], r["httpstatus"], r["errorcode"], r["requestdatetime"]]
               for r in rows if r["operation"] == op and between(when(r), lo, hi)], True)
+
+
+
+# ----------------------------------------------------------------------------- Classic ELB
+
+def sql_literal_regex(ddl):
+    return re.search(r"'input.regex' =\s*'(.*?)'\)?\s*\n", ddl, re.S).group(1)
+
+
+@service
+def elb_classic():
+    ddl = doc_block("elasticloadbalancer-classic-logs", 0)
+    cols = ddl_columns(ddl)
+    names = [c for c, _ in cols]
+    rows = regex_rows(files_under("elb_classic"), sql_literal_regex(ddl), cols)
+    show("count(*)", [[len(rows)]])
+    show("every column (file order)", [[r[c] for c in names] for r in rows])
+    show("doc: backend 4XX/5XX",
+         [[r["timestamp"], r["elb_name"], r["backend_ip"], r["backend_response_code"]] for r in rows
+          if like(r["backend_response_code"], "4%") or like(r["backend_response_code"], "5%")], True)
+    g = group_by([r for r in rows if r["backend_ip"] is not None and r["backend_ip"] != ""],
+                 lambda r: (r["backend_ip"], r["elb_name"]))
+    out = []
+    for k, v in g.items():
+        vals = [r["backend_processing_time"] for r in v]
+        import itertools
+        sums = {sum(p) for p in itertools.permutations(vals)}
+        assert len(sums) == 1, sums  # exact whatever the order
+        out.append([sums.pop(), k[1], k[0]])
+    show("doc: sum backend_processing_time", out, True)
+
+
+# ----------------------------------------------------------------------------- NLB
+
+@service
+def nlb():
+    ddl = doc_block("networkloadbalancer-classic-logs", 0)
+    cols = ddl_columns(ddl)
+    names = [c for c, _ in cols]
+    rows = regex_rows(files_under("nlb"), sql_literal_regex(ddl), cols)
+    show("count(*)", [[len(rows)]])
+    show("every column (file order)", [[r[c] for c in names] for r in rows])
+    g = group_by(rows, lambda r: r["cert_arn"])
+    show("doc: certificate use", [[len(v), k] for k, v in g.items()], True)
+    g = group_by([r for r in rows if r["tls_protocol_version"] is not None and r["tls_protocol_version"] < "tlsv13"],
+                 lambda r: (r["tls_protocol_version"], r["client_ip"]))
+    show("doc: TLS before 1.3", [[k[0], len(v), k[1]] for k, v in g.items()], True)
+    show("doc: long handshakes", [[r[c] for c in names] for r in rows], True)
+    hs = sorted([r["tls_handshake_time_ms"] for r in rows], key=lambda x: (x is None, -(x or 0)))
+    show("handshake times DESC (NULLS LAST)", [[x] for x in hs])
+
+    def recent(now):
+        g = group_by([r for r in rows if r["time"] is not None
+                      and dt.datetime.fromisoformat(r["time"]).replace(tzinfo=dt.timezone.utc) > now - dt.timedelta(days=30)
+                      and not r["tls_protocol_version"] == "-"],
+                     lambda r: (r["tls_cipher_suite"], r["tls_protocol_version"]))
+        return [[k[0], k[1], len(v)] for k, v in g.items()]
+    show("doc: last 30 days, current_timestamp", recent(dt.datetime.now(dt.timezone.utc)), True)
+    show("doc: last 30 days, fixed", recent(dt.datetime(2018, 12, 25, tzinfo=dt.timezone.utc)), True)
+
+
+# ----------------------------------------------------------------------------- Global Accelerator
+
+@service
+def global_accelerator():
+    cols = ddl_columns(doc_block("querying-global-accelerator-flow-logs", 0))
+    names = [c for c, _ in cols]
+    rows = delimited_rows(files_under("global_accelerator/AWSLogs/123456789012/globalaccelerator/us-west-2/2024/05/17"),
+                          " ", cols, skip_header=1)
+    for r in rows:
+        r["dt"] = "2024-05-17"
+    show("count(*)", [[len(rows)]])
+    show("every column ORDER BY starttime", [[r[c] for c in names] + [r["dt"]] for r in sorted(rows, key=lambda r: r["starttime"])])
+    show("doc: LHR edge locations",
+         [[r["clientip"], r["agaregion"], r["protocol"], r["action"]] for r in rows if like(r["agaregion"], "LHR%")], True)
+    g = group_by([r for r in rows if r["endpointport"] == 443], lambda r: r["endpointip"])
+    show("doc: HTTPS packets per endpoint", sorted([[sum(x["numpackets"] for x in v), k] for k, v in g.items()], key=lambda x: -x[0])[:10])
+
+
+# ----------------------------------------------------------------------------- Network Firewall
+
+@service
+def network_firewall():
+    cols = ddl_columns(doc_block("querying-network-firewall-logs", 0))
+    rows = json_rows(json_lines(files_under("network_firewall")), cols, lower_keys=True)
+    show("count(*)", [[len(rows)]])
+    show("columns ORDER BY event_timestamp",
+         [[r["firewall_name"], r["availability_zone"], r["event_timestamp"], r["event"]["event_type"],
+           r["event"]["timestamp"], r["event"]["flow_id"], r["event"]["proto"], r["event"]["app_proto"],
+           r["event"]["netflow"]] for r in sorted(rows, key=lambda r: r["event_timestamp"])])
+    g = group_by(rows, lambda r: (r["event"]["src_ip"], r["event"]["src_port"], r["event"]["dest_ip"], r["event"]["dest_port"]))
+    show("doc: pairs", [[len(v), *k] for k, v in g.items()], True)
+
+
+# ----------------------------------------------------------------------------- Route 53 Resolver
+
+@service
+def route53():
+    cols = ddl_columns(doc_block("querying-r53-resolver-logs", 0))
+    names = [c for c, _ in cols]
+    rows = json_rows(json_lines(files_under("route53")), cols, lower_keys=True)
+    star = lambda r: [r[c] for c in names]
+    desc = sorted(rows, key=lambda r: r["query_timestamp"], reverse=True)
+    show("doc: SELECT * LIMIT 10", [star(r) for r in rows][:10], True)
+    show("doc: 1 ORDER BY query_timestamp DESC", [star(r) for r in desc])
+    lo = joda_parse("2020-09-24-00:00:00", "yyyy-MM-dd-HH:mm:ss")
+    hi = joda_parse("2020-09-24-00:08:00", "yyyy-MM-dd-HH:mm:ss")
+    show("doc: 2 time window",
+         [[r["query_timestamp"], r["srcids"]["instance"], r["srcaddr"], r["srcport"], r["query_name"], r["rcode"]]
+          for r in desc if between(joda_parse(r["query_timestamp"], "yyyy-MM-dd'T'HH:mm:ss'Z'"), lo, hi)])
+    show("doc: 3 example.com",
+         [[r["query_timestamp"], r["srcids"]["instance"], r["srcaddr"], r["srcport"], r["query_name"], r["rcode"], r["answers"]]
+          for r in desc if like(r["query_name"], "%example.com%")])
+    show("doc: 4 no answer",
+         [[r["query_timestamp"], r["srcids"]["instance"], r["srcaddr"], r["srcport"], r["query_name"], r["rcode"], r["answers"]]
+          for r in rows if len(r["answers"]) == 0], True)
+    show("doc: 5 answer 203.0.113.16",
+         [[r["query_timestamp"], r["srcids"]["instance"], r["srcaddr"], r["srcport"], r["query_name"], r["rcode"], a["rdata"]]
+          for r in rows for a in r["answers"] if a["rdata"] == "203.0.113.16"], True)
+
+
+# ----------------------------------------------------------------------------- GuardDuty
+
+def json_extract_scalar(text, path):
+    v = json.loads(text)
+    for k in path.lstrip("$.").split("."):
+        if not isinstance(v, dict) or k not in v:
+            return None
+        v = v[k]
+    if isinstance(v, (dict, list)) or v is None:
+        return None
+    return scalar_text(v)
+
+
+@service
+def guardduty():
+    cols = ddl_columns(doc_block("querying-guardduty", 0))
+    rows = json_rows(json_lines(files_under("guardduty")), cols, lower_keys=True)
+    show("count(*)", [[len(rows)]])
+    show("columns ORDER BY createdat",
+         [[r["id"], r["type"], r["severity"], r["createdat"], r["updatedat"], r["resource"]]
+          for r in sorted(rows, key=lambda r: r["createdat"])])
+    j = json_extract_scalar
+    show("doc: DNS data exfiltration",
+         [[r["title"], r["severity"], r["type"], r["id"], r["accountid"], r["region"], r["createdat"], r["updatedat"],
+           j(r["service"], "$.count"), j(r["resource"], "$.instancedetails.instanceid"),
+           j(r["service"], "$.action.actiontype"), j(r["service"], "$.action.dnsrequestaction.domain"),
+           j(r["service"], "$.action.dnsrequestaction.protocol"), j(r["service"], "$.action.dnsrequestaction.blocked")]
+          for r in sorted(rows, key=lambda r: r["severity"], reverse=True)
+          if r["type"] == "Trojan:EC2/DNSDataExfiltration"])
+    show("doc: unauthorized IAM user",
+         [[r["title"], r["severity"], r["type"], r["id"], r["accountid"], r["region"], r["createdat"], r["updatedat"],
+           j(r["service"], "$.count"), j(r["resource"], "$.accesskeydetails.username"),
+           j(r["service"], "$.action.awsapicallaction.api")]
+          for r in sorted(rows, key=lambda r: r["severity"], reverse=True)
+          if like(r["type"], "%UnauthorizedAccess:IAMUser%")])
+
+
+# ----------------------------------------------------------------------------- EMR
+
+EMR_ROOT = "emr/aws-logs-123456789012-us-west-2/elasticmapreduce/j-2ABCDE34F5GH6"
+
+
+@service
+def emr():
+    rows = []
+    for p in files_under(EMR_ROOT):
+        for line in text_lines(p):
+            rel = os.path.relpath(p, HERE)
+            rows.append({"data": line.split("|")[0], "path": "tests/data/awslogs/" + rel,
+                         "logtype": rel.split("/")[4]})
+    lvl = "ERROR|WARN|INFO|EXCEPTION|FATAL|DEBUG"
+    rl = lambda s, p: re.search(p, s) is not None
+    show("count(*)", [[len(rows)]])
+    show("doc: step logs", [[r["data"], r["path"]] for r in rows if rl(r["path"], "s-86URH188Z6B1") and rl(r["data"], lvl)], True)
+    show("doc: instance state logs", [[r["data"], r["path"]] for r in rows
+                                      if rl(r["path"], "i-00b3c0a839ece0a9c") and rl(r["path"], "state") and rl(r["data"], lvl)], True)
+    show("doc: presto", [[r["data"], r["path"]] for r in rows if rl(r["path"], "presto") and rl(r["data"], lvl)], True)
+    show("doc: namenode", [[r["data"], r["path"]] for r in rows if rl(r["path"], "namenode") and rl(r["data"], lvl)], True)
+    show("doc: by date and hour", sorted({(r["path"],) for r in rows if rl(r["path"], "2019-07-23-10") and rl(r["data"], lvl)}), True)
+    show("partitions", [["logtype=" + t] for t in ["containers", "hadoop-mapreduce", "hadoop-state-pusher", "node", "steps"]], True)
+    show("partitioned count(*)", [[len(rows)]])
+    show("doc: containers application 0002",
+         [[r["data"], r["path"]] for r in rows if r["logtype"] == "containers"
+          and rl(r["path"], "application_1561661818238_0002") and rl(r["data"], "ERROR|WARN")], True)
+    show("doc: hadoop-mapreduce job 0004",
+         [[r["data"], r["path"]] for r in rows if r["logtype"] == "hadoop-mapreduce"
+          and rl(r["data"], "job_1561661818238_0004|Failed Reduces")], True)
+    show("doc: hive query id",
+         [[r["data"], r["path"]] for r in rows if r["logtype"] == "node" and rl(r["path"], "hive")
+          and rl(r["data"], "056e0609-33e1-4611-956c-7a31b42d2663")], True)
+    show("doc: resourcemanager",
+         [[r["data"], r["path"]] for r in rows if r["logtype"] == "node" and rl(r["data"], "resourcemanager")
+          and rl(r["data"], "1567660019320_0001_01_000001")], True)
 
 
 # ----------------------------------------------------------------------------- main

@@ -139,20 +139,22 @@ def alb():
 # ---------------------------------------------------------------------------------------
 
 ELB = [
-    # The documentation's example entries (HTTP, HTTPS, TCP, SSL), dated 2024-05-17.
-    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 '
+    # The documentation's example entries (HTTP, HTTPS, TCP, SSL), dated 2024-05-17. The
+    # backend processing times are changed to binary fractions (0.015625, ...) so that the doc
+    # query's sum() is exact in floating point whatever the order of addition.
+    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.015625 '
     '0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -',
-    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 '
+    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.031250 '
     '0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" '
     'DHE-RSA-AES128-SHA TLSv1.2',
-    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001069 0.000028 '
+    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001069 0.015625 '
     '0.000041 - - 82 305 "- - - " "-" - -',
-    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001065 0.000015 '
+    '2024-05-17T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.001065 0.062500 '
     '0.000023 - - 57 502 "- - - " "-" ECDHE-ECDSA-AES128-GCM-SHA256 TLSv1.2',
     # Backend errors (4XX, 5XX) and an instance that could not be reached (backend "-").
-    '2024-05-17T23:41:02.103311Z my-loadbalancer 198.51.100.20:50211 10.0.0.2:80 0.000051 0.004500 '
+    '2024-05-17T23:41:02.103311Z my-loadbalancer 198.51.100.20:50211 10.0.0.2:80 0.000051 0.250000 '
     '0.000030 404 404 0 120 "GET http://www.example.com:80/missing HTTP/1.1" "Mozilla/5.0" - -',
-    '2024-05-17T23:42:17.661822Z my-loadbalancer 198.51.100.20:50230 10.0.0.2:80 0.000049 0.250000 '
+    '2024-05-17T23:42:17.661822Z my-loadbalancer 198.51.100.20:50230 10.0.0.2:80 0.000049 0.500000 '
     '0.000031 500 500 35 0 "POST http://www.example.com:80/api HTTP/1.1" "python-requests/2.31.0" - -',
     '2024-05-17T23:43:00.000000Z my-loadbalancer 203.0.113.9:33123 - -1 -1 -1 504 0 0 0 '
     '"GET http://www.example.com:80/slow HTTP/1.1" "curl/7.38.0" - -',
@@ -183,7 +185,7 @@ NLB = [
     f'{NLB_DNS} h2 h2 "h2","http/1.1"',
     f'tls 2.0 2018-12-20T03:00:12 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd '
     f'72.21.218.154:51400 172.100.100.185:443 120 35 1024 4096 - {NLB_CERT} - '
-    f'ECDHE-RSA-AES128-GCM-SHA256 tlsv12 secp256r1 {NLB_DNS} - - -',
+    f'ECDHE-RSA-AES128-SHA tlsv12 secp256r1 {NLB_DNS} - - -',
     f'tls 2.0 2018-12-20T03:01:55 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd '
     f'198.51.100.33:60001 172.100.100.186:443 40 9 512 2048 - {NLB_CERT2} - '
     f'TLS_AES_128_GCM_SHA256 tlsv13 x25519 {NLB_DNS} h2 h2 "h2"',
@@ -865,6 +867,10 @@ EMR_FILES = {
         "# how long have we been up",
         "uptime: 10:15:00 up 1:02, 0 users, load average: 0.00, 0.01, 0.05",
         "FATAL example: disk nearly full",
+    ],
+    "node/i-00b3c0a839ece0a9c/applications/hadoop-hdfs/hadoop-hdfs-namenode-ip-10-0-0-1.log.gz": [
+        "2019-07-23 10:40:00,000 WARN org.apache.hadoop.hdfs.server.namenode.FSNamesystem: low on space",
+        "2019-07-23 10:40:01,000 checkpoint done",
     ],
     "steps/s-86URH188Z6B1/controller.gz": [
         "2019-07-23T10:05:00.000Z INFO Step created jobs: job_1561661818238_0002",
