@@ -404,6 +404,9 @@ ALB_COLS = [("type", "string"), ("time", "string"), ("elb", "string"), ("client_
 @service
 def alb():
     base = "alb/AWSLogs/123456789012/elasticloadbalancing/us-east-1"
+    ddl = slt_ddl("compat_alb", "CREATE EXTERNAL TABLE IF NOT EXISTS alb_logs")
+    assert ddl_columns(ddl) == ALB_COLS
+    assert sql_literal_regex(ddl) == ALB_REGEX
     rows = regex_rows(files_under(base), ALB_REGEX, ALB_COLS)
     for r in rows:
         r["day"] = "/".join(r["_path"].split("/")[-4:-1])
@@ -465,16 +468,14 @@ def ddl_columns(ddl):
     return cols
 
 
-def doc_block(page, n):
-    """The n-th code block of a user-guide page (as fetched into /tmp/athdoc or DOCS)."""
-    text = open(os.path.join(DOCS, page + ".md")).read()
-    found = re.findall(r"^( *)```\n(.*?)^\1```", text, re.S | re.M)
-    ind, b = found[n]
-    return "\n".join(l[len(ind):] if l.startswith(ind) else l for l in b.split("\n"))
-
-
-# The user-guide pages, as markdown (awsdocs/amazon-athena-user-guide at 271ef77, doc_source/).
-DOCS = os.environ.get("ATHENA_DOCS", "/tmp/athdoc")
+def slt_ddl(slt, must_contain, nth=0):
+    """The text of a `statement ok` block of tests/slt/<slt>.slt that contains must_contain
+    (the DDLs there are the user guide's, verbatim but for LOCATION): the columns, types and
+    regexes used here are read from the very statements the tests run."""
+    text = open(os.path.join(HERE, "..", "..", "slt", slt + ".slt")).read()
+    found = [b for b in re.findall(r"^statement ok\n(.*?)(?:\n\n|\Z)", text, re.S | re.M)
+             if must_contain in b]
+    return found[nth]
 
 
 # ----------------------------------------------------------------------------- CloudTrail
@@ -492,7 +493,7 @@ def cloudtrail_records(region=None, day=None):
 
 @service
 def cloudtrail():
-    ddl = doc_block("cloudtrail-logs", 0)
+    ddl = slt_ddl("compat_cloudtrail", "org.apache.hive.hcatalog.data.JsonSerDe")
     cols = ddl_columns(ddl)
     recs = cloudtrail_records("us-east-1", ["2019/02/01", "2024/05/17"])
     rows = json_rows(recs, cols, lower_keys=False)
@@ -551,7 +552,7 @@ def cloudtrail():
          [[path(r, "useridentity", "arn"), r["eventname"], r["sourceipaddress"], r["eventtime"]]
           for r in rows], True)
     # projection table: us-east-1, days 2020/01/01..2024/05/20
-    pp_cols = ddl_columns(doc_block("cloudtrail-logs", 8))
+    pp_cols = ddl_columns(slt_ddl("compat_cloudtrail", "CREATE EXTERNAL TABLE cloudtrail_logs_pp("))
     pp = json_rows(cloudtrail_records("us-east-1", ["2024/05/17"]), pp_cols, lower_keys=False)
     for r in pp:
         r["timestamp"] = "/".join(r["_path"].split("/")[-4:-1])
@@ -561,7 +562,7 @@ def cloudtrail():
            r["tlsdetails"]] for r in sorted(pp, key=lambda r: r["eventtime"])])
     show("pp column names", [[c] for c, _ in pp_cols] + [["timestamp"]])
     # the CloudTrailSerde table of the 2022-09-01 page (33282c8)
-    old_cols = ddl_columns(doc_block("cloudtrail-logs-33282c8", 0))
+    old_cols = ddl_columns(slt_ddl("compat_cloudtrail", "com.amazon.emr.hive.serde.CloudTrailSerde"))
     old = json_rows(recs, old_cols, lower_keys=False)
     sel = [r for r in old if path(r, "useridentity", "sessioncontext", "sessionissuer", "arn") is not None]
     sel.sort(key=lambda r: (r["eventsource"], r["eventname"]))
@@ -583,7 +584,7 @@ def utc(seconds):
 
 @service
 def waf():
-    cols = ddl_columns(doc_block("waf-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_waf", "projection.enabled"))
     names = [c for c, _ in cols]
     allrows = []
     for p in files_under("waf/AWSLogs/123456789012/WAFLogs"):
@@ -690,7 +691,7 @@ def vpc_files(region, day):
 
 @service
 def vpc():
-    cols = ddl_columns(doc_block("vpc-flow-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_vpc_flow", "CREATE EXTERNAL TABLE IF NOT EXISTS `vpc_flow_logs`"))
     names = [c for c, _ in cols]
     plain = []
     for d in ["2020/05/04", "2021/02/15"]:
@@ -710,7 +711,7 @@ def vpc():
     show("doc: HTTPS packets last week, current_date", https(dt.date.today() - dt.timedelta(days=7)))
     show("doc: HTTPS packets last week, fixed date", https(dt.date(2020, 5, 10) - dt.timedelta(days=7)))
     # projection table: 28 columns (no region column), so the files' 29 fields shift from az_id on
-    pcols = ddl_columns(doc_block("vpc-flow-logs", 7))
+    pcols = ddl_columns(slt_ddl("compat_vpc_flow", "CREATE EXTERNAL TABLE IF NOT EXISTS test_table_vpclogs"))
     pnames = [c for c, _ in pcols]
     proj = []
     for region in ["us-east-1", "us-west-2", "ap-south-1", "eu-west-1"]:
@@ -766,7 +767,7 @@ def f32(text):
 
 @service
 def cloudfront():
-    cols = ddl_columns(doc_block("cloudfront-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_cloudfront", "CREATE EXTERNAL TABLE"))
     names = [c for c, _ in cols]
     rows = delimited_rows(files_under("cloudfront"), "\t", cols, skip_header=2)
     for r in rows:
@@ -791,8 +792,7 @@ def cloudfront():
 
 @service
 def s3_access():
-    ddl = open(os.path.join(DOCS, "using-s3-access-logs-to-identify-requests.md")).read()
-    block = re.findall(r"^( *)```\n(.*?)^\1```", ddl, re.S | re.M)[5][1]
+    block = slt_ddl("compat_s3_access_logs", "CREATE EXTERNAL TABLE") + "\n"
     cols = ddl_columns(block)
     rx = re.search(r"'input.regex'='(.*)'\) \n", block).group(1)
     names = [c for c, _ in cols]
@@ -839,7 +839,7 @@ def sql_literal_regex(ddl):
 
 @service
 def elb_classic():
-    ddl = doc_block("elasticloadbalancer-classic-logs", 0)
+    ddl = slt_ddl("compat_elb_classic", "CREATE EXTERNAL TABLE")
     cols = ddl_columns(ddl)
     names = [c for c, _ in cols]
     rows = regex_rows(files_under("elb_classic"), sql_literal_regex(ddl), cols)
@@ -864,7 +864,7 @@ def elb_classic():
 
 @service
 def nlb():
-    ddl = doc_block("networkloadbalancer-classic-logs", 0)
+    ddl = slt_ddl("compat_nlb", "CREATE EXTERNAL TABLE")
     cols = ddl_columns(ddl)
     names = [c for c, _ in cols]
     rows = regex_rows(files_under("nlb"), sql_literal_regex(ddl), cols)
@@ -893,7 +893,7 @@ def nlb():
 
 @service
 def global_accelerator():
-    cols = ddl_columns(doc_block("querying-global-accelerator-flow-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_global_accelerator", "CREATE EXTERNAL TABLE"))
     names = [c for c, _ in cols]
     rows = delimited_rows(files_under("global_accelerator/AWSLogs/123456789012/globalaccelerator/us-west-2/2024/05/17"),
                           " ", cols, skip_header=1)
@@ -911,7 +911,7 @@ def global_accelerator():
 
 @service
 def network_firewall():
-    cols = ddl_columns(doc_block("querying-network-firewall-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_network_firewall", "CREATE EXTERNAL TABLE"))
     rows = json_rows(json_lines(files_under("network_firewall")), cols, lower_keys=True)
     show("count(*)", [[len(rows)]])
     show("columns ORDER BY event_timestamp",
@@ -926,7 +926,7 @@ def network_firewall():
 
 @service
 def route53():
-    cols = ddl_columns(doc_block("querying-r53-resolver-logs", 0))
+    cols = ddl_columns(slt_ddl("compat_route53_resolver", "CREATE EXTERNAL TABLE"))
     names = [c for c, _ in cols]
     rows = json_rows(json_lines(files_under("route53")), cols, lower_keys=True)
     star = lambda r: [r[c] for c in names]
@@ -964,7 +964,7 @@ def json_extract_scalar(text, path):
 
 @service
 def guardduty():
-    cols = ddl_columns(doc_block("querying-guardduty", 0))
+    cols = ddl_columns(slt_ddl("compat_guardduty", "CREATE EXTERNAL TABLE"))
     rows = json_rows(json_lines(files_under("guardduty")), cols, lower_keys=True)
     show("count(*)", [[len(rows)]])
     show("columns ORDER BY createdat",
