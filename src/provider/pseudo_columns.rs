@@ -32,12 +32,12 @@ pub const NAMES: [&str; 3] = ["$path", "$file_size", "$file_modified_time"];
 /// The pseudo-columns' fields.
 pub fn fields() -> Vec<FieldRef> {
     vec![
-        Arc::new(Field::new(NAMES[0], DataType::Utf8, false)),
-        Arc::new(Field::new(NAMES[1], DataType::Int64, false)),
+        Arc::new(Field::new(NAMES[0], DataType::Utf8, true)),
+        Arc::new(Field::new(NAMES[1], DataType::Int64, true)),
         Arc::new(Field::new(
             NAMES[2],
             DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
-            false,
+            true,
         )),
     ]
 }

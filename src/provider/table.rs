@@ -90,7 +90,12 @@ impl LakeTable {
         pseudo_columns: bool,
     ) -> Result<Self> {
         let format = DataFormat::of_table(&table)?;
-        let file_fields = arrow_fields(&table.storage_descriptor.columns)?;
+        let mut file_fields = arrow_fields(&table.storage_descriptor.columns)?;
+        if matches!(format, DataFormat::Records(_)) {
+            // Hive's struct field names are lower case; the SerDe matches keys to them
+            // case-insensitively, and queries name them in lower case (Trino folds them).
+            file_fields = file_fields.iter().map(lower_case_struct_fields).collect();
+        }
         // Pseudo-columns are scanned like partition columns: one value per file.
         let mut partition_fields: Vec<FieldRef> = arrow_fields(&table.partition_keys)?
             .into_iter()
@@ -435,6 +440,24 @@ fn matching_locations(
             })
         })
         .collect()
+}
+
+/// `field` with the names of its nested struct fields in lower case.
+fn lower_case_struct_fields(field: &Field) -> Field {
+    let data_type = match field.data_type() {
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| lower_case_struct_fields(f).with_name(f.name().to_lowercase()))
+                .collect(),
+        ),
+        DataType::List(item) => DataType::List(Arc::new(lower_case_struct_fields(item))),
+        DataType::Map(entries, sorted) => {
+            DataType::Map(Arc::new(lower_case_struct_fields(entries)), *sorted)
+        }
+        other => other.clone(),
+    };
+    field.clone().with_data_type(data_type)
 }
 
 /// Arrow fields (all nullable) for catalog columns.

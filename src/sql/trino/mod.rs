@@ -10,10 +10,15 @@
 //!   key/value columns, `LEFT JOIN UNNEST(…) ON true` ([`unnest`]);
 //! - lambdas `x -> x + 1`, `(s, x) -> s + x`, which the generic dialect reads as the
 //!   JSON arrow operator ([`lambda`]);
-//! - field access after a subscript, `headers[1].name` ([`access`]).
+//! - field access after a subscript, `headers[1].name` ([`access`]);
+//! - NULLs sorted last unless the ORDER BY says otherwise ([`nulls`]).
+//!
+//! Quoted identifiers are folded to lower case as Trino does, when the statement is
+//! tokenized (`super::parser`).
 
 mod access;
 mod lambda;
+mod nulls;
 mod unnest;
 
 use std::ops::ControlFlow;
@@ -47,6 +52,7 @@ impl VisitorMut for Rewriter {
     type Break = LakeError;
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<LakeError> {
+        nulls::query_order(&mut query.order_by);
         match unnest::rewrite_query(query) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
@@ -56,6 +62,7 @@ impl VisitorMut for Rewriter {
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<LakeError> {
         lambda::rewrite_function_args(expr);
         access::rewrite_field_access(expr);
+        nulls::function_order(expr);
         ControlFlow::Continue(())
     }
 }

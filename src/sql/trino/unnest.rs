@@ -23,6 +23,13 @@ use sqlparser::parser::Parser;
 use crate::error::{LakeError, Result};
 use crate::sql::parser::DIALECT;
 
+/// Where an UNNEST alias went: the relation it was folded into, and its columns.
+#[derive(Clone)]
+pub struct Renamed {
+    relation: Ident,
+    columns: Vec<String>,
+}
+
 /// Rewrites the UNNEST joins of every SELECT in `query`'s body.
 pub fn rewrite_query(query: &mut Query) -> Result<()> {
     let mut renames = HashMap::new();
@@ -33,7 +40,7 @@ pub fn rewrite_query(query: &mut Query) -> Result<()> {
     Ok(())
 }
 
-fn rewrite_set_expr(body: &mut SetExpr, renames: &mut HashMap<String, Ident>) -> Result<()> {
+fn rewrite_set_expr(body: &mut SetExpr, renames: &mut HashMap<String, Renamed>) -> Result<()> {
     match body {
         SetExpr::Select(select) => rewrite_select(select, renames),
         SetExpr::SetOperation { left, right, .. } => {
@@ -48,7 +55,7 @@ fn is_unnest(factor: &TableFactor) -> bool {
     matches!(factor, TableFactor::UNNEST { .. })
 }
 
-fn rewrite_select(select: &mut Select, renames: &mut HashMap<String, Ident>) -> Result<()> {
+fn rewrite_select(select: &mut Select, renames: &mut HashMap<String, Renamed>) -> Result<()> {
     let any = select
         .from
         .iter()
@@ -78,7 +85,7 @@ fn rewrite_select(select: &mut Select, renames: &mut HashMap<String, Ident>) -> 
     Ok(())
 }
 
-fn rewrite_joins(twj: &mut TableWithJoins, renames: &mut HashMap<String, Ident>) -> Result<()> {
+fn rewrite_joins(twj: &mut TableWithJoins, renames: &mut HashMap<String, Renamed>) -> Result<()> {
     // `FROM UNNEST(ARRAY[…]) AS t(x)` references nothing outside: DataFusion plans it.
     if is_unnest(&twj.relation) {
         return Ok(());
@@ -148,7 +155,7 @@ fn unnest_relation(
     left: TableFactor,
     unnest: TableFactor,
     keep_empty: bool,
-    renames: &mut HashMap<String, Ident>,
+    renames: &mut HashMap<String, Renamed>,
 ) -> Result<TableFactor> {
     let TableFactor::UNNEST {
         alias,
@@ -179,7 +186,12 @@ fn unnest_relation(
         .map_err(|e| LakeError::internal(format!("rewriting UNNEST into `{sql}`: {e}")))?;
     super::rewrite_exprs(&mut subquery);
     if let Some(a) = &alias {
-        renames.insert(a.name.value.to_lowercase(), name.clone());
+        let columns = columns.iter().map(|c| c.value.to_lowercase()).collect();
+        let renamed = Renamed {
+            relation: name.clone(),
+            columns,
+        };
+        renames.insert(a.name.value.to_lowercase(), renamed);
     }
     Ok(TableFactor::Derived {
         lateral: false,
@@ -245,14 +257,17 @@ fn unnest_items(
     Ok(items)
 }
 
-/// Replaces the qualifier `u` of `u.col` by the relation the UNNEST was folded into.
-fn rename_qualifiers<V: sqlparser::ast::VisitMut>(node: &mut V, renames: &HashMap<String, Ident>) {
+/// Replaces the qualifier `u` of `u.col` by the relation the UNNEST was folded into, when
+/// `col` is one of its columns (`t.field` where `t` is also an unnest column stays a
+/// field access, as Trino resolves it).
+fn rename_qualifiers<V: sqlparser::ast::VisitMut>(node: &mut V, renames: &HashMap<String, Renamed>) {
     let _ = visit_expressions_mut(node, |e| {
         if let Expr::CompoundIdentifier(parts) = e
             && parts.len() >= 2
             && let Some(to) = renames.get(&parts[0].value.to_lowercase())
+            && to.columns.contains(&parts[1].value.to_lowercase())
         {
-            parts[0] = to.clone();
+            parts[0] = to.relation.clone();
         }
         ControlFlow::<()>::Continue(())
     });
