@@ -179,14 +179,14 @@ impl ScalarUDFImpl for NullPropagating {
     }
 
     fn simplify(&self, args: Vec<Expr>, _: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        let any_null = args
+        let none_null = args
             .iter()
-            .map(|a| a.clone().is_null())
-            .reduce(Expr::or)
-            .unwrap_or(lit(false));
+            .map(|a| a.clone().is_not_null())
+            .reduce(Expr::and)
+            .unwrap_or(lit(true));
         let call = Expr::ScalarFunction(ScalarFunction::new_udf(Arc::clone(&self.inner), args));
         let null = lit(ScalarValue::Null);
-        Ok(ExprSimplifyResult::Simplified(when(any_null, null).otherwise(call)?))
+        Ok(ExprSimplifyResult::Simplified(when(none_null, call).otherwise(null)?))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

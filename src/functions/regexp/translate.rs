@@ -37,7 +37,11 @@ pub fn pattern(java: &str) -> Result<String, String> {
                 class_depth -= 1;
                 out.push(']');
             }
-            '(' if class_depth == 0 => i = group(&chars, i, &mut out)?,
+            '(' if class_depth == 0 => {
+                i = group(&chars, i, &mut out)?;
+                after_quantifier = false;
+                continue;
+            }
             '+' if class_depth == 0 && after_quantifier => {
                 return Err("possessive quantifiers are not supported".into());
             }
