@@ -13,16 +13,23 @@
 //! construct, a Joda pattern letter), the function fails with an error naming the
 //! construct instead of answering differently.
 
+pub mod aggregate;
+pub mod array;
 pub mod binary;
 pub mod common;
 pub mod datetime;
 pub mod json;
 pub mod misc;
 pub mod regexp;
+pub mod rewrite;
 pub mod string;
 pub mod url;
 
+use std::sync::Arc;
+
 use datafusion::common::Result;
+use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
+use datafusion::logical_expr::HigherOrderUDF;
 use datafusion::execution::context::SessionContext;
 
 /// Registers every function of this package on `ctx`, replacing DataFusion's functions
@@ -36,9 +43,34 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         url::functions(),
         binary::functions(),
         misc::functions(),
+        array::functions(),
     ];
     for udf in scalars.into_iter().flatten() {
         ctx.register_udf(udf);
     }
+    for udaf in aggregate::functions() {
+        ctx.register_udaf(udaf);
+    }
+    for hof in lambda_aliases() {
+        ctx.register_higher_order_function(Arc::new(hof));
+    }
     Ok(())
+}
+
+/// Trino's names for DataFusion's lambda functions of the same semantics.
+fn lambda_aliases() -> Vec<HigherOrderUDF> {
+    vec![
+        array_transform::array_transform_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["transform"]),
+        array_filter::array_filter_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["filter"]),
+        array_any_match::array_any_match_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["any_match"]),
+    ]
 }
