@@ -16,6 +16,7 @@
 pub mod catalog;
 pub mod crawler;
 pub mod error;
+pub mod functions;
 pub mod projection;
 pub mod provider;
 pub mod repair;

@@ -124,6 +124,7 @@ impl Session {
             .with_object_store_registry(object_stores.clone())
             .build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        crate::functions::register_all(&ctx)?;
         let scan_stats = Arc::new(ScanStats::default());
         let last_query = last_query::LastQuery::default();
         last_query::register(&ctx, &last_query);

@@ -1,0 +1,76 @@
+//! Trino's (Athena's) function library as DataFusion functions.
+//!
+//! Athena's SQL is Trino's: users call `date_format(ts, '%Y-%m-%d')`,
+//! `json_extract_scalar`, `element_at(array, -1)`, `split_part`, and expect Trino's
+//! results and NULL handling. DataFusion has functions of several of these names with
+//! other semantics (its `date_format` takes chrono patterns, its `contains` is a string
+//! function), so [`register_all`] registers lakesql's versions over them.
+//!
+//! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
+//! [`string`], [`regexp`], [`url`], [`binary`], [`array`], [`map`], [`aggregate`],
+//! [`misc`]. Most scalar functions share [`common::RowFunction`]: a coercion rule, a
+//! return-type rule and a row kernel. Where lakesql cannot match Trino (a Java regex
+//! construct, a Joda pattern letter), the function fails with an error naming the
+//! construct instead of answering differently.
+
+pub mod aggregate;
+pub mod array;
+pub mod binary;
+pub mod common;
+pub mod datetime;
+pub mod json;
+pub mod misc;
+pub mod regexp;
+pub mod rewrite;
+pub mod string;
+pub mod url;
+
+use std::sync::Arc;
+
+use datafusion::common::Result;
+use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
+use datafusion::logical_expr::HigherOrderUDF;
+use datafusion::execution::context::SessionContext;
+
+/// Registers every function of this package on `ctx`, replacing DataFusion's functions
+/// of the same names.
+pub fn register_all(ctx: &SessionContext) -> Result<()> {
+    let scalars = [
+        datetime::functions(),
+        json::functions(),
+        string::functions(),
+        regexp::functions(),
+        url::functions(),
+        binary::functions(),
+        misc::functions(),
+        array::functions(),
+    ];
+    for udf in scalars.into_iter().flatten() {
+        ctx.register_udf(udf);
+    }
+    for udaf in aggregate::functions() {
+        ctx.register_udaf(udaf);
+    }
+    for hof in lambda_aliases() {
+        ctx.register_higher_order_function(Arc::new(hof));
+    }
+    Ok(())
+}
+
+/// Trino's names for DataFusion's lambda functions of the same semantics.
+fn lambda_aliases() -> Vec<HigherOrderUDF> {
+    vec![
+        array_transform::array_transform_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["transform"]),
+        array_filter::array_filter_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["filter"]),
+        array_any_match::array_any_match_higher_order_function()
+            .as_ref()
+            .clone()
+            .with_aliases(["any_match"]),
+    ]
+}
