@@ -11,13 +11,17 @@
 //! - lambdas `x -> x + 1`, `(s, x) -> s + x`, which the generic dialect reads as the
 //!   JSON arrow operator ([`lambda`]);
 //! - field access after a subscript, `headers[1].name` ([`access`]);
+//! - `replace(s, search)` ([`calls`]);
+//! - a selected `a.b` named `b` ([`names`]);
 //! - NULLs sorted last unless the ORDER BY says otherwise ([`nulls`]).
 //!
 //! Quoted identifiers are folded to lower case as Trino does, when the statement is
 //! tokenized (`super::parser`).
 
 mod access;
+mod calls;
 mod lambda;
+mod names;
 mod nulls;
 mod unnest;
 
@@ -42,6 +46,7 @@ fn rewrite_exprs(query: &mut Query) {
     let _ = sqlparser::ast::visit_expressions_mut(query, |e| {
         lambda::rewrite_function_args(e);
         access::rewrite_field_access(e);
+        calls::rewrite_call(e);
         ControlFlow::<()>::Continue(())
     });
 }
@@ -53,6 +58,7 @@ impl VisitorMut for Rewriter {
 
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<LakeError> {
         nulls::query_order(&mut query.order_by);
+        names::name_dereferences(&mut query.body);
         match unnest::rewrite_query(query) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
@@ -63,6 +69,7 @@ impl VisitorMut for Rewriter {
         lambda::rewrite_function_args(expr);
         access::rewrite_field_access(expr);
         nulls::function_order(expr);
+        calls::rewrite_call(expr);
         ControlFlow::Continue(())
     }
 }

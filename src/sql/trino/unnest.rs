@@ -260,7 +260,10 @@ fn unnest_items(
 /// Replaces the qualifier `u` of `u.col` by the relation the UNNEST was folded into, when
 /// `col` is one of its columns (`t.field` where `t` is also an unnest column stays a
 /// field access, as Trino resolves it).
-fn rename_qualifiers<V: sqlparser::ast::VisitMut>(node: &mut V, renames: &HashMap<String, Renamed>) {
+fn rename_qualifiers<V: sqlparser::ast::VisitMut>(
+    node: &mut V,
+    renames: &HashMap<String, Renamed>,
+) {
     let _ = visit_expressions_mut(node, |e| {
         if let Expr::CompoundIdentifier(parts) = e
             && parts.len() >= 2
