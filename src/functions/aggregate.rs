@@ -18,12 +18,16 @@ use datafusion::logical_expr::{
 
 /// The aggregate functions, for [`super::register_all`].
 pub fn functions() -> Vec<AggregateUDF> {
-    let renamed = |udaf: Arc<AggregateUDF>, alias: &'static str| udaf.as_ref().clone().with_aliases([alias]);
+    let renamed =
+        |udaf: Arc<AggregateUDF>, alias: &'static str| udaf.as_ref().clone().with_aliases([alias]);
     vec![
         renamed(agg::any_value::any_value_udaf(), "arbitrary"),
         renamed(agg::bool_and_or::bool_and_udaf(), "every"),
         renamed(agg::variance::var_samp_udaf(), "variance"),
-        renamed(agg::approx_percentile_cont::approx_percentile_cont_udaf(), "approx_percentile"),
+        renamed(
+            agg::approx_percentile_cont::approx_percentile_cont_udaf(),
+            "approx_percentile",
+        ),
         RewriteAggregate::udaf("count_if", ret_count, count_if),
         RewriteAggregate::udaf("max_by", ret_first, max_by),
         RewriteAggregate::udaf("min_by", ret_first, min_by),
@@ -57,7 +61,11 @@ impl Hash for RewriteAggregate {
 }
 
 impl RewriteAggregate {
-    fn udaf(name: &'static str, return_type: fn(&[DataType]) -> Result<DataType>, rewrite: Rewriter) -> AggregateUDF {
+    fn udaf(
+        name: &'static str,
+        return_type: fn(&[DataType]) -> Result<DataType>,
+        rewrite: Rewriter,
+    ) -> AggregateUDF {
         AggregateUDF::new_from_impl(RewriteAggregate {
             name,
             signature: Signature::variadic_any(Volatility::Immutable),
@@ -81,7 +89,10 @@ impl AggregateUDFImpl for RewriteAggregate {
     }
 
     fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        exec_err!("{} is rewritten by the optimizer and cannot run on its own", self.name)
+        exec_err!(
+            "{} is rewritten by the optimizer and cannot run on its own",
+            self.name
+        )
     }
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
@@ -100,7 +111,10 @@ fn ret_count(types: &[DataType]) -> Result<DataType> {
 fn ret_first(types: &[DataType]) -> Result<DataType> {
     match types {
         [x, _] => Ok(x.clone()),
-        _ => plan_err!("max_by and min_by take two arguments (the 3-argument form is not supported), got {}", types.len()),
+        _ => plan_err!(
+            "max_by and min_by take two arguments (the 3-argument form is not supported), got {}",
+            types.len()
+        ),
     }
 }
 
@@ -113,7 +127,14 @@ fn ret_list(types: &[DataType]) -> Result<DataType> {
     }
 }
 
-fn aggregate(udaf: Arc<AggregateUDF>, f: AggregateFunction, args: Vec<Expr>, distinct: bool, extra_filter: Option<Expr>, order_by: Vec<Sort>) -> Expr {
+fn aggregate(
+    udaf: Arc<AggregateUDF>,
+    f: AggregateFunction,
+    args: Vec<Expr>,
+    distinct: bool,
+    extra_filter: Option<Expr>,
+    order_by: Vec<Sort>,
+) -> Expr {
     let filter = match (f.params.filter.map(|b| *b), extra_filter) {
         (Some(a), Some(b)) => Some(a.and(b)),
         (a, b) => a.or(b),
@@ -131,13 +152,27 @@ fn aggregate(udaf: Arc<AggregateUDF>, f: AggregateFunction, args: Vec<Expr>, dis
 fn count_if(f: AggregateFunction) -> Result<Expr> {
     let condition = f.params.args[0].clone();
     let ones = when(condition, lit(1i64)).end()?;
-    Ok(aggregate(agg::count::count_udaf(), f, vec![ones], false, None, vec![]))
+    Ok(aggregate(
+        agg::count::count_udaf(),
+        f,
+        vec![ones],
+        false,
+        None,
+        vec![],
+    ))
 }
 
 fn by(f: AggregateFunction, descending: bool) -> Result<Expr> {
     let (x, y) = (f.params.args[0].clone(), f.params.args[1].clone());
     let order = vec![y.clone().sort(!descending, false)];
-    Ok(aggregate(agg::first_last::first_value_udaf(), f, vec![x], false, Some(y.is_not_null()), order))
+    Ok(aggregate(
+        agg::first_last::first_value_udaf(),
+        f,
+        vec![x],
+        false,
+        Some(y.is_not_null()),
+        order,
+    ))
 }
 
 fn max_by(f: AggregateFunction) -> Result<Expr> {
@@ -150,5 +185,12 @@ fn min_by(f: AggregateFunction) -> Result<Expr> {
 
 fn set_agg(f: AggregateFunction) -> Result<Expr> {
     let x = f.params.args[0].clone();
-    Ok(aggregate(agg::array_agg::array_agg_udaf(), f, vec![x], true, None, vec![]))
+    Ok(aggregate(
+        agg::array_agg::array_agg_udaf(),
+        f,
+        vec![x],
+        true,
+        None,
+        vec![],
+    ))
 }

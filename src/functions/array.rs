@@ -43,7 +43,9 @@ pub fn functions() -> Vec<ScalarUDF> {
 
 fn element_type(t: &DataType) -> Option<&DataType> {
     match t {
-        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => Some(f.data_type()),
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            Some(f.data_type())
+        }
         _ => None,
     }
 }
@@ -89,7 +91,9 @@ fn coerce_same(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 fn coerce_element_at(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     match types {
         [m, _] if map_types(m).is_some() => {
-            let key = map_types(m).map(|(k, _)| k.clone()).unwrap_or(DataType::Null);
+            let key = map_types(m)
+                .map(|(k, _)| k.clone())
+                .unwrap_or(DataType::Null);
             Ok(vec![m.clone(), key])
         }
         [l, i] if element_type(l).is_some() && (i.is_integer() || i.is_null()) => {
@@ -125,14 +129,23 @@ fn coerce_slice(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 fn coerce_sequence(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     let interval = DataType::Interval(datafusion::arrow::datatypes::IntervalUnit::MonthDayNano);
     match types {
-        [a, b] | [a, b, _] if a.is_integer() && b.is_integer() => Ok(vec![DataType::Int64; types.len()]),
-        [DataType::Date32 | DataType::Date64, DataType::Date32 | DataType::Date64] => {
-            Ok(vec![DataType::Date32, DataType::Date32])
+        [a, b] | [a, b, _] if a.is_integer() && b.is_integer() => {
+            Ok(vec![DataType::Int64; types.len()])
         }
-        [DataType::Date32 | DataType::Date64, DataType::Date32 | DataType::Date64, DataType::Interval(_)] => {
-            Ok(vec![DataType::Date32, DataType::Date32, interval])
-        }
-        [DataType::Timestamp(u, tz), DataType::Timestamp(..), DataType::Interval(_)] => {
+        [
+            DataType::Date32 | DataType::Date64,
+            DataType::Date32 | DataType::Date64,
+        ] => Ok(vec![DataType::Date32, DataType::Date32]),
+        [
+            DataType::Date32 | DataType::Date64,
+            DataType::Date32 | DataType::Date64,
+            DataType::Interval(_),
+        ] => Ok(vec![DataType::Date32, DataType::Date32, interval]),
+        [
+            DataType::Timestamp(u, tz),
+            DataType::Timestamp(..),
+            DataType::Interval(_),
+        ] => {
             let t = DataType::Timestamp(*u, tz.clone());
             Ok(vec![t.clone(), t, interval])
         }
@@ -171,13 +184,19 @@ fn call(udf: Arc<ScalarUDF>, args: Vec<Expr>) -> Expr {
 
 fn two(args: Vec<Expr>) -> (Expr, Expr) {
     let mut it = args.into_iter();
-    (it.next().unwrap_or(lit(ScalarValue::Null)), it.next().unwrap_or(lit(ScalarValue::Null)))
+    (
+        it.next().unwrap_or(lit(ScalarValue::Null)),
+        it.next().unwrap_or(lit(ScalarValue::Null)),
+    )
 }
 
 fn element_at(args: Vec<Expr>, types: &[DataType]) -> Result<Expr> {
     let (container, key) = two(args);
     if map_types(&types[0]).is_some() {
-        return Ok(nested::array_element(nested::map_extract(container, key), lit(1i64)));
+        return Ok(nested::array_element(
+            nested::map_extract(container, key),
+            lit(1i64),
+        ));
     }
     if matches!(&key, Expr::Literal(ScalarValue::Int64(Some(0)), _)) {
         return plan_err!("element_at: SQL array indices start at 1");
@@ -195,7 +214,10 @@ fn contains(args: Vec<Expr>, types: &[DataType]) -> Result<Expr> {
 
 fn reverse(args: Vec<Expr>, types: &[DataType]) -> Result<Expr> {
     if element_type(&types[0]).is_some() {
-        return Ok(call(datafusion::functions_nested::reverse::array_reverse_udf(), args));
+        return Ok(call(
+            datafusion::functions_nested::reverse::array_reverse_udf(),
+            args,
+        ));
     }
     Ok(call(datafusion::functions::unicode::reverse(), args))
 }
@@ -207,8 +229,8 @@ fn array_sort(args: Vec<Expr>, _: &[DataType]) -> Result<Expr> {
 
 /// `array_max`/`array_min`: NULL when any element is NULL, as in Trino.
 fn without_nulls(list: Expr, value: Expr) -> Result<Expr> {
-    let complete = nested::cardinality(nested::array_compact(list.clone()))
-        .eq(nested::cardinality(list));
+    let complete =
+        nested::cardinality(nested::array_compact(list.clone())).eq(nested::cardinality(list));
     when(complete, value).end()
 }
 
@@ -229,21 +251,31 @@ fn array_position(args: Vec<Expr>, _: &[DataType]) -> Result<Expr> {
         DataType::Int64,
     );
     let absent = list.is_null().or(element.is_null());
-    when(absent, lit(ScalarValue::Int64(None)))
-        .otherwise(datafusion::functions::core::expr_fn::coalesce(vec![found, lit(0i64)]))
+    when(absent, lit(ScalarValue::Int64(None))).otherwise(
+        datafusion::functions::core::expr_fn::coalesce(vec![found, lit(0i64)]),
+    )
 }
 
 /// `sequence(start, stop[, step])`: the default step is 1 (a day for dates), or -1
 /// when `stop` is before `start`.
 fn sequence(args: Vec<Expr>, types: &[DataType]) -> Result<Expr> {
     let mut it = args.into_iter();
-    let (start, stop) = (it.next().unwrap_or(lit(0i64)), it.next().unwrap_or(lit(0i64)));
+    let (start, stop) = (
+        it.next().unwrap_or(lit(0i64)),
+        it.next().unwrap_or(lit(0i64)),
+    );
     let step = match it.next() {
         Some(step) if types[0] != DataType::Int64 => day_time_step(step)?,
         Some(step) => step,
-        None if types[0] == DataType::Int64 => when(start.clone().lt_eq(stop.clone()), lit(1i64)).otherwise(lit(-1i64))?,
+        None if types[0] == DataType::Int64 => {
+            when(start.clone().lt_eq(stop.clone()), lit(1i64)).otherwise(lit(-1i64))?
+        }
         None => {
-            let day = |n: i32| lit(ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, n, 0))));
+            let day = |n: i32| {
+                lit(ScalarValue::IntervalMonthDayNano(Some(
+                    IntervalMonthDayNano::new(0, n, 0),
+                )))
+            };
             when(start.clone().lt_eq(stop.clone()), day(1)).otherwise(day(-1))?
         }
     };
@@ -257,7 +289,9 @@ fn day_time_step(step: Expr) -> Result<Expr> {
     match &step {
         Expr::Literal(ScalarValue::IntervalMonthDayNano(Some(v)), _) if v.months == 0 => Ok(step),
         Expr::Literal(ScalarValue::IntervalDayTime(Some(_)), _) => Ok(step),
-        _ => plan_err!("sequence: only literal day-to-second interval steps are supported for dates and timestamps (month and year steps are not)"),
+        _ => plan_err!(
+            "sequence: only literal day-to-second interval steps are supported for dates and timestamps (month and year steps are not)"
+        ),
     }
 }
 
@@ -295,5 +329,10 @@ fn slice(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         other => return invalid("slice", format!("expected an array, got {other}")),
     };
     let nulls = NullBuffer::from(valid);
-    Ok(Arc::new(ListArray::try_new(field, OffsetBuffer::new(offsets.into()), values, Some(nulls))?))
+    Ok(Arc::new(ListArray::try_new(
+        field,
+        OffsetBuffer::new(offsets.into()),
+        values,
+        Some(nulls),
+    )?))
 }

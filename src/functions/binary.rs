@@ -7,8 +7,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::Result;
-use datafusion::common::config::ConfigOptions;
 use datafusion::common::ScalarValue;
+use datafusion::common::config::ConfigOptions;
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 
 use crate::functions::common::{
@@ -25,7 +25,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         RowFunction::udf("to_base64", &[], coerce_bin, ret_utf8, to_base64),
         RowFunction::udf("from_base64", &[], coerce_str, ret_binary, from_base64),
         RowFunction::udf("to_base64url", &[], coerce_bin, ret_utf8, to_base64url),
-        RowFunction::udf("from_base64url", &[], coerce_str, ret_binary, from_base64url),
+        RowFunction::udf(
+            "from_base64url",
+            &[],
+            coerce_str,
+            ret_binary,
+            from_base64url,
+        ),
         RowFunction::udf("md5", &[], coerce_bin, ret_binary, md5),
     ]
 }
@@ -43,7 +49,10 @@ fn bytes(args: &[ArrayRef]) -> &BinaryArray {
 }
 
 fn to_utf8(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
-    let out: BinaryArray = strings(args, 0).iter().map(|s| s.map(str::as_bytes)).collect();
+    let out: BinaryArray = strings(args, 0)
+        .iter()
+        .map(|s| s.map(str::as_bytes))
+        .collect();
     Ok(Arc::new(out))
 }
 
@@ -64,7 +73,7 @@ fn to_hex(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -102,7 +111,10 @@ const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn encode_base64(data: &[u8], alphabet: &[u8; 64]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -134,7 +146,10 @@ fn decode_base64(s: &str, alphabet: &[u8; 64]) -> Option<Vec<u8>> {
 }
 
 fn encode_each(args: &[ArrayRef], alphabet: &[u8; 64]) -> Result<ArrayRef> {
-    let out: StringArray = bytes(args).iter().map(|b| b.map(|b| encode_base64(b, alphabet))).collect();
+    let out: StringArray = bytes(args)
+        .iter()
+        .map(|b| b.map(|b| encode_base64(b, alphabet)))
+        .collect();
     Ok(Arc::new(out))
 }
 
@@ -179,7 +194,13 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        for (raw, text) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
+        for (raw, text) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+        ] {
             assert_eq!(encode_base64(raw.as_bytes(), STANDARD), text);
             assert_eq!(decode_base64(text, STANDARD).unwrap(), raw.as_bytes());
         }

@@ -10,8 +10,8 @@ use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::type_coercion::other::get_coerce_type_for_case_expression;
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-    lit, when,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, lit,
+    when,
 };
 
 use crate::functions::common::{RowFunction, Want, coerce_args, invalid, ret_utf8};
@@ -21,8 +21,14 @@ pub fn functions() -> Vec<ScalarUDF> {
     vec![
         RowFunction::udf("typeof", &[], coerce_any, ret_utf8, type_of),
         ScalarUDF::new_from_impl(IfFunction::new()),
-        ScalarUDF::new_from_impl(NullPropagating::new("greatest", datafusion::functions::core::greatest())),
-        ScalarUDF::new_from_impl(NullPropagating::new("least", datafusion::functions::core::least())),
+        ScalarUDF::new_from_impl(NullPropagating::new(
+            "greatest",
+            datafusion::functions::core::greatest(),
+        )),
+        ScalarUDF::new_from_impl(NullPropagating::new(
+            "least",
+            datafusion::functions::core::least(),
+        )),
     ]
 }
 
@@ -186,10 +192,18 @@ impl ScalarUDFImpl for NullPropagating {
             .unwrap_or(lit(true));
         let call = Expr::ScalarFunction(ScalarFunction::new_udf(Arc::clone(&self.inner), args));
         let null = lit(ScalarValue::Null);
-        Ok(ExprSimplifyResult::Simplified(when(none_null, call).otherwise(null)?))
+        Ok(ExprSimplifyResult::Simplified(
+            when(none_null, call).otherwise(null)?,
+        ))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invalid(self.name, format!("is planned as CASE and is never invoked ({} args)", args.args.len()))
+        invalid(
+            self.name,
+            format!(
+                "is planned as CASE and is never invoked ({} args)",
+                args.args.len()
+            ),
+        )
     }
 }

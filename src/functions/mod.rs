@@ -28,9 +28,9 @@ pub mod url;
 use std::sync::Arc;
 
 use datafusion::common::Result;
+use datafusion::execution::context::SessionContext;
 use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
 use datafusion::logical_expr::HigherOrderUDF;
-use datafusion::execution::context::SessionContext;
 
 /// Registers every function of this package on `ctx`, replacing DataFusion's functions
 /// of the same names.

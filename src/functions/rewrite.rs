@@ -42,7 +42,12 @@ impl Hash for Rewrite {
 
 impl Rewrite {
     /// A rewritten function.
-    pub fn udf(name: &'static str, coerce: Coerce, return_type: ReturnType, rewrite: Rewriter) -> ScalarUDF {
+    pub fn udf(
+        name: &'static str,
+        coerce: Coerce,
+        return_type: ReturnType,
+        rewrite: Rewriter,
+    ) -> ScalarUDF {
         ScalarUDF::new_from_impl(Rewrite {
             name,
             signature: Signature::user_defined(Volatility::Immutable),
@@ -75,10 +80,15 @@ impl ScalarUDFImpl for Rewrite {
             .iter()
             .map(|a| info.get_data_type(a))
             .collect::<Result<Vec<_>>>()?;
-        Ok(ExprSimplifyResult::Simplified((self.rewrite)(args, &types)?))
+        Ok(ExprSimplifyResult::Simplified((self.rewrite)(
+            args, &types,
+        )?))
     }
 
     fn invoke_with_args(&self, _: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        exec_err!("{} is rewritten by the optimizer and cannot run on its own", self.name)
+        exec_err!(
+            "{} is rewritten by the optimizer and cannot run on its own",
+            self.name
+        )
     }
 }

@@ -23,7 +23,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         RowFunction::udf("strpos", &[], coerce_strpos, ret_i64, strpos),
         RowFunction::udf("lpad", &[], coerce_pad, ret_utf8, lpad),
         RowFunction::udf("rpad", &[], coerce_pad, ret_utf8, rpad),
-        RowFunction::udf("levenshtein_distance", &[], coerce_two, ret_i64, levenshtein),
+        RowFunction::udf(
+            "levenshtein_distance",
+            &[],
+            coerce_two,
+            ret_i64,
+            levenshtein,
+        ),
         RowFunction::udf("hamming_distance", &[], coerce_two, ret_i64, hamming),
         RowFunction::udf("codepoint", &[], coerce_one, ret_i64, codepoint),
     ]
@@ -39,7 +45,11 @@ fn ret_string_list(_: &[DataType]) -> Result<DataType> {
 }
 
 fn coerce_split(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]])
+    coerce_args(
+        name,
+        types,
+        &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]],
+    )
 }
 
 fn coerce_split_part(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
@@ -47,11 +57,19 @@ fn coerce_split_part(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 }
 
 fn coerce_strpos(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]])
+    coerce_args(
+        name,
+        types,
+        &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]],
+    )
 }
 
 fn coerce_pad(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Str, Want::Int], &[Want::Str, Want::Int, Want::Str]])
+    coerce_args(
+        name,
+        types,
+        &[&[Want::Str, Want::Int], &[Want::Str, Want::Int, Want::Str]],
+    )
 }
 
 fn coerce_two(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
@@ -64,7 +82,8 @@ fn coerce_one(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 
 /// The optional integer argument `i` at `row` (`None` when absent).
 fn opt_int(args: &[ArrayRef], i: usize, row: usize) -> Option<i64> {
-    args.get(i).map(|a| a.as_primitive::<Int64Type>().value(row))
+    args.get(i)
+        .map(|a| a.as_primitive::<Int64Type>().value(row))
 }
 
 fn split(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
@@ -119,7 +138,9 @@ fn split_part(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 /// negative), 0 when there is none.
 fn position(text: &str, sub: &str, instance: i64) -> i64 {
     let starts: Vec<usize> = if sub.is_empty() {
-        (0..=text.len()).filter(|i| text.is_char_boundary(*i)).collect()
+        (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect()
     } else {
         let mut found = Vec::new();
         let mut from = 0;
@@ -132,7 +153,10 @@ fn position(text: &str, sub: &str, instance: i64) -> i64 {
     let at = if instance > 0 {
         starts.get(instance as usize - 1)
     } else {
-        starts.len().checked_sub(instance.unsigned_abs() as usize).and_then(|i| starts.get(i))
+        starts
+            .len()
+            .checked_sub(instance.unsigned_abs() as usize)
+            .and_then(|i| starts.get(i))
     };
     at.map_or(0, |b| text[..*b].chars().count() as i64 + 1)
 }
@@ -147,7 +171,10 @@ fn strpos(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         }
         let instance = opt_int(args, 2, row).unwrap_or(1);
         if instance == 0 {
-            return invalid("strpos", "'instance' must be a positive or negative number.");
+            return invalid(
+                "strpos",
+                "'instance' must be a positive or negative number.",
+            );
         }
         out.push(Some(position(texts.value(row), subs.value(row), instance)));
     }
@@ -180,7 +207,11 @@ fn pad(name: &str, args: &[ArrayRef], left: bool) -> Result<ArrayRef> {
         }
         let padding: String = fill.chars().cycle().take(size - text.len()).collect();
         let text: String = text.into_iter().collect();
-        out.append_value(if left { padding + &text } else { text + &padding });
+        out.append_value(if left {
+            padding + &text
+        } else {
+            text + &padding
+        });
     }
     Ok(Arc::new(out.finish()))
 }
@@ -245,7 +276,12 @@ fn codepoint(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
                 let mut chars = t.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => Some(i64::from(u32::from(c))),
-                    _ => return invalid("codepoint", "Input string must be a single character string"),
+                    _ => {
+                        return invalid(
+                            "codepoint",
+                            "Input string must be a single character string",
+                        );
+                    }
                 }
             }
         });

@@ -22,7 +22,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         RowFunction::udf("url_extract_query", &[], coerce_one, ret_utf8, query),
         RowFunction::udf("url_extract_fragment", &[], coerce_one, ret_utf8, fragment),
         RowFunction::udf("url_extract_port", &[], coerce_one, ret_i64, port),
-        RowFunction::udf("url_extract_parameter", &[], coerce_two, ret_utf8, parameter),
+        RowFunction::udf(
+            "url_extract_parameter",
+            &[],
+            coerce_two,
+            ret_utf8,
+            parameter,
+        ),
         RowFunction::udf("url_encode", &[], coerce_one, ret_utf8, url_encode),
         RowFunction::udf("url_decode", &[], coerce_one, ret_utf8, url_decode),
     ]
@@ -87,7 +93,9 @@ fn parse_uri(s: &str) -> Option<Uri<'_>> {
         Some(i) if !rest[..i].contains('/') && i > 0 => {
             let scheme = &rest[..i];
             let ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if !ok {
                 return None;
             }
@@ -116,7 +124,9 @@ fn authority<'a>(a: &'a str, uri: &mut Uri<'a>) -> Option<()> {
     };
     let host_ok = (host.starts_with('[') && host.ends_with(']'))
         || (!host.is_empty()
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
             && !host.starts_with('-'));
     let port_ok = port.is_none_or(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if host_ok && port_ok {
@@ -182,10 +192,7 @@ fn fragment(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 
 fn port(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
     let urls = strings(args, 0);
-    let out: Int64Array = urls
-        .iter()
-        .map(|u| parse_uri(u?)?.port)
-        .collect();
+    let out: Int64Array = urls.iter().map(|u| parse_uri(u?)?.port).collect();
     Ok(Arc::new(out))
 }
 
@@ -228,7 +235,10 @@ fn url_decode(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
             Some(s) => {
                 let plus = s.replace('+', " ");
                 if !valid_escapes(&plus) {
-                    return invalid("url_decode", format!("URLDecoder: Illegal hex characters in escape (%) pattern: '{s}'"));
+                    return invalid(
+                        "url_decode",
+                        format!("URLDecoder: Illegal hex characters in escape (%) pattern: '{s}'"),
+                    );
                 }
                 Some(percent_decode(&plus))
             }
@@ -238,8 +248,10 @@ fn url_decode(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 }
 
 fn valid_escapes(s: &str) -> bool {
-    s.match_indices('%')
-        .all(|(i, _)| s.get(i + 1..i + 3).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
+    s.match_indices('%').all(|(i, _)| {
+        s.get(i + 1..i + 3)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 #[cfg(test)]

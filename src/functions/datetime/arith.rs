@@ -95,7 +95,11 @@ fn coerce_diff(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     let mut out = coerce_args(name, types, &[&[Want::Str, Want::Temporal, Want::Temporal]])?;
     if out[1] != out[2] {
         // A DATE compared with a timestamp is read as a timestamp, as Trino coerces it.
-        let wider = if out[1] == DataType::Date32 { out[2].clone() } else { out[1].clone() };
+        let wider = if out[1] == DataType::Date32 {
+            out[2].clone()
+        } else {
+            out[1].clone()
+        };
         out[1] = wider.clone();
         out[2] = wider;
     }
@@ -125,7 +129,11 @@ fn add(t: NaiveDateTime, unit: Unit, n: i64) -> Option<NaiveDateTime> {
         None => {
             let months = n.checked_mul(unit.months())?;
             let m = Months::new(u32::try_from(months.unsigned_abs()).ok()?);
-            if months >= 0 { t.checked_add_months(m) } else { t.checked_sub_months(m) }
+            if months >= 0 {
+                t.checked_add_months(m)
+            } else {
+                t.checked_sub_months(m)
+            }
         }
     }
 }
@@ -159,9 +167,17 @@ fn months_between(a: NaiveDateTime, b: NaiveDateTime) -> i64 {
     if b < a {
         return -months_between(b, a);
     }
-    let mut months = i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month());
+    let mut months =
+        i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month());
     let b_last = b.day() == super::days_in_month(b.year(), b.month());
-    let a_rest = (if b_last && a.day() > b.day() { b.day() } else { a.day() }, a.time());
+    let a_rest = (
+        if b_last && a.day() > b.day() {
+            b.day()
+        } else {
+            a.day()
+        },
+        a.time(),
+    );
     if (b.day(), b.time()) < a_rest {
         months -= 1;
     }
@@ -173,7 +189,13 @@ fn years_between(a: NaiveDateTime, b: NaiveDateTime) -> i64 {
     if b < a {
         return -years_between(b, a);
     }
-    let since_new_year = |t: NaiveDateTime| t - t.with_ordinal(1).unwrap_or(t).date().and_time(NaiveTime::MIN);
+    let since_new_year = |t: NaiveDateTime| {
+        t - t
+            .with_ordinal(1)
+            .unwrap_or(t)
+            .date()
+            .and_time(NaiveTime::MIN)
+    };
     let mut years = i64::from(b.year() - a.year());
     if since_new_year(b) < since_new_year(a) {
         years -= 1;
@@ -212,14 +234,21 @@ fn truncate(t: NaiveDateTime, unit: Unit) -> NaiveDateTime {
     let day_start = date.and_time(NaiveTime::MIN);
     let first_of = |month: u32| date.with_day(1).and_then(|d| d.with_month(month));
     match unit {
-        Unit::Millisecond => t.with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000).unwrap_or(t),
+        Unit::Millisecond => t
+            .with_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+            .unwrap_or(t),
         Unit::Second => t.with_nanosecond(0).unwrap_or(t),
-        Unit::Minute => t.with_nanosecond(0).and_then(|t| t.with_second(0)).unwrap_or(t),
+        Unit::Minute => t
+            .with_nanosecond(0)
+            .and_then(|t| t.with_second(0))
+            .unwrap_or(t),
         Unit::Hour => date.and_hms_opt(t.hour(), 0, 0).unwrap_or(t),
         Unit::Day => day_start,
         Unit::Week => day_start - Duration::days(i64::from(date.weekday().num_days_from_monday())),
         Unit::Month => first_of(date.month()).map_or(t, |d| d.and_time(NaiveTime::MIN)),
-        Unit::Quarter => first_of(date.month0() / 3 * 3 + 1).map_or(t, |d| d.and_time(NaiveTime::MIN)),
+        Unit::Quarter => {
+            first_of(date.month0() / 3 * 3 + 1).map_or(t, |d| d.and_time(NaiveTime::MIN))
+        }
         Unit::Year => first_of(1).map_or(t, |d| d.and_time(NaiveTime::MIN)),
     }
 }

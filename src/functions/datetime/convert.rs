@@ -21,13 +21,43 @@ use crate::functions::common::{
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         RowFunction::udf("date_format", &[], coerce_format, ret_utf8, date_format),
-        RowFunction::udf("format_datetime", &[], coerce_format, ret_utf8, format_datetime),
+        RowFunction::udf(
+            "format_datetime",
+            &[],
+            coerce_format,
+            ret_utf8,
+            format_datetime,
+        ),
         RowFunction::udf("date_parse", &[], coerce_parse, ret_ts, date_parse),
-        RowFunction::udf("parse_datetime", &[], coerce_parse, ret_ts_tz, parse_datetime),
-        RowFunction::udf("from_iso8601_timestamp", &[], coerce_text, ret_ts_tz, from_iso_ts),
-        RowFunction::udf("from_iso8601_date", &[], coerce_text, ret_date, from_iso_date),
+        RowFunction::udf(
+            "parse_datetime",
+            &[],
+            coerce_parse,
+            ret_ts_tz,
+            parse_datetime,
+        ),
+        RowFunction::udf(
+            "from_iso8601_timestamp",
+            &[],
+            coerce_text,
+            ret_ts_tz,
+            from_iso_ts,
+        ),
+        RowFunction::udf(
+            "from_iso8601_date",
+            &[],
+            coerce_text,
+            ret_date,
+            from_iso_date,
+        ),
         RowFunction::udf("to_iso8601", &[], coerce_temporal, ret_utf8, to_iso8601),
-        RowFunction::udf("from_unixtime", &[], coerce_number, ret_ts_tz, from_unixtime),
+        RowFunction::udf(
+            "from_unixtime",
+            &[],
+            coerce_number,
+            ret_ts_tz,
+            from_unixtime,
+        ),
         RowFunction::udf("to_unixtime", &[], coerce_temporal, ret_f64, to_unixtime),
         RowFunction::udf("date", &[], coerce_date, ret_date, date),
     ]
@@ -77,7 +107,11 @@ struct PatternCache {
 
 impl PatternCache {
     fn new(name: &'static str, compile: fn(&str) -> Result<Pattern, String>) -> Self {
-        PatternCache { compile, name, last: None }
+        PatternCache {
+            compile,
+            name,
+            last: None,
+        }
     }
 
     fn get(&mut self, text: &str) -> Result<&Pattern> {
@@ -148,7 +182,9 @@ fn date_parse(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 
 fn parse_datetime(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
     let ms = parse_with(args, PatternCache::new("parse_datetime", joda::compile))?;
-    Ok(Arc::new(TimestampMillisecondArray::from(ms).with_timezone("UTC")))
+    Ok(Arc::new(
+        TimestampMillisecondArray::from(ms).with_timezone("UTC"),
+    ))
 }
 
 /// Splits an ISO 8601 zone suffix (`Z`, `+05`, `+05:30`, `-0530`) off a timestamp text.
@@ -165,7 +201,11 @@ fn split_offset(s: &str) -> Option<(&str, Option<i32>)> {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
-    let minutes: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
     let sign = if &s[at..=at] == "-" { -1 } else { 1 };
     Some((&s[..at], Some(sign * (hours * 3600 + minutes * 60))))
 }
@@ -224,15 +264,23 @@ fn from_iso_ts(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         out.push(match text {
             Some(t) => match parse_iso_timestamp(t.trim()) {
                 Some(ms) => Some(ms),
-                None => return invalid("from_iso8601_timestamp", format!("Invalid format: \"{t}\"")),
+                None => {
+                    return invalid("from_iso8601_timestamp", format!("Invalid format: \"{t}\""));
+                }
             },
             None => None,
         });
     }
-    Ok(Arc::new(TimestampMillisecondArray::from(out).with_timezone("UTC")))
+    Ok(Arc::new(
+        TimestampMillisecondArray::from(out).with_timezone("UTC"),
+    ))
 }
 
-fn dates_from_text(name: &str, texts: &StringArray, parse: fn(&str) -> Option<NaiveDate>) -> Result<ArrayRef> {
+fn dates_from_text(
+    name: &str,
+    texts: &StringArray,
+    parse: fn(&str) -> Option<NaiveDate>,
+) -> Result<ArrayRef> {
     let mut out = Vec::with_capacity(texts.len());
     for text in texts.iter() {
         out.push(match text {
@@ -264,7 +312,11 @@ fn to_iso8601(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
                 (Some(_), false) => t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
                 (Some(a), true) => {
                     let offset = zone.offset_secs(a.value(row));
-                    let suffix = if offset == 0 { "Z".into() } else { pattern::offset_text(offset, true) };
+                    let suffix = if offset == 0 {
+                        "Z".into()
+                    } else {
+                        pattern::offset_text(offset, true)
+                    };
                     format!("{}{suffix}", t.format("%Y-%m-%dT%H:%M:%S%.3f"))
                 }
             })
@@ -279,15 +331,22 @@ fn from_unixtime(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         .iter()
         .map(|s| s.map(|s| (s * 1000.0).round() as i64))
         .collect();
-    Ok(Arc::new(TimestampMillisecondArray::from(out).with_timezone("UTC")))
+    Ok(Arc::new(
+        TimestampMillisecondArray::from(out).with_timezone("UTC"),
+    ))
 }
 
 fn to_unixtime(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
-    let out: Vec<Option<f64>> = match args[0].as_primitive_opt::<datafusion::arrow::datatypes::TimestampMillisecondType>() {
+    let out: Vec<Option<f64>> = match args[0]
+        .as_primitive_opt::<datafusion::arrow::datatypes::TimestampMillisecondType>()
+    {
         Some(ms) => ms.iter().map(|v| v.map(|v| v as f64 / 1000.0)).collect(),
         None => {
             let (times, _) = wall_clock(&args[0])?;
-            times.into_iter().map(|t| t.map(|t| t.and_utc().timestamp() as f64)).collect()
+            times
+                .into_iter()
+                .map(|t| t.map(|t| t.and_utc().timestamp() as f64))
+                .collect()
         }
     };
     Ok(Arc::new(Float64Array::from(out)))
@@ -303,6 +362,9 @@ fn date(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
     }
     let (times, _) = wall_clock(&args[0])?;
     Ok(Arc::new(Date32Array::from(
-        times.into_iter().map(|t| t.map(|t| days_from_date(t.date()))).collect::<Vec<_>>(),
+        times
+            .into_iter()
+            .map(|t| t.map(|t| days_from_date(t.date())))
+            .collect::<Vec<_>>(),
     )))
 }

@@ -22,7 +22,9 @@ pub fn compile(pattern: &str) -> Result<Pattern, String> {
             i += run;
             continue;
         }
-        let next_numeric = chars.get(i + run).is_some_and(|d| is_numeric_letter(*d, &chars[i + run..]));
+        let next_numeric = chars
+            .get(i + run)
+            .is_some_and(|d| is_numeric_letter(*d, &chars[i + run..]));
         items.push(letter(c, run, next_numeric)?);
         i += run;
     }
@@ -68,8 +70,9 @@ fn is_numeric_letter(c: char, rest: &[char]) -> bool {
     let run = rest.iter().take_while(|&&d| d == c).count();
     match c {
         'M' => run < 3,
-        'y' | 'Y' | 'x' | 'w' | 'e' | 'D' | 'd' | 'H' | 'k' | 'K' | 'h' | 'm' | 's' | 'S'
-        | 'C' => true,
+        'y' | 'Y' | 'x' | 'w' | 'e' | 'D' | 'd' | 'H' | 'k' | 'K' | 'h' | 'm' | 's' | 'S' | 'C' => {
+            true
+        }
         _ => false,
     }
 }
@@ -101,7 +104,12 @@ fn letter(c: char, n: usize, next_numeric: bool) -> Result<Item, String> {
         'Z' => Item::ZoneId,
         'G' => Item::Era,
         'z' | 'C' => return Err(format!("pattern letter '{c}' is not supported")),
-        _ => return Err(format!("Illegal pattern component: {}", c.to_string().repeat(n))),
+        _ => {
+            return Err(format!(
+                "Illegal pattern component: {}",
+                c.to_string().repeat(n)
+            ));
+        }
     })
 }
 
@@ -119,17 +127,27 @@ mod tests {
     fn formats_like_joda() {
         let t = at("2024-05-07 13:04:05.120");
         let f = |p: &str| format(&compile(p).unwrap(), t, 0, "UTC");
-        assert_eq!(f("yyyy-MM-dd'T'HH:mm:ss.SSSZ"), "2024-05-07T13:04:05.120+0000");
+        assert_eq!(
+            f("yyyy-MM-dd'T'HH:mm:ss.SSSZ"),
+            "2024-05-07T13:04:05.120+0000"
+        );
         assert_eq!(f("dd/MMM/yyyy:HH:mm:ss ZZ"), "07/May/2024:13:04:05 +00:00");
         assert_eq!(f("EEE, d MMMM yy h:m a"), "Tue, 7 May 24 1:4 PM");
-        assert_eq!(f("EEEE D e 'o''clock' ''x'' ZZZ"), "Tuesday 128 2 o'clock '2024' UTC");
+        assert_eq!(
+            f("EEEE D e 'o''clock' ''x'' ZZZ"),
+            "Tuesday 128 2 o'clock '2024' UTC"
+        );
         assert_eq!(f("S SS y"), "1 12 2024");
     }
 
     #[test]
     fn refuses_unknown_letters() {
         assert!(compile("yyyy z").unwrap_err().contains("'z'"));
-        assert!(compile("q").unwrap_err().contains("Illegal pattern component"));
+        assert!(
+            compile("q")
+                .unwrap_err()
+                .contains("Illegal pattern component")
+        );
         assert!(compile("'open").is_err());
     }
 
@@ -144,9 +162,15 @@ mod tests {
             p("dd/MMM/yyyy:HH:mm:ss Z", "17/May/2024:10:05:09 +0000"),
             Ok((at("2024-05-17 10:05:09"), Some(0)))
         );
-        assert_eq!(p("yyyyMMdd", "20240517"), Ok((at("2024-05-17 00:00:00"), None)));
+        assert_eq!(
+            p("yyyyMMdd", "20240517"),
+            Ok((at("2024-05-17 00:00:00"), None))
+        );
         let far = chrono::NaiveDate::from_ymd_opt(12345, 1, 2).unwrap();
-        assert_eq!(p("yyyy-MM-dd", "12345-01-02").unwrap().0, far.and_hms_opt(0, 0, 0).unwrap());
+        assert_eq!(
+            p("yyyy-MM-dd", "12345-01-02").unwrap().0,
+            far.and_hms_opt(0, 0, 0).unwrap()
+        );
         assert!(p("yyyy-MM-dd", "2024-05").is_err());
     }
 }

@@ -19,9 +19,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use datafusion::arrow::array::timezone::Tz;
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Date32Array, TimestampMillisecondArray,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Date32Array, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{DataType, Date32Type, TimeUnit, TimestampMillisecondType};
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::ScalarUDF;
@@ -46,7 +44,11 @@ pub fn timestamp() -> DataType {
 
 /// Days in a month of the proleptic Gregorian calendar.
 pub fn days_in_month(year: i32, month: u32) -> u32 {
-    let (y, m) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(y, m, 1)
         .and_then(|d| d.pred_opt())
         .map_or(31, |d| chrono::Datelike::day(&d))
@@ -86,7 +88,10 @@ impl Zone {
     /// The zone's offset from UTC at an instant, in seconds.
     pub fn offset_secs(&self, ms: i64) -> i32 {
         match (&self.tz, DateTime::from_timestamp_millis(ms)) {
-            (Some(tz), Some(t)) => tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc(),
+            (Some(tz), Some(t)) => tz
+                .offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .local_minus_utc(),
             _ => 0,
         }
     }
@@ -116,7 +121,10 @@ pub fn wall_clock(array: &ArrayRef) -> Result<(Vec<Option<NaiveDateTime>>, Zone)
         DataType::Date32 => array
             .as_primitive::<Date32Type>()
             .iter()
-            .map(|d| d.and_then(date_from_days).map(|d| d.and_time(chrono::NaiveTime::MIN)))
+            .map(|d| {
+                d.and_then(date_from_days)
+                    .map(|d| d.and_time(chrono::NaiveTime::MIN))
+            })
             .collect(),
         DataType::Timestamp(TimeUnit::Millisecond, _) => array
             .as_primitive::<TimestampMillisecondType>()

@@ -114,14 +114,24 @@ mod tests {
     #[test]
     fn parses_like_trino() {
         let p = |pattern: &str, s: &str| parse(&compile(pattern).unwrap(), s).map(|r| r.0);
-        assert_eq!(p("%Y-%m-%d %H:%i:%s", "2022-10-20 05:10:00"), Ok(at("2022-10-20 05:10:00")));
+        assert_eq!(
+            p("%Y-%m-%d %H:%i:%s", "2022-10-20 05:10:00"),
+            Ok(at("2022-10-20 05:10:00"))
+        );
         assert_eq!(p("%Y/%m/%d", "2024/5/7"), Ok(at("2024-05-07 00:00:00")));
-        assert_eq!(p("%d/%b/%Y:%H:%i:%s", "17/may/2024:10:05:09"), Ok(at("2024-05-17 10:05:09")));
+        assert_eq!(
+            p("%d/%b/%Y:%H:%i:%s", "17/may/2024:10:05:09"),
+            Ok(at("2024-05-17 10:05:09"))
+        );
         assert_eq!(p("%h:%i %p", "12:30 AM"), Ok(at("1970-01-01 00:30:00")));
         assert_eq!(p("%y", "69"), Ok(at("2069-01-01 00:00:00")));
         assert_eq!(p("%y", "70"), Ok(at("1970-01-01 00:00:00")));
         assert_eq!(p("%s.%f", "01.5"), Ok(at("1970-01-01 00:00:01.5")));
-        assert!(p("%Y-%m-%d", "2024-13-01").unwrap_err().contains("monthOfYear"));
+        assert!(
+            p("%Y-%m-%d", "2024-13-01")
+                .unwrap_err()
+                .contains("monthOfYear")
+        );
         assert!(p("%Y-%m-%d", "2024-02-30").is_err());
         assert!(p("%Y-%m-%d", "2024-01-01x").is_err());
     }

@@ -127,7 +127,11 @@ fn format_item(out: &mut String, item: &Item, t: NaiveDateTime, offset: i32, zon
         Item::Second { min } => pad(out, i64::from(t.second()), *min),
         Item::Fraction { digits, .. } => {
             let nanos = format!("{:09}", t.nanosecond() % 1_000_000_000);
-            let shown: String = nanos.chars().chain(std::iter::repeat('0')).take(*digits).collect();
+            let shown: String = nanos
+                .chars()
+                .chain(std::iter::repeat('0'))
+                .take(*digits)
+                .collect();
             out.push_str(&shown);
         }
         Item::Offset { colon } => out.push_str(&offset_text(offset, *colon)),
@@ -179,7 +183,9 @@ pub fn parse(pattern: &[Item], text: &str) -> Result<Parsed, String> {
             .ok_or_else(|| format!("Invalid format: \"{text}\" is malformed at \"{rest}\""))?;
     }
     if !rest.is_empty() {
-        return Err(format!("Invalid format: \"{text}\" is malformed at \"{rest}\""));
+        return Err(format!(
+            "Invalid format: \"{text}\" is malformed at \"{rest}\""
+        ));
     }
     resolve(&fields).map_err(|e| format!("Cannot parse \"{text}\": {e}"))
 }
@@ -234,7 +240,8 @@ fn parse_item<'a>(item: &Item, s: &'a str, f: &mut Fields) -> Option<&'a str> {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 fn digits(s: &str, max: usize) -> Option<(i64, &str)> {
@@ -344,7 +351,9 @@ fn resolve(f: &Fields) -> Result<Parsed, String> {
 
 fn check(field: &str, v: i64, low: i64, high: i64) -> Result<(), String> {
     if v < low || v > high {
-        return Err(format!("Value {v} for {field} must be in the range [{low},{high}]"));
+        return Err(format!(
+            "Value {v} for {field} must be in the range [{low},{high}]"
+        ));
     }
     Ok(())
 }

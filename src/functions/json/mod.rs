@@ -9,9 +9,7 @@ mod value;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
@@ -26,13 +24,31 @@ use value::Json;
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         RowFunction::udf("json_extract", &[], coerce_path, ret_utf8, json_extract),
-        RowFunction::udf("json_extract_scalar", &[], coerce_path, ret_utf8, json_extract_scalar),
+        RowFunction::udf(
+            "json_extract_scalar",
+            &[],
+            coerce_path,
+            ret_utf8,
+            json_extract_scalar,
+        ),
         RowFunction::udf("json_size", &[], coerce_path, ret_i64, json_size),
         RowFunction::udf("json_parse", &[], coerce_text, ret_utf8, json_parse),
         RowFunction::udf("json_format", &[], coerce_text, ret_utf8, json_format),
-        RowFunction::udf("json_array_length", &[], coerce_text, ret_i64, json_array_length),
+        RowFunction::udf(
+            "json_array_length",
+            &[],
+            coerce_text,
+            ret_i64,
+            json_array_length,
+        ),
         RowFunction::udf("json_array_get", &[], coerce_get, ret_utf8, json_array_get),
-        RowFunction::udf("json_array_contains", &[], coerce_contains, ret_bool, json_array_contains),
+        RowFunction::udf(
+            "json_array_contains",
+            &[],
+            coerce_contains,
+            ret_bool,
+            json_array_contains,
+        ),
         RowFunction::udf("is_json_scalar", &[], coerce_text, ret_bool, is_json_scalar),
     ]
 }
@@ -89,7 +105,9 @@ fn with_path<T>(
 }
 
 fn json_extract(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
-    let out = with_path("json_extract", args, |doc, p| p.find(doc).map(Json::to_text))?;
+    let out = with_path("json_extract", args, |doc, p| {
+        p.find(doc).map(Json::to_text)
+    })?;
     Ok(Arc::new(StringArray::from(out)))
 }
 
@@ -137,7 +155,9 @@ fn json_parse(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 fn json_format(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
     let docs = parse_strict("json_format", args)?;
     Ok(Arc::new(StringArray::from(
-        docs.into_iter().map(|d| d.map(|d| d.to_text())).collect::<Vec<_>>(),
+        docs.into_iter()
+            .map(|d| d.map(|d| d.to_text()))
+            .collect::<Vec<_>>(),
     )))
 }
 
@@ -179,7 +199,11 @@ fn json_array_get(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         .map(|(row, items)| {
             let items = items?;
             let i = indexes.is_valid(row).then(|| indexes.value(row))?;
-            let at = if i < 0 { items.len().checked_sub(i.unsigned_abs() as usize)? } else { i as usize };
+            let at = if i < 0 {
+                items.len().checked_sub(i.unsigned_abs() as usize)?
+            } else {
+                i as usize
+            };
             let item = items.get(at)?;
             match item {
                 Json::Array(_) | Json::Object(_) => Some(item.to_text()),
@@ -210,7 +234,9 @@ fn json_array_contains(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         .enumerate()
         .map(|(row, items)| {
             let items = items?;
-            needle.is_valid(row).then(|| items.iter().any(|i| matches(i, row)))
+            needle
+                .is_valid(row)
+                .then(|| items.iter().any(|i| matches(i, row)))
         })
         .collect();
     Ok(Arc::new(BooleanArray::from(out)))

@@ -81,7 +81,12 @@ mod tests {
     #[test]
     fn follows_trino_paths() {
         let doc = parse(r#"{"a": {"b": [10, {"c d": true}]}, "0": "zero"}"#).unwrap();
-        let find = |p: &str| JsonPath::compile(p).unwrap().find(&doc).map(|v| v.to_text());
+        let find = |p: &str| {
+            JsonPath::compile(p)
+                .unwrap()
+                .find(&doc)
+                .map(|v| v.to_text())
+        };
         assert_eq!(find("$.a.b[0]").as_deref(), Some("10"));
         assert_eq!(find("$.a.b.1[\"c d\"]").as_deref(), Some("true"));
         assert_eq!(find("$[\"0\"]").as_deref(), Some("\"zero\""));

@@ -15,7 +15,10 @@ pub enum Json {
 
 /// Parses a complete JSON text (surrounding whitespace allowed); `None` if malformed.
 pub fn parse(text: &str) -> Option<Json> {
-    let mut p = Parser { s: text.as_bytes(), at: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        at: 0,
+    };
     let v = p.value(0)?;
     p.ws();
     (p.at == p.s.len()).then_some(v)
@@ -191,7 +194,9 @@ impl Parser<'_> {
             b't' => '\t',
             b'u' => {
                 let hi = self.hex4()?;
-                if (0xD800..0xDC00).contains(&hi) && self.s.get(self.at..self.at + 2) == Some(b"\\u") {
+                if (0xD800..0xDC00).contains(&hi)
+                    && self.s.get(self.at..self.at + 2) == Some(b"\\u")
+                {
                     self.at += 2;
                     let lo = self.hex4()?;
                     char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo.checked_sub(0xDC00)?))?
@@ -282,7 +287,11 @@ pub fn number_text(raw: &str) -> String {
 
 fn java_double(v: f64) -> String {
     if v.is_infinite() {
-        return if v > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let abs = v.abs();
     if abs == 0.0 || (1e-3..1e7).contains(&abs) {
@@ -291,7 +300,11 @@ fn java_double(v: f64) -> String {
     }
     let s = format!("{v:e}");
     let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
     format!("{mantissa}E{exponent}")
 }
 
@@ -302,13 +315,29 @@ mod tests {
     #[test]
     fn keeps_order_and_numbers() {
         let v = parse(r#" {"b": [1, 2.50, 1e2, -0.0001], "a": {"x": "\u00e9\n"}} "#).unwrap();
-        assert_eq!(v.to_text(), r#"{"b":[1,2.5,100.0,-1.0E-4],"a":{"x":"é\n"}}"#);
-        assert_eq!(v.sorted().to_text(), r#"{"a":{"x":"é\n"},"b":[1,2.5,100.0,-1.0E-4]}"#);
+        assert_eq!(
+            v.to_text(),
+            r#"{"b":[1,2.5,100.0,-1.0E-4],"a":{"x":"é\n"}}"#
+        );
+        assert_eq!(
+            v.sorted().to_text(),
+            r#"{"a":{"x":"é\n"},"b":[1,2.5,100.0,-1.0E-4]}"#
+        );
     }
 
     #[test]
     fn rejects_malformed_text() {
-        for bad in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "[1] x", "\"\\q\""] {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "tru",
+            "[1] x",
+            "\"\\q\"",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

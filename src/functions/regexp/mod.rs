@@ -25,12 +25,36 @@ use crate::functions::string::string_list;
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         RowFunction::udf("regexp_like", &[], coerce_two, ret_bool, regexp_like),
-        RowFunction::udf("regexp_extract", &[], coerce_group, ret_utf8, regexp_extract),
-        RowFunction::udf("regexp_extract_all", &[], coerce_group, ret_list, regexp_extract_all),
-        RowFunction::udf("regexp_replace", &[], coerce_replace, ret_utf8, regexp_replace),
+        RowFunction::udf(
+            "regexp_extract",
+            &[],
+            coerce_group,
+            ret_utf8,
+            regexp_extract,
+        ),
+        RowFunction::udf(
+            "regexp_extract_all",
+            &[],
+            coerce_group,
+            ret_list,
+            regexp_extract_all,
+        ),
+        RowFunction::udf(
+            "regexp_replace",
+            &[],
+            coerce_replace,
+            ret_utf8,
+            regexp_replace,
+        ),
         RowFunction::udf("regexp_split", &[], coerce_two, ret_list, regexp_split),
         RowFunction::udf("regexp_count", &[], coerce_two, ret_i64, regexp_count),
-        RowFunction::udf("regexp_position", &[], coerce_position, ret_i64, regexp_position),
+        RowFunction::udf(
+            "regexp_position",
+            &[],
+            coerce_position,
+            ret_i64,
+            regexp_position,
+        ),
     ]
 }
 
@@ -39,16 +63,28 @@ fn coerce_two(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 }
 
 fn coerce_group(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]])
+    coerce_args(
+        name,
+        types,
+        &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Int]],
+    )
 }
 
 fn coerce_replace(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Str]])
+    coerce_args(
+        name,
+        types,
+        &[&[Want::Str, Want::Str], &[Want::Str, Want::Str, Want::Str]],
+    )
 }
 
 fn coerce_position(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     use Want::{Int, Str};
-    coerce_args(name, types, &[&[Str, Str], &[Str, Str, Int], &[Str, Str, Int, Int]])
+    coerce_args(
+        name,
+        types,
+        &[&[Str, Str], &[Str, Str, Int], &[Str, Str, Int, Int]],
+    )
 }
 
 fn ret_list(_: &[DataType]) -> Result<DataType> {
@@ -83,10 +119,15 @@ impl Patterns {
 
 /// The group argument (default 0), checked against the pattern's groups.
 fn group_of(name: &str, args: &[ArrayRef], row: usize, re: &Regex) -> Result<usize> {
-    let group = args.get(2).map_or(0, |a| a.as_primitive::<Int64Type>().value(row));
+    let group = args
+        .get(2)
+        .map_or(0, |a| a.as_primitive::<Int64Type>().value(row));
     let groups = re.captures_len() - 1;
     if group < 0 || group as usize > groups {
-        return invalid(name, format!("Pattern has {groups} groups. Cannot access group {group}"));
+        return invalid(
+            name,
+            format!("Pattern has {groups} groups. Cannot access group {group}"),
+        );
     }
     Ok(group as usize)
 }
@@ -134,7 +175,8 @@ fn regexp_extract_all(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         let re = cache.get(patterns.value(row))?;
         let group = group_of("regexp_extract_all", args, row, re)?;
         for caps in re.captures_iter(texts.value(row)) {
-            out.values().append_option(caps.get(group).map(|m| m.as_str()));
+            out.values()
+                .append_option(caps.get(group).map(|m| m.as_str()));
         }
         out.append(true);
     }
@@ -157,7 +199,9 @@ fn regexp_replace(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
             Ok(r) => r,
             Err(e) => return invalid("regexp_replace", format!("{e} in replacement '{java}'")),
         };
-        out.push(Some(re.replace_all(texts.value(row), rust.as_str()).into_owned()));
+        out.push(Some(
+            re.replace_all(texts.value(row), rust.as_str()).into_owned(),
+        ));
     }
     Ok(Arc::new(StringArray::from(out)))
 }
@@ -187,7 +231,12 @@ fn regexp_count(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         out.push(if any_null(args, row) {
             None
         } else {
-            Some(cache.get(patterns.value(row))?.find_iter(texts.value(row)).count() as i64)
+            Some(
+                cache
+                    .get(patterns.value(row))?
+                    .find_iter(texts.value(row))
+                    .count() as i64,
+            )
         });
     }
     Ok(Arc::new(Int64Array::from(out)))
@@ -197,7 +246,10 @@ fn regexp_count(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 /// match, -1 when there is none.
 fn regexp_position(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
     let (texts, patterns) = (strings(args, 0), strings(args, 1));
-    let int = |i: usize, row: usize| args.get(i).map(|a| a.as_primitive::<Int64Type>().value(row));
+    let int = |i: usize, row: usize| {
+        args.get(i)
+            .map(|a| a.as_primitive::<Int64Type>().value(row))
+    };
     let mut cache = Patterns::new("regexp_position");
     let mut out = Vec::with_capacity(texts.len());
     for row in 0..texts.len() {
@@ -219,7 +271,9 @@ fn regexp_position(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         };
         let re = cache.get(patterns.value(row))?;
         let found = re.find_iter(&text[from..]).nth(occurrence as usize - 1);
-        out.push(Some(found.map_or(-1, |m| text[..from + m.start()].chars().count() as i64 + 1)));
+        out.push(Some(found.map_or(-1, |m| {
+            text[..from + m.start()].chars().count() as i64 + 1
+        })));
     }
     Ok(Arc::new(Int64Array::from(out)))
 }

@@ -70,7 +70,11 @@ fn group(chars: &[char], i: usize, out: &mut String) -> Result<usize, String> {
         return Ok(i + 1);
     }
     let next: String = chars[i + 2..chars.len().min(i + 4)].iter().collect();
-    if next.starts_with('=') || next.starts_with('!') || next.starts_with("<=") || next.starts_with("<!") {
+    if next.starts_with('=')
+        || next.starts_with('!')
+        || next.starts_with("<=")
+        || next.starts_with("<!")
+    {
         return Err("lookahead and lookbehind are not supported".into());
     }
     if next.starts_with('>') {
@@ -115,7 +119,9 @@ fn property(name: &str, negated: bool) -> Result<String, String> {
         return Ok(format!("[{neg}{}]", &class[1..class.len() - 1]));
     }
     if name.starts_with("In") || name.starts_with("java") || name.starts_with("block=") {
-        return Err(format!("the character class \\p{{{name}}} is not supported"));
+        return Err(format!(
+            "the character class \\p{{{name}}} is not supported"
+        ));
     }
     let rust = name.strip_prefix("Is").unwrap_or(name);
     let letter = if negated { 'P' } else { 'p' };
@@ -129,8 +135,8 @@ fn escape(chars: &[char], i: usize, out: &mut String) -> Result<usize, String> {
     };
     match c {
         'Q' => {
-            let end = (i + 2..chars.len())
-                .find(|&k| chars[k] == '\\' && chars.get(k + 1) == Some(&'E'));
+            let end =
+                (i + 2..chars.len()).find(|&k| chars[k] == '\\' && chars.get(k + 1) == Some(&'E'));
             let quoted: String = chars[i + 2..end.unwrap_or(chars.len())].iter().collect();
             out.push_str(&regex::escape(&quoted));
             Ok(end.map_or(chars.len(), |k| k + 2))
@@ -172,8 +178,14 @@ pub fn replacement(java: &str, groups: usize) -> Result<String, String> {
     while i < chars.len() {
         match chars[i] {
             '\\' => {
-                let c = *chars.get(i + 1).ok_or("the replacement ends with a backslash")?;
-                if c == '$' { out.push_str("$$") } else { out.push(c) }
+                let c = *chars
+                    .get(i + 1)
+                    .ok_or("the replacement ends with a backslash")?;
+                if c == '$' {
+                    out.push_str("$$")
+                } else {
+                    out.push(c)
+                }
                 i += 2;
             }
             '$' => i = group_reference(&chars, i, groups, &mut out)?,
@@ -186,14 +198,26 @@ pub fn replacement(java: &str, groups: usize) -> Result<String, String> {
     Ok(out)
 }
 
-fn group_reference(chars: &[char], i: usize, groups: usize, out: &mut String) -> Result<usize, String> {
+fn group_reference(
+    chars: &[char],
+    i: usize,
+    groups: usize,
+    out: &mut String,
+) -> Result<usize, String> {
     if chars.get(i + 1) == Some(&'{') {
-        let end = chars[i..].iter().position(|c| *c == '}').ok_or("unterminated ${…}")? + i;
+        let end = chars[i..]
+            .iter()
+            .position(|c| *c == '}')
+            .ok_or("unterminated ${…}")?
+            + i;
         let name: String = chars[i + 2..end].iter().collect();
         out.push_str(&format!("${{{name}}}"));
         return Ok(end + 1);
     }
-    let first = chars.get(i + 1).and_then(|c| c.to_digit(10)).ok_or("Illegal group reference")?;
+    let first = chars
+        .get(i + 1)
+        .and_then(|c| c.to_digit(10))
+        .ok_or("Illegal group reference")?;
     let mut n = first as usize;
     let mut j = i + 2;
     // Further digits belong to the reference while the group exists (Java's rule).
@@ -229,7 +253,17 @@ mod tests {
 
     #[test]
     fn refuses_what_rust_cannot_do() {
-        for p in [r"a(?=b)", r"(?<!a)b", r"(?>a)", r"a*+", r"a{2}+", r"(a)\1", r"\Ga", r"\p{InGreek}", r"(?u)a"] {
+        for p in [
+            r"a(?=b)",
+            r"(?<!a)b",
+            r"(?>a)",
+            r"a*+",
+            r"a{2}+",
+            r"(a)\1",
+            r"\Ga",
+            r"\p{InGreek}",
+            r"(?u)a",
+        ] {
             assert!(pattern(p).is_err(), "{p}");
         }
     }
