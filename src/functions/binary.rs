@@ -73,7 +73,7 @@ fn to_hex(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -7,9 +7,11 @@
 //! function), so [`register_all`] registers lakesql's versions over them.
 //!
 //! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
-//! [`string`], [`regexp`], [`url`], [`binary`], [`array`], [`map`], [`aggregate`],
-//! [`misc`]. Most scalar functions share [`common::RowFunction`]: a coercion rule, a
-//! return-type rule and a row kernel. Where lakesql cannot match Trino (a Java regex
+//! [`string`], [`regexp`], [`url`], [`binary`], [`array`] (arrays and maps),
+//! [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
+//! coercion rule, a return-type rule and a row kernel; functions that DataFusion can
+//! already compute once the call is reshaped are [`rewrite::Rewrite`]s, replaced by the
+//! optimizer's simplifier. Where lakesql cannot match Trino (a Java regex
 //! construct, a Joda pattern letter), the function fails with an error naming the
 //! construct instead of answering differently.
 
