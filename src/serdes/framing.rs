@@ -173,10 +173,7 @@ mod tests {
             skip_header: 2,
             skip_footer: 1,
         };
-        assert_eq!(
-            texts("#v\n#f\na\r\n\nb\nend\n", lines.clone(), false),
-            ["a", "b"]
-        );
+        assert_eq!(texts("#v\n#f\na\r\n\nb\nend\n", lines, false), ["a", "b"]);
         assert_eq!(texts("#v\n#f\na\n\nb\nend", lines, true), ["a", "", "b"]);
     }
 

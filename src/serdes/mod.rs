@@ -33,7 +33,7 @@ pub struct Record {
 /// Turns records into rows of the projected table columns.
 pub enum RowDecoder {
     /// JSON objects.
-    Json(json::JsonDecoder),
+    Json(Box<json::JsonDecoder>),
     /// Regular-expression lines.
     Regex(regex::RegexDecoder),
     /// Delimited lines.
@@ -46,7 +46,9 @@ impl RowDecoder {
     pub fn try_new(serde: &RecordSerde, columns: &Schema, projection: &[usize]) -> Result<Self> {
         let schema: SchemaRef = std::sync::Arc::new(columns.project(projection)?);
         Ok(match serde {
-            RecordSerde::Json(o) => RowDecoder::Json(json::JsonDecoder::try_new(o, schema)?),
+            RecordSerde::Json(o) => {
+                RowDecoder::Json(Box::new(json::JsonDecoder::try_new(o, schema)?))
+            }
             RecordSerde::Regex(o) => RowDecoder::Regex(regex::RegexDecoder::try_new(
                 o,
                 schema,
