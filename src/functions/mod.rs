@@ -18,9 +18,11 @@
 pub mod aggregate;
 pub mod array;
 pub mod binary;
+pub mod cast;
 pub mod common;
 pub mod datetime;
 pub mod json;
+pub mod json_type;
 pub mod misc;
 pub mod regexp;
 pub mod rewrite;
@@ -46,10 +48,14 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         binary::functions(),
         misc::functions(),
         array::functions(),
+        cast::functions(),
     ];
     for udf in scalars.into_iter().flatten() {
         ctx.register_udf(udf);
     }
+    // Casts of JSON values (json_extract results) read them as JSON, as Trino does.
+    let cast = Arc::new(cast::functions().remove(0));
+    ctx.add_analyzer_rule(Arc::new(json_type::JsonCasts::new(cast)));
     for udaf in aggregate::functions() {
         ctx.register_udaf(udaf);
     }

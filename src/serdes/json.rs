@@ -35,6 +35,8 @@ pub struct JsonDecoder {
     /// JSON key (as matched) → column index, from `mapping.*`.
     mapped: HashMap<String, usize>,
     decoder: Decoder,
+    /// Whether errors suggest `ignore.malformed.json` (they do for tables).
+    table_hint: bool,
 }
 
 impl JsonDecoder {
@@ -67,7 +69,14 @@ impl JsonDecoder {
             columns,
             mapped,
             decoder,
+            table_hint: true,
         })
+    }
+
+    /// Errors without the table property hint (for values that are not table records).
+    pub fn without_table_hint(mut self) -> Self {
+        self.table_hint = false;
+        self
     }
 
     /// Decodes `records` into one batch.
@@ -77,7 +86,7 @@ impl JsonDecoder {
             match self.row(&record.text) {
                 Ok(row) => rows.push(Value::Object(row)),
                 Err(_) if self.options.ignore_malformed => rows.push(Value::Object(Map::new())),
-                Err(e) => return Err(bad_record(file, record, &e)),
+                Err(e) => return Err(bad_record(file, record, &e, self.table_hint)),
             }
         }
         if self.schema.fields().is_empty() {
@@ -162,18 +171,21 @@ impl From<JiterError> for Problem {
     }
 }
 
-fn bad_record(file: &str, record: &Record, problem: &Problem) -> LakeError {
+fn bad_record(file: &str, record: &Record, problem: &Problem, table_hint: bool) -> LakeError {
     let what = match problem {
         Problem::Syntax(m) => format!("malformed JSON ({m})"),
         Problem::Shape(m) => m.clone(),
     };
+    let hint = match table_hint {
+        true => {
+            "; set SerDe property 'ignore.malformed.json'='true' to read malformed records \
+                 as NULL rows"
+        }
+        false => "",
+    };
     LakeError::semantic(
         ErrorCode::HiveBadData,
-        format!(
-            "{file}: record {}: {what}; set SerDe property 'ignore.malformed.json'='true' to \
-             read malformed records as NULL rows",
-            record.number
-        ),
+        format!("{file}: record {}: {what}{hint}", record.number),
     )
 }
 
@@ -386,7 +398,8 @@ impl Conform<'_, '_> {
             Peek::Array => "an array",
             Peek::String => "a string",
             Peek::True | Peek::False => "a boolean",
-            _ => "a number",
+            p if p.is_num() => "a number",
+            _ => "something that is not JSON",
         };
         Problem::Shape(format!("expected {expected}, found {found}"))
     }

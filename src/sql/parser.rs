@@ -24,6 +24,7 @@ pub static DIALECT: GenericDialect = GenericDialect {};
 pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<LakeStatement> {
     if is_query(&tokens) {
         fold_quoted_identifiers(&mut tokens);
+        super::trino::respell_casts(&mut tokens);
     }
     let mut p = StatementParser {
         parser: Parser::new(&DIALECT).with_tokens_with_locations(tokens),

@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
 
+use super::json_type::returning_json;
 use crate::functions::common::{
     RowFunction, Want, coerce_args, invalid, ret_bool, ret_i64, ret_utf8, strings,
 };
@@ -21,9 +22,17 @@ use path::JsonPath;
 use value::Json;
 
 /// The JSON functions, for [`super::register_all`].
+/// The JSON functions; those returning JSON mark their result as Trino's JSON type
+/// ([`super::json_type`]).
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
-        RowFunction::udf("json_extract", &[], coerce_path, ret_utf8, json_extract),
+        returning_json(RowFunction::udf(
+            "json_extract",
+            &[],
+            coerce_path,
+            ret_utf8,
+            json_extract,
+        )),
         RowFunction::udf(
             "json_extract_scalar",
             &[],
@@ -32,7 +41,13 @@ pub fn functions() -> Vec<ScalarUDF> {
             json_extract_scalar,
         ),
         RowFunction::udf("json_size", &[], coerce_path, ret_i64, json_size),
-        RowFunction::udf("json_parse", &[], coerce_text, ret_utf8, json_parse),
+        returning_json(RowFunction::udf(
+            "json_parse",
+            &[],
+            coerce_text,
+            ret_utf8,
+            json_parse,
+        )),
         RowFunction::udf("json_format", &[], coerce_text, ret_utf8, json_format),
         RowFunction::udf(
             "json_array_length",
@@ -41,7 +56,13 @@ pub fn functions() -> Vec<ScalarUDF> {
             ret_i64,
             json_array_length,
         ),
-        RowFunction::udf("json_array_get", &[], coerce_get, ret_utf8, json_array_get),
+        returning_json(RowFunction::udf(
+            "json_array_get",
+            &[],
+            coerce_get,
+            ret_utf8,
+            json_array_get,
+        )),
         RowFunction::udf(
             "json_array_contains",
             &[],

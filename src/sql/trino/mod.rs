@@ -15,15 +15,19 @@
 //! - a selected `a.b` named `b` ([`names`]);
 //! - NULLs sorted last unless the ORDER BY says otherwise ([`nulls`]).
 //!
-//! Quoted identifiers are folded to lower case as Trino does, when the statement is
-//! tokenized (`super::parser`).
+//! Two rewrites work on the tokens, before parsing (`super::parser`): quoted identifiers
+//! are folded to lower case as Trino does, and casts to Trino's nested types
+//! (`array(varchar)`, `row(a integer)`) become calls of lakesql's cast ([`types`]).
 
 mod access;
 mod calls;
 mod lambda;
 mod names;
 mod nulls;
+mod types;
 mod unnest;
+
+pub use types::respell_casts;
 
 use std::ops::ControlFlow;
 
