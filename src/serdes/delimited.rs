@@ -4,15 +4,12 @@
 //! OpenCSVSerde also honours quotes. An empty field and the null marker are NULL; a
 //! missing trailing field is NULL and extra fields are ignored.
 
-use std::sync::Arc;
-
 use datafusion::arrow::array::{ArrayRef, StringBuilder};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::arrow::record_batch::RecordBatch;
 
-use super::Record;
-use super::regex::lenient_cast;
+use super::{Record, lenient_cast, text_batch};
 use crate::catalog::storage_format::TextOptions;
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -52,23 +49,15 @@ impl DelimitedDecoder {
                 }
             }
         }
-        let columns = builders
-            .into_iter()
-            .zip(self.schema.fields())
-            .map(|(mut b, field)| {
-                let text: ArrayRef = Arc::new(b.finish());
-                match self.options.lenient {
-                    true => lenient_cast(text, field.data_type()),
-                    false => strict_cast(text, field.data_type(), file, field.name()),
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
-        Ok(RecordBatch::try_new_with_options(
-            self.schema.clone(),
-            columns,
-            &options,
-        )?)
+        text_batch(
+            &self.schema,
+            builders,
+            records.len(),
+            |text, field| match self.options.lenient {
+                true => lenient_cast(text, field.data_type()),
+                false => strict_cast(text, field.data_type(), file, field.name()),
+            },
+        )
     }
 
     fn split(&self, line: &str) -> Vec<String> {

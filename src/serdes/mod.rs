@@ -14,7 +14,11 @@ pub mod framing;
 pub mod json;
 pub mod regex;
 
-use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, StringBuilder};
+use datafusion::arrow::compute::{CastOptions, cast_with_options};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
 use crate::catalog::storage_format::RecordSerde;
@@ -44,7 +48,7 @@ impl RowDecoder {
     /// A decoder for `serde` producing the columns at `projection` of `columns` (the
     /// table's data columns, in order).
     pub fn try_new(serde: &RecordSerde, columns: &Schema, projection: &[usize]) -> Result<Self> {
-        let schema: SchemaRef = std::sync::Arc::new(columns.project(projection)?);
+        let schema: SchemaRef = Arc::new(columns.project(projection)?);
         Ok(match serde {
             RecordSerde::Json(o) => {
                 RowDecoder::Json(Box::new(json::JsonDecoder::try_new(o, schema)?))
@@ -77,6 +81,39 @@ impl RowDecoder {
             RowDecoder::Delimited(d) => d.decode(records, file),
         }
     }
+}
+
+/// A batch of `schema` from one text builder per column, each column converted to its
+/// type by `convert` (the text SerDes read fields as text first).
+pub fn text_batch(
+    schema: &SchemaRef,
+    builders: Vec<StringBuilder>,
+    rows: usize,
+    convert: impl Fn(ArrayRef, &Field) -> Result<ArrayRef>,
+) -> Result<RecordBatch> {
+    let columns = builders
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(mut b, field)| convert(Arc::new(b.finish()), field))
+        .collect::<Result<Vec<_>>>()?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &options,
+    )?)
+}
+
+/// Converts text to `target` as Hive's text SerDes do: what does not parse is NULL.
+pub fn lenient_cast(text: ArrayRef, target: &DataType) -> Result<ArrayRef> {
+    if target == &DataType::Utf8 {
+        return Ok(text);
+    }
+    let options = CastOptions {
+        safe: true,
+        ..Default::default()
+    };
+    Ok(cast_with_options(&text, target, &options)?)
 }
 
 /// A batch with no columns and `rows` rows (a projection that reads no column).

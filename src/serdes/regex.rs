@@ -3,15 +3,12 @@
 //! value that does not convert (`-` in an `int` column) is NULL. A line that does not
 //! match is a row of NULLs, as in Hive.
 
-use std::sync::Arc;
-
-use datafusion::arrow::array::{ArrayRef, StringBuilder};
-use datafusion::arrow::compute::{CastOptions, cast_with_options};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use datafusion::arrow::array::StringBuilder;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use regex::Regex;
 
-use super::Record;
+use super::{Record, lenient_cast, text_batch};
 use crate::catalog::storage_format::RegexOptions;
 use crate::error::Result;
 
@@ -57,28 +54,8 @@ impl RegexDecoder {
                 }
             }
         }
-        let columns = builders
-            .into_iter()
-            .zip(self.schema.fields())
-            .map(|(mut b, field)| lenient_cast(Arc::new(b.finish()), field.data_type()))
-            .collect::<Result<Vec<_>>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some(records.len()));
-        Ok(RecordBatch::try_new_with_options(
-            self.schema.clone(),
-            columns,
-            &options,
-        )?)
+        text_batch(&self.schema, builders, records.len(), |text, field| {
+            lenient_cast(text, field.data_type())
+        })
     }
-}
-
-/// Converts text to `target` as Hive's text SerDes do: what does not parse is NULL.
-pub fn lenient_cast(text: ArrayRef, target: &DataType) -> Result<ArrayRef> {
-    if target == &DataType::Utf8 {
-        return Ok(text);
-    }
-    let options = CastOptions {
-        safe: true,
-        ..Default::default()
-    };
-    Ok(cast_with_options(&text, target, &options)?)
 }
