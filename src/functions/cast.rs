@@ -15,9 +15,13 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, MapArray, StructArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, ListArray, MapArray, StringArray, StructArray,
+};
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema};
+use datafusion::arrow::json::LineDelimitedWriter;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
@@ -29,7 +33,7 @@ use crate::catalog::storage_format::JsonOptions;
 use crate::serdes::Record;
 use crate::serdes::json::JsonDecoder;
 
-use super::json_type::is_json;
+use super::json_type::{is_json, json_field};
 
 /// The cast function.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -43,15 +47,18 @@ struct LakeCast {
     signature: Signature,
 }
 
-/// The target type named by the second argument.
-fn target_type(text: Option<&ScalarValue>) -> Result<DataType> {
+/// The target type named by the second argument: a Hive type, or `json`.
+fn target_field(text: Option<&ScalarValue>) -> Result<Field> {
     let Some(ScalarValue::Utf8(Some(text))) = text else {
         return plan_err!("lakesql_cast needs the target type as a string literal");
     };
+    if text == "json" {
+        return Ok(json_field("lakesql_cast"));
+    }
     let hive: HiveType = text
         .parse()
         .map_err(|e| datafusion::error::DataFusionError::Plan(format!("CAST to {text}: {e}")))?;
-    Ok(hive.to_arrow())
+    Ok(Field::new("lakesql_cast", hive.to_arrow(), true))
 }
 
 impl ScalarUDFImpl for LakeCast {
@@ -68,8 +75,9 @@ impl ScalarUDFImpl for LakeCast {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let target = target_type(args.scalar_arguments.get(1).copied().flatten())?;
-        Ok(Arc::new(Field::new(self.name(), target, true)))
+        Ok(Arc::new(target_field(
+            args.scalar_arguments.get(1).copied().flatten(),
+        )?))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -80,7 +88,9 @@ impl ScalarUDFImpl for LakeCast {
         let target = args.return_field.data_type().clone();
         let rows = args.number_rows;
         let value = args.args[0].to_array(rows)?;
-        let out = if is_json(&args.arg_fields[0]) {
+        let out = if is_json(&args.return_field) {
+            to_json(&value)?
+        } else if is_json(&args.arg_fields[0]) {
             from_json(&value, &target, is_try)?
         } else {
             cast_to(&value, &target, is_try)?
@@ -92,9 +102,7 @@ impl ScalarUDFImpl for LakeCast {
 /// Casts `array` to `target` with Trino's rules for nested types.
 fn cast_to(array: &ArrayRef, target: &DataType, is_try: bool) -> Result<ArrayRef> {
     match (array.data_type(), target) {
-        (DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View, t) if t.is_nested() => {
-            from_json(array, target, is_try)
-        }
+        (from, t) if is_string(from) && t.is_nested() => from_json(array, target, is_try),
         (DataType::Struct(from), DataType::Struct(to)) => {
             if from.len() != to.len() {
                 return exec_err!(
@@ -146,6 +154,67 @@ fn cast_to(array: &ArrayRef, target: &DataType, is_try: bool) -> Result<ArrayRef
             Ok(cast_with_options(array, target, &options)?)
         }
     }
+}
+
+/// Writes each value as JSON text (Trino's `CAST(x AS JSON)`): strings quoted, maps and
+/// rows as objects, arrays as arrays; NULL stays NULL.
+fn to_json(array: &ArrayRef) -> Result<ArrayRef> {
+    if is_string(array.data_type()) {
+        let text = cast_with_options(array, &DataType::Utf8, &CastOptions::default())?;
+        let text = text.as_string::<i32>();
+        let quoted: StringArray = text
+            .iter()
+            .map(|v| v.map(|s| serde_json::Value::String(s.to_string()).to_string()))
+            .collect();
+        return Ok(Arc::new(quoted));
+    }
+    if has_anonymous_row(array.data_type()) {
+        return exec_err!(
+            "CAST to JSON of a row without field names is not supported (Trino writes it as \
+             a JSON array); name its fields first: CAST(CAST(x AS ROW(a …, b …)) AS JSON)"
+        );
+    }
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "v",
+        array.data_type().clone(),
+        true,
+    )]));
+    let batch = RecordBatch::try_new(schema, vec![array.clone()])?;
+    let mut writer = LineDelimitedWriter::new(Vec::new());
+    writer.write(&batch)?;
+    writer.finish()?;
+    let text = String::from_utf8(writer.into_inner())
+        .map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))?;
+    let values: StringArray = text
+        .lines()
+        .map(|line| {
+            line.strip_prefix(r#"{"v":"#)
+                .and_then(|rest| rest.strip_suffix('}'))
+                .map(str::to_string)
+        })
+        .collect();
+    Ok(Arc::new(values))
+}
+
+/// Whether `t` holds a row with DataFusion's positional field names (`c0`, `c1`, …), as
+/// `ROW(1, 'a')` makes.
+fn has_anonymous_row(t: &DataType) -> bool {
+    match t {
+        DataType::Struct(fields) => {
+            fields
+                .iter()
+                .enumerate()
+                .all(|(i, f)| *f.name() == format!("c{i}"))
+                || fields.iter().any(|f| has_anonymous_row(f.data_type()))
+        }
+        DataType::List(item) | DataType::LargeList(item) => has_anonymous_row(item.data_type()),
+        DataType::Map(entries, _) => has_anonymous_row(entries.data_type()),
+        _ => false,
+    }
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
 /// Reads each string as JSON of type `target`.

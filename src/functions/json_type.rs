@@ -28,6 +28,15 @@ pub fn is_json(field: &Field) -> bool {
     field.metadata().get(EXTENSION_KEY).map(String::as_str) == Some(JSON_EXTENSION)
 }
 
+/// A string field named `name` marked as holding JSON.
+pub fn json_field(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true).with_metadata(json_metadata())
+}
+
+fn json_metadata() -> HashMap<String, String> {
+    HashMap::from([(EXTENSION_KEY.to_string(), JSON_EXTENSION.to_string())])
+}
+
 /// `udf`, with its result marked as JSON.
 pub fn returning_json(udf: ScalarUDF) -> ScalarUDF {
     let signature = udf.signature().clone();
@@ -66,8 +75,9 @@ impl ScalarUDFImpl for ReturnsJson {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let field = self.inner.return_field_from_args(args)?;
-        let metadata = HashMap::from([(EXTENSION_KEY.to_string(), JSON_EXTENSION.to_string())]);
-        Ok(Arc::new(field.as_ref().clone().with_metadata(metadata)))
+        Ok(Arc::new(
+            field.as_ref().clone().with_metadata(json_metadata()),
+        ))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -1,5 +1,5 @@
 //! Casts to Trino's nested types: `CAST(x AS array(varchar))`, `map(varchar, bigint)`,
-//! `row(a integer, b varchar)`, nested freely, and `TRY_CAST` to them.
+//! `row(a integer, b varchar)`, nested freely, to `JSON`, and `TRY_CAST` to them.
 //!
 //! The generic dialect cannot parse these type names and DataFusion cannot cast a JSON
 //! string (what `json_extract` returns) to an array, nor a row to a row with other field
@@ -68,7 +68,7 @@ fn respell_cast(tokens: &mut Vec<TokenWithSpan>, at: usize, is_try: bool) {
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     let nested = type_tokens.first().is_some_and(|t| {
-        matches!(t, Token::Word(w) if ["ARRAY", "MAP", "ROW"].contains(&w.value.to_ascii_uppercase().as_str()))
+        matches!(t, Token::Word(w) if ["ARRAY", "MAP", "ROW", "JSON"].contains(&w.value.to_ascii_uppercase().as_str()))
     });
     let mut pos = 0;
     let Some(hive) = nested.then(|| hive_type(&type_tokens, &mut pos)).flatten() else {
@@ -119,6 +119,8 @@ fn hive_type(tokens: &[Token], pos: &mut usize) -> Option<String> {
             Some(format!("map<{key},{value}>"))
         }
         "row" => row_type(tokens, pos),
+        // Trino's JSON type: lakesql's cast writes the value as JSON text.
+        "json" => Some("json".to_string()),
         _ => scalar_type(&name, tokens, pos),
     }
 }
