@@ -8,7 +8,7 @@
 //!
 //! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
 //! [`string`], [`regexp`], [`url`], [`binary`], [`array`] (arrays and maps),
-//! [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
+//! [`lambda`] (higher-order functions), [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
 //! coercion rule, a return-type rule and a row kernel; functions that DataFusion can
 //! already compute once the call is reshaped are [`rewrite::Rewrite`]s, replaced by the
 //! optimizer's simplifier. Where lakesql cannot match Trino (a Java regex
@@ -21,6 +21,7 @@ pub mod binary;
 pub mod common;
 pub mod datetime;
 pub mod json;
+pub mod lambda;
 pub mod misc;
 pub mod regexp;
 pub mod rewrite;
@@ -31,8 +32,6 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::context::SessionContext;
-use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
-use datafusion::logical_expr::HigherOrderUDF;
 
 /// Registers every function of this package on `ctx`, replacing DataFusion's functions
 /// of the same names.
@@ -53,26 +52,8 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
     for udaf in aggregate::functions() {
         ctx.register_udaf(udaf);
     }
-    for hof in lambda_aliases() {
+    for hof in lambda::functions() {
         ctx.register_higher_order_function(Arc::new(hof));
     }
     Ok(())
-}
-
-/// Trino's names for DataFusion's lambda functions of the same semantics.
-fn lambda_aliases() -> Vec<HigherOrderUDF> {
-    vec![
-        array_transform::array_transform_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["transform"]),
-        array_filter::array_filter_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["filter"]),
-        array_any_match::array_any_match_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["any_match"]),
-    ]
 }
