@@ -16,6 +16,9 @@
 //! construct instead of answering differently.
 
 pub mod aggregate;
+pub mod aggregate_approx;
+pub mod aggregate_map;
+pub mod aggregate_top;
 pub mod array;
 pub mod binary;
 pub mod common;

@@ -61,7 +61,7 @@ fn key_value(name: &str, t: &DataType) -> Result<(FieldRef, FieldRef)> {
 }
 
 /// A map type with the given key and value types.
-fn map_type(key: &DataType, value: &DataType) -> DataType {
+pub fn map_type(key: &DataType, value: &DataType) -> DataType {
     let kv = Fields::from(vec![
         Field::new("key", key.clone(), false),
         Field::new("value", value.clone(), true),
