@@ -8,7 +8,7 @@
 //!
 //! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
 //! [`string`], [`regexp`], [`url`], [`binary`], [`array`] (arrays and maps),
-//! [`lambda`] (higher-order functions), [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
+//! [`lambda`] (higher-order functions), [`map`], [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
 //! coercion rule, a return-type rule and a row kernel; functions that DataFusion can
 //! already compute once the call is reshaped are [`rewrite::Rewrite`]s, replaced by the
 //! optimizer's simplifier. Where lakesql cannot match Trino (a Java regex
@@ -25,6 +25,7 @@ pub mod common;
 pub mod datetime;
 pub mod json;
 pub mod lambda;
+pub mod map;
 pub mod misc;
 pub mod regexp;
 pub mod rewrite;
@@ -48,6 +49,7 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         binary::functions(),
         misc::functions(),
         array::functions(),
+        map::functions(),
     ];
     for udf in scalars.into_iter().flatten() {
         ctx.register_udf(udf);

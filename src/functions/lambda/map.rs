@@ -193,7 +193,7 @@ fn keep_true(predicate: &BooleanArray) -> BooleanArray {
 
 /// `transform_keys`: new keys must be non-NULL and distinct within each map.
 fn check_keys(keys: &ArrayRef, offsets: &OffsetBuffer<i32>) -> Result<()> {
-    if keys.null_count() > 0 {
+    if keys.logical_null_count() > 0 {
         return exec_err!("transform_keys: map key cannot be null");
     }
     let converter = RowConverter::new(vec![SortField::new(keys.data_type().clone())])?;
