@@ -7,7 +7,7 @@
 //! function), so [`register_all`] registers lakesql's versions over them.
 //!
 //! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
-//! [`string`], [`regexp`], [`url`], [`binary`], [`array`] (arrays and maps),
+//! [`string`], [`regexp`], [`url`], [`binary`], [`hash`], [`array`] (arrays and maps),
 //! [`lambda`] (higher-order functions), [`map`], [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
 //! coercion rule, a return-type rule and a row kernel; functions that DataFusion can
 //! already compute once the call is reshaped are [`rewrite::Rewrite`]s, replaced by the
@@ -23,6 +23,7 @@ pub mod array;
 pub mod binary;
 pub mod common;
 pub mod datetime;
+pub mod hash;
 pub mod json;
 pub mod lambda;
 pub mod map;
@@ -47,6 +48,7 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         regexp::functions(),
         url::functions(),
         binary::functions(),
+        hash::functions(),
         misc::functions(),
         array::functions(),
         map::functions(),
