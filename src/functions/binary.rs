@@ -40,11 +40,11 @@ fn coerce_str(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     coerce_args(name, types, &[&[Want::Str]])
 }
 
-fn coerce_bin(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
+pub fn coerce_bin(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     coerce_args(name, types, &[&[Want::Bin]])
 }
 
-fn bytes(args: &[ArrayRef]) -> &BinaryArray {
+pub fn bytes(args: &[ArrayRef]) -> &BinaryArray {
     args[0].as_binary::<i32>()
 }
 
@@ -171,18 +171,23 @@ fn from_base64url(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
 
 /// MD5 digests as bytes, computed by DataFusion's `digest(x, 'md5')`.
 fn md5(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
+    digest_bytes(args, "md5")
+}
+
+/// DataFusion's `digest(x, method)` of the first argument, as bytes.
+pub fn digest_bytes(args: &[ArrayRef], method: &str) -> Result<ArrayRef> {
     let digest = datafusion::functions::crypto::digest();
     let call = ScalarFunctionArgs {
         args: vec![
             ColumnarValue::Array(Arc::clone(&args[0])),
-            ColumnarValue::Scalar(ScalarValue::Utf8(Some("md5".into()))),
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some(method.into()))),
         ],
         arg_fields: vec![
             Arc::new(Field::new("data", DataType::Binary, true)),
             Arc::new(Field::new("method", DataType::Utf8, false)),
         ],
         number_rows: args[0].len(),
-        return_field: Arc::new(Field::new("md5", DataType::Binary, true)),
+        return_field: Arc::new(Field::new(method, DataType::Binary, true)),
         config_options: Arc::new(ConfigOptions::default()),
     };
     digest.invoke_with_args(call)?.into_array(args[0].len())

@@ -7,22 +7,30 @@
 //! function), so [`register_all`] registers lakesql's versions over them.
 //!
 //! One module per area, as in DataFusion's `datafusion-spark`: [`datetime`], [`json`],
-//! [`string`], [`regexp`], [`url`], [`binary`], [`array`] (arrays and maps),
-//! [`aggregate`], [`misc`]. Most scalar functions share [`common::RowFunction`]: a
-//! coercion rule, a return-type rule and a row kernel; functions that DataFusion can
+//! [`string`], [`regexp`], [`url`], [`binary`], [`hash`], [`array`] (arrays and maps),
+//! [`lambda`] (higher-order functions), [`map`], [`aggregate`], [`misc`], [`cast`] (casts
+//! to nested types and to and from JSON, with [`json_type`] marking JSON values). Most
+//! scalar functions share [`common::RowFunction`]: a coercion rule, a return-type rule
+//! and a row kernel; functions that DataFusion can
 //! already compute once the call is reshaped are [`rewrite::Rewrite`]s, replaced by the
 //! optimizer's simplifier. Where lakesql cannot match Trino (a Java regex
 //! construct, a Joda pattern letter), the function fails with an error naming the
 //! construct instead of answering differently.
 
 pub mod aggregate;
+pub mod aggregate_approx;
+pub mod aggregate_map;
+pub mod aggregate_top;
 pub mod array;
 pub mod binary;
 pub mod cast;
 pub mod common;
 pub mod datetime;
+pub mod hash;
 pub mod json;
 pub mod json_type;
+pub mod lambda;
+pub mod map;
 pub mod misc;
 pub mod regexp;
 pub mod rewrite;
@@ -33,8 +41,6 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::context::SessionContext;
-use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
-use datafusion::logical_expr::HigherOrderUDF;
 
 /// Registers every function of this package on `ctx`, replacing DataFusion's functions
 /// of the same names.
@@ -46,9 +52,11 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         regexp::functions(),
         url::functions(),
         binary::functions(),
+        hash::functions(),
         misc::functions(),
         array::functions(),
         cast::functions(),
+        map::functions(),
     ];
     for udf in scalars.into_iter().flatten() {
         ctx.register_udf(udf);
@@ -59,26 +67,8 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
     for udaf in aggregate::functions() {
         ctx.register_udaf(udaf);
     }
-    for hof in lambda_aliases() {
+    for hof in lambda::functions() {
         ctx.register_higher_order_function(Arc::new(hof));
     }
     Ok(())
-}
-
-/// Trino's names for DataFusion's lambda functions of the same semantics.
-fn lambda_aliases() -> Vec<HigherOrderUDF> {
-    vec![
-        array_transform::array_transform_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["transform"]),
-        array_filter::array_filter_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["filter"]),
-        array_any_match::array_any_match_higher_order_function()
-            .as_ref()
-            .clone()
-            .with_aliases(["any_match"]),
-    ]
 }

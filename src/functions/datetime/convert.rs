@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Float64Array, StringArray, TimestampMillisecondArray,
 };
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::ScalarUDF;
 
@@ -51,13 +51,6 @@ pub fn functions() -> Vec<ScalarUDF> {
             from_iso_date,
         ),
         RowFunction::udf("to_iso8601", &[], coerce_temporal, ret_utf8, to_iso8601),
-        RowFunction::udf(
-            "from_unixtime",
-            &[],
-            coerce_number,
-            ret_ts_tz,
-            from_unixtime,
-        ),
         RowFunction::udf("to_unixtime", &[], coerce_temporal, ret_f64, to_unixtime),
         RowFunction::udf("date", &[], coerce_date, ret_date, date),
     ]
@@ -77,10 +70,6 @@ fn coerce_text(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
 
 fn coerce_temporal(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
     coerce_args(name, types, &[&[Want::Temporal]])
-}
-
-fn coerce_number(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
-    coerce_args(name, types, &[&[Want::Float]])
 }
 
 fn coerce_date(name: &str, types: &[DataType]) -> Result<Vec<DataType>> {
@@ -323,17 +312,6 @@ fn to_iso8601(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
         })
         .collect();
     Ok(Arc::new(StringArray::from(out)))
-}
-
-fn from_unixtime(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {
-    let seconds = args[0].as_primitive::<Float64Type>();
-    let out: Vec<Option<i64>> = seconds
-        .iter()
-        .map(|s| s.map(|s| (s * 1000.0).round() as i64))
-        .collect();
-    Ok(Arc::new(
-        TimestampMillisecondArray::from(out).with_timezone("UTC"),
-    ))
 }
 
 fn to_unixtime(args: &[ArrayRef], _: &DataType) -> Result<ArrayRef> {

@@ -14,6 +14,7 @@ mod fields;
 pub mod joda;
 pub mod mysql;
 pub mod pattern;
+mod unixtime;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub fn functions() -> Vec<ScalarUDF> {
     let mut all = fields::functions();
     all.extend(arith::functions());
     all.extend(convert::functions());
+    all.push(unixtime::from_unixtime());
     all
 }
 
