@@ -12,15 +12,18 @@
 //! - a record that is not a JSON object is an error naming the file and line, or a row
 //!   of NULLs with `ignore.malformed.json`.
 //!
-//! The conformed records are then built into Arrow arrays by arrow-json's decoder.
+//! Each record is written back as a line of JSON keyed by column name with the values
+//! conformed to the column types, and arrow-json's decoder builds those lines into Arrow
+//! arrays.
 
 use std::collections::HashMap;
 
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, Field, Fields, SchemaRef};
 use datafusion::arrow::json::reader::{Decoder, ReaderBuilder};
 use datafusion::arrow::record_batch::RecordBatch;
 use jiter::{Jiter, JiterError, Peek};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use super::Record;
 use crate::catalog::storage_format::JsonOptions;
@@ -62,6 +65,7 @@ impl JsonDecoder {
             .collect();
         let decoder = ReaderBuilder::new(schema.clone())
             .with_coerce_primitive(true)
+            .with_batch_size(1 << 16)
             .build_decoder()?;
         Ok(JsonDecoder {
             options: options.clone(),
@@ -81,51 +85,83 @@ impl JsonDecoder {
 
     /// Decodes `records` into one batch.
     pub fn decode(&mut self, records: &[Record], file: &str) -> Result<RecordBatch> {
-        let mut rows = Vec::with_capacity(records.len());
+        // Each record is conformed into a line of JSON keyed by column name, which
+        // arrow-json's decoder builds into arrays.
+        let mut lines = String::with_capacity(records.iter().map(|r| r.text.len() + 2).sum());
+        let mut slots: Vec<Option<String>> = vec![None; self.schema.fields().len()];
         for record in records {
-            match self.row(&record.text) {
-                Ok(row) => rows.push(Value::Object(row)),
-                Err(_) if self.options.ignore_malformed => rows.push(Value::Object(Map::new())),
+            slots.iter_mut().for_each(|s| *s = None);
+            match self.row(&record.text, &mut slots) {
+                Ok(()) => self.write_line(&slots, &mut lines),
+                Err(_) if self.options.ignore_malformed => lines.push_str("{}\n"),
                 Err(e) => return Err(bad_record(file, record, &e, self.table_hint)),
             }
         }
         if self.schema.fields().is_empty() {
-            return super::rows_only(self.schema.clone(), rows.len());
+            return super::rows_only(self.schema.clone(), records.len());
         }
-        self.decoder.serialize(&rows)?;
-        match self.decoder.flush()? {
-            Some(batch) => Ok(batch),
-            None => Ok(RecordBatch::new_empty(self.schema.clone())),
+        let mut bytes = lines.as_bytes();
+        let mut batches = Vec::new();
+        while !bytes.is_empty() {
+            let read = self.decoder.decode(bytes)?;
+            bytes = &bytes[read..];
+            if let Some(batch) = self.decoder.flush()? {
+                batches.push(batch);
+            }
         }
+        if let Some(batch) = self.decoder.flush()? {
+            batches.push(batch);
+        }
+        Ok(concat_batches(&self.schema, &batches)?)
     }
 
-    /// One record as an object keyed by column name.
-    fn row(&self, text: &str) -> std::result::Result<Map<String, Value>, Problem> {
+    /// Appends one conformed record, `{"column":value,…}`, as a line.
+    fn write_line(&self, slots: &[Option<String>], out: &mut String) {
+        out.push('{');
+        let mut first = true;
+        for (field, value) in self.schema.fields().iter().zip(slots) {
+            if let Some(value) = value {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                quote(field.name(), out);
+                out.push(':');
+                out.push_str(value);
+            }
+        }
+        out.push_str("}\n");
+    }
+
+    /// Conforms one record: each projected column's JSON into its slot (a later key for
+    /// the same column wins, as in OpenX).
+    fn row(&self, text: &str, slots: &mut [Option<String>]) -> std::result::Result<(), Problem> {
         let mut jiter = Jiter::new(text.as_bytes());
         let peek = jiter.peek()?;
         if peek != Peek::Object {
             return Err(Problem::Shape("the record is not a JSON object".into()));
         }
-        let mut row = Map::new();
         let mut key = jiter.known_object()?.map(str::to_string);
         while let Some(k) = key {
             match self.column_of(&k) {
                 Some(i) => {
                     let field = &self.schema.fields()[i];
-                    let value = Conform {
+                    let mut value = String::new();
+                    Conform {
                         options: &self.options,
                         jiter: &mut jiter,
+                        out: &mut value,
                     }
                     .value(field.data_type())
                     .map_err(|p| p.within(field.name()))?;
-                    row.insert(field.name().clone(), value);
+                    slots[i] = Some(value);
                 }
                 None => jiter.next_skip()?,
             }
             key = jiter.next_key()?.map(str::to_string);
         }
         jiter.finish()?;
-        Ok(row)
+        Ok(())
     }
 
     /// The column a top-level key fills, if it is one of the projected columns.
@@ -189,18 +225,22 @@ fn bad_record(file: &str, record: &Record, problem: &Problem, table_hint: bool) 
     )
 }
 
-/// Walks one JSON value with the type it is read into.
+/// Walks one JSON value with the type it is read into, writing the conformed JSON.
 struct Conform<'a, 'j> {
     options: &'a JsonOptions,
     jiter: &'a mut Jiter<'j>,
+    out: &'a mut String,
 }
 
+type Conformed = std::result::Result<(), Problem>;
+
 impl Conform<'_, '_> {
-    fn value(&mut self, target: &DataType) -> std::result::Result<Value, Problem> {
+    fn value(&mut self, target: &DataType) -> Conformed {
         let peek = self.jiter.peek()?;
         if peek == Peek::Null {
             self.jiter.known_null()?;
-            return Ok(Value::Null);
+            self.out.push_str("null");
+            return Ok(());
         }
         match target {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => self.text(peek),
@@ -216,81 +256,46 @@ impl Conform<'_, '_> {
 
     /// A string column: strings as they are, anything else as its compact JSON text
     /// (numbers as written; object keys lower-cased where OpenX lower-cases them).
-    fn text(&mut self, peek: Peek) -> std::result::Result<Value, Problem> {
+    fn text(&mut self, peek: Peek) -> Conformed {
         if peek == Peek::String {
-            return Ok(Value::String(self.jiter.known_str()?.to_string()));
+            quote(self.jiter.known_str()?, self.out);
+            return Ok(());
         }
-        let mut out = String::new();
-        self.json_text(peek, &mut out)?;
-        Ok(Value::String(out))
-    }
-
-    fn json_text(&mut self, peek: Peek, out: &mut String) -> std::result::Result<(), Problem> {
-        match peek {
-            Peek::Null => {
-                self.jiter.known_null()?;
-                out.push_str("null");
-            }
-            Peek::True | Peek::False => {
-                let b = self.jiter.known_bool(peek)?;
-                out.push_str(if b { "true" } else { "false" });
-            }
-            Peek::String => quote(self.jiter.known_str()?, out),
-            Peek::Array => {
-                out.push('[');
-                let mut next = self.jiter.known_array()?;
-                while let Some(p) = next {
-                    self.json_text(p, out)?;
-                    next = self.jiter.array_step()?;
-                    if next.is_some() {
-                        out.push(',');
-                    }
-                }
-                out.push(']');
-            }
-            Peek::Object => self.object_text(out)?,
-            p => out.push_str(&String::from_utf8_lossy(self.jiter.known_number_bytes(p)?)),
+        let mut text = String::new();
+        JsonText {
+            jiter: self.jiter,
+            lower_case_keys: self.options.lower_case_text_keys,
         }
+        .write(peek, &mut text)?;
+        quote(&text, self.out);
         Ok(())
     }
 
-    fn object_text(&mut self, out: &mut String) -> std::result::Result<(), Problem> {
-        out.push('{');
-        let lower = self.options.lower_case_text_keys;
-        let mut key = self.jiter.known_object()?.map(str::to_string);
-        while let Some(k) = key {
-            quote(&if lower { k.to_lowercase() } else { k }, out);
-            out.push(':');
-            let peek = self.jiter.peek()?;
-            self.json_text(peek, out)?;
-            key = self.jiter.next_key()?.map(str::to_string);
-            if key.is_some() {
-                out.push(',');
-            }
-        }
-        out.push('}');
-        Ok(())
-    }
-
-    fn object(&mut self, peek: Peek, fields: &Fields) -> std::result::Result<Value, Problem> {
+    fn object(&mut self, peek: Peek, fields: &Fields) -> Conformed {
         if peek != Peek::Object {
-            return Err(self.mismatch(peek, "an object"));
+            return Err(mismatch(peek, "an object"));
         }
-        let mut out = Map::new();
+        self.out.push('{');
+        let mut first = true;
         let mut key = self.jiter.known_object()?.map(str::to_string);
         while let Some(k) = key {
             match self.field(fields, &k) {
                 Some(field) => {
-                    let v = self
-                        .value(field.data_type())
+                    if !first {
+                        self.out.push(',');
+                    }
+                    first = false;
+                    quote(field.name(), self.out);
+                    self.out.push(':');
+                    self.value(field.data_type())
                         .map_err(|p| p.within(field.name()))?;
-                    out.insert(field.name().clone(), v);
                 }
                 None => self.jiter.next_skip()?,
             }
             key = self.jiter.next_key()?.map(str::to_string);
         }
-        Ok(Value::Object(out))
+        self.out.push('}');
+        Ok(())
     }
 
     /// The struct field a key fills.
@@ -310,97 +315,177 @@ impl Conform<'_, '_> {
         }
     }
 
-    fn array(&mut self, peek: Peek, item: &Field) -> std::result::Result<Value, Problem> {
+    fn array(&mut self, peek: Peek, item: &Field) -> Conformed {
         if peek != Peek::Array {
-            return Err(self.mismatch(peek, "an array"));
+            return Err(mismatch(peek, "an array"));
         }
-        let mut out = Vec::new();
+        self.out.push('[');
         let mut next = self.jiter.known_array()?;
         while next.is_some() {
-            out.push(self.value(item.data_type())?);
+            self.value(item.data_type())?;
             next = self.jiter.array_step()?;
+            if next.is_some() {
+                self.out.push(',');
+            }
         }
-        Ok(Value::Array(out))
+        self.out.push(']');
+        Ok(())
     }
 
-    fn map(&mut self, peek: Peek, entries: &Field) -> std::result::Result<Value, Problem> {
+    fn map(&mut self, peek: Peek, entries: &Field) -> Conformed {
         if peek != Peek::Object {
-            return Err(self.mismatch(peek, "an object"));
+            return Err(mismatch(peek, "an object"));
         }
         let value_type = match entries.data_type() {
             DataType::Struct(kv) if kv.len() == 2 => kv[1].data_type().clone(),
             other => return Err(Problem::Shape(format!("unexpected map layout {other}"))),
         };
-        let mut out = Map::new();
+        self.out.push('{');
         let mut key = self.jiter.known_object()?.map(str::to_string);
         while let Some(k) = key {
-            let v = self.value(&value_type)?;
-            out.insert(k, v);
+            quote(&k, self.out);
+            self.out.push(':');
+            self.value(&value_type)?;
             key = self.jiter.next_key()?.map(str::to_string);
+            if key.is_some() {
+                self.out.push(',');
+            }
         }
-        Ok(Value::Object(out))
+        self.out.push('}');
+        Ok(())
     }
 
-    fn boolean(&mut self, peek: Peek) -> std::result::Result<Value, Problem> {
-        match peek {
-            Peek::True | Peek::False => Ok(Value::Bool(self.jiter.known_bool(peek)?)),
+    fn boolean(&mut self, peek: Peek) -> Conformed {
+        let value = match peek {
+            Peek::True | Peek::False => self.jiter.known_bool(peek)?,
             Peek::String => match self.jiter.known_str()?.to_ascii_lowercase().as_str() {
-                "true" => Ok(Value::Bool(true)),
-                "false" => Ok(Value::Bool(false)),
-                other => Err(Problem::Shape(format!("'{other}' is not a boolean"))),
+                "true" => true,
+                "false" => false,
+                other => return Err(Problem::Shape(format!("'{other}' is not a boolean"))),
             },
-            _ => Err(self.mismatch(peek, "a boolean")),
-        }
+            _ => return Err(mismatch(peek, "a boolean")),
+        };
+        self.out.push_str(if value { "true" } else { "false" });
+        Ok(())
     }
 
     /// An integer or floating-point column: a JSON number, or a string holding one.
-    fn number(&mut self, peek: Peek) -> std::result::Result<Value, Problem> {
+    fn number(&mut self, peek: Peek) -> Conformed {
+        if peek.is_num() {
+            let raw = self.jiter.known_number_bytes(peek)?;
+            self.out.push_str(&String::from_utf8_lossy(raw));
+            return Ok(());
+        }
+        if peek != Peek::String {
+            return Err(mismatch(peek, "a number"));
+        }
+        let text = self.jiter.known_str()?.trim().to_string();
+        if let Ok(i) = text.parse::<i64>() {
+            self.out.push_str(&i.to_string());
+        } else if let Some(f) = text.parse::<f64>().ok().filter(|f| f.is_finite()) {
+            self.out.push_str(&f.to_string());
+        } else {
+            return Err(Problem::Shape(format!("'{text}' is not a number")));
+        }
+        Ok(())
+    }
+
+    /// A decimal column: the number's text, quoted, so that no digit is lost.
+    fn decimal(&mut self, peek: Peek) -> Conformed {
         let text = match peek {
             Peek::String => self.jiter.known_str()?.trim().to_string(),
             p if p.is_num() => {
                 String::from_utf8_lossy(self.jiter.known_number_bytes(p)?).into_owned()
             }
-            _ => return Err(self.mismatch(peek, "a number")),
+            _ => return Err(mismatch(peek, "a number")),
         };
-        if let Ok(i) = text.parse::<i64>() {
-            return Ok(Value::Number(i.into()));
-        }
-        match text.parse::<f64>().ok().and_then(Number::from_f64) {
-            Some(n) => Ok(Value::Number(n)),
-            None => Err(Problem::Shape(format!("'{text}' is not a number"))),
-        }
-    }
-
-    /// A decimal column: the number's text, so that no digit is lost on the way.
-    fn decimal(&mut self, peek: Peek) -> std::result::Result<Value, Problem> {
-        match peek {
-            Peek::String => Ok(Value::String(self.jiter.known_str()?.trim().to_string())),
-            p if p.is_num() => Ok(Value::String(
-                String::from_utf8_lossy(self.jiter.known_number_bytes(p)?).into_owned(),
-            )),
-            _ => Err(self.mismatch(peek, "a number")),
-        }
+        quote(&text, self.out);
+        Ok(())
     }
 
     /// Dates, timestamps and the rest: strings and numbers as arrow-json reads them.
-    fn scalar(&mut self, peek: Peek) -> std::result::Result<Value, Problem> {
+    fn scalar(&mut self, peek: Peek) -> Conformed {
         match peek {
-            Peek::String => Ok(Value::String(self.jiter.known_str()?.to_string())),
+            Peek::String => {
+                quote(self.jiter.known_str()?, self.out);
+                Ok(())
+            }
             p if p.is_num() => self.number(p),
-            Peek::True | Peek::False => Ok(Value::Bool(self.jiter.known_bool(peek)?)),
-            _ => Err(self.mismatch(peek, "a scalar")),
+            Peek::True | Peek::False => self.boolean(peek),
+            _ => Err(mismatch(peek, "a scalar")),
         }
     }
+}
 
-    fn mismatch(&mut self, peek: Peek, expected: &str) -> Problem {
-        let found = match peek {
-            Peek::Object => "an object",
-            Peek::Array => "an array",
-            Peek::String => "a string",
-            Peek::True | Peek::False => "a boolean",
-            p if p.is_num() => "a number",
-            _ => "something that is not JSON",
-        };
-        Problem::Shape(format!("expected {expected}, found {found}"))
+/// Writes a JSON value back as compact text.
+struct JsonText<'a, 'j> {
+    jiter: &'a mut Jiter<'j>,
+    lower_case_keys: bool,
+}
+
+impl JsonText<'_, '_> {
+    fn write(&mut self, peek: Peek, out: &mut String) -> Conformed {
+        match peek {
+            Peek::Null => {
+                self.jiter.known_null()?;
+                out.push_str("null");
+            }
+            Peek::True | Peek::False => {
+                let b = self.jiter.known_bool(peek)?;
+                out.push_str(if b { "true" } else { "false" });
+            }
+            Peek::String => quote(self.jiter.known_str()?, out),
+            Peek::Array => {
+                out.push('[');
+                let mut next = self.jiter.known_array()?;
+                while let Some(p) = next {
+                    self.write(p, out)?;
+                    next = self.jiter.array_step()?;
+                    if next.is_some() {
+                        out.push(',');
+                    }
+                }
+                out.push(']');
+            }
+            Peek::Object => self.object(out)?,
+            p => out.push_str(&String::from_utf8_lossy(self.jiter.known_number_bytes(p)?)),
+        }
+        Ok(())
     }
+
+    fn object(&mut self, out: &mut String) -> Conformed {
+        out.push('{');
+        let mut key = self.jiter.known_object()?.map(str::to_string);
+        while let Some(k) = key {
+            quote(
+                &if self.lower_case_keys {
+                    k.to_lowercase()
+                } else {
+                    k
+                },
+                out,
+            );
+            out.push(':');
+            let peek = self.jiter.peek()?;
+            self.write(peek, out)?;
+            key = self.jiter.next_key()?.map(str::to_string);
+            if key.is_some() {
+                out.push(',');
+            }
+        }
+        out.push('}');
+        Ok(())
+    }
+}
+
+fn mismatch(peek: Peek, expected: &str) -> Problem {
+    let found = match peek {
+        Peek::Object => "an object",
+        Peek::Array => "an array",
+        Peek::String => "a string",
+        Peek::True | Peek::False => "a boolean",
+        p if p.is_num() => "a number",
+        _ => "something that is not JSON",
+    };
+    Problem::Shape(format!("expected {expected}, found {found}"))
 }
