@@ -22,6 +22,7 @@ use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::information_schema::INFORMATION_SCHEMA;
 use datafusion::common::TableReference;
+use datafusion::dataframe::DataFrame;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::sql::parser::Statement as DfStatement;
@@ -259,8 +260,15 @@ impl Session {
 
     async fn run_query(&mut self, statement: sqlparser::ast::Statement) -> Result<Outcome> {
         let pseudo_columns = crate::provider::pseudo_columns::mentioned(&statement);
+        let uses_try = crate::sql::trino::uses_try(&statement);
         let statement = DfStatement::Statement(Box::new(statement));
-        let state = self.ctx.state();
+        let mut state = self.ctx.state();
+        if uses_try {
+            // Constant folding must not fail a statement whose failing expression is
+            // inside Trino's `try(…)`, which gives NULL at execution: a rule that fails
+            // is skipped (the plan stays correct, unfolded).
+            state.config_mut().options_mut().optimizer.skip_failed_rules = true;
+        }
         let references = state.resolve_table_references(&statement)?;
         let lists_tables = references
             .iter()
@@ -283,7 +291,7 @@ impl Session {
                     e.strip_backtrace()
                 ))
             })?;
-        let df = self.ctx.execute_logical_plan(plan).await?;
+        let df = DataFrame::new(state, plan);
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df
             .collect()

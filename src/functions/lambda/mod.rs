@@ -11,7 +11,8 @@
 pub mod map;
 pub mod matching;
 pub mod reduce;
-pub mod zip_with;
+pub mod try_fn;
+mod zip_with;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub fn functions() -> Vec<HigherOrderUDF> {
         map::MapLambda::udf(map::Mode::TransformKeys),
         map::MapLambda::udf(map::Mode::Filter),
         HigherOrderUDF::new_from_impl(zip_with::ZipWith::new()),
+        HigherOrderUDF::new_from_impl(try_fn::Try::new()),
     ]);
     all
 }

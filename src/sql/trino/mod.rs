@@ -44,6 +44,17 @@ pub fn rewrite(statement: &mut Statement) -> Result<()> {
     }
 }
 
+/// Whether a rewritten statement calls Trino's `try` (as `lakesql_try`).
+pub fn uses_try(statement: &Statement) -> bool {
+    let found = sqlparser::ast::visit_expressions(statement, |e| match e {
+        Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("lakesql_try") => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
+}
+
 /// Applies the expression rewrites (lambdas, field access) to a query built by a
 /// rewrite, whose text was re-parsed.
 fn rewrite_exprs(query: &mut Query) {
