@@ -20,7 +20,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema};
-use datafusion::arrow::json::LineDelimitedWriter;
+use datafusion::arrow::json::writer::{LineDelimited, WriterBuilder};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::{
@@ -88,7 +88,9 @@ impl ScalarUDFImpl for LakeCast {
         let target = args.return_field.data_type().clone();
         let rows = args.number_rows;
         let value = args.args[0].to_array(rows)?;
-        let out = if is_json(&args.return_field) {
+        let out = if is_json(&args.return_field) && is_json(&args.arg_fields[0]) {
+            value
+        } else if is_json(&args.return_field) {
             to_json(&value)?
         } else if is_json(&args.arg_fields[0]) {
             from_json(&value, &target, is_try)?
@@ -180,7 +182,9 @@ fn to_json(array: &ArrayRef) -> Result<ArrayRef> {
         true,
     )]));
     let batch = RecordBatch::try_new(schema, vec![array.clone()])?;
-    let mut writer = LineDelimitedWriter::new(Vec::new());
+    let mut writer = WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, LineDelimited>(Vec::new());
     writer.write(&batch)?;
     writer.finish()?;
     let text = String::from_utf8(writer.into_inner())
@@ -190,6 +194,7 @@ fn to_json(array: &ArrayRef) -> Result<ArrayRef> {
         .map(|line| {
             line.strip_prefix(r#"{"v":"#)
                 .and_then(|rest| rest.strip_suffix('}'))
+                .filter(|v| *v != "null")
                 .map(str::to_string)
         })
         .collect();
@@ -242,9 +247,7 @@ fn from_json(array: &ArrayRef, target: &DataType, is_try: bool) -> Result<ArrayR
         target.clone(),
         true,
     )])));
-    let mut decoder = JsonDecoder::try_new(&options, schema)?;
-    let batch = decoder.decode(&records, "CAST").map_err(|e| {
-        datafusion::error::DataFusionError::Execution(format!("CAST from JSON: {e}"))
-    })?;
+    let mut decoder = JsonDecoder::try_new(&options, schema)?.without_table_hint();
+    let batch = decoder.decode(&records, &format!("CAST to {target}"))?;
     Ok(batch.column(0).clone())
 }

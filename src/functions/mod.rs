@@ -23,6 +23,7 @@ pub mod aggregate_map;
 pub mod aggregate_top;
 pub mod array;
 pub mod binary;
+pub mod cardinality;
 pub mod cast;
 pub mod common;
 pub mod datetime;
@@ -56,6 +57,7 @@ pub fn register_all(ctx: &SessionContext) -> Result<()> {
         misc::functions(),
         array::functions(),
         cast::functions(),
+        cardinality::functions(),
         map::functions(),
     ];
     for udf in scalars.into_iter().flatten() {

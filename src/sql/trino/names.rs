@@ -10,10 +10,14 @@ use sqlparser::ast::{Expr, SelectItem, SetExpr};
 /// Names the unaliased `a.b` items of every SELECT in `body` after their last part.
 pub fn name_dereferences(body: &mut SetExpr) {
     match body {
+        // Under DISTINCT an ORDER BY must repeat the selected expression, which an alias
+        // would hide from DataFusion.
+        SetExpr::Select(select) if select.distinct.is_some() => {}
         SetExpr::Select(select) => {
+            // Every output name counts: `SELECT s.a, a` keeps DataFusion's names.
             let mut counts: HashMap<String, usize> = HashMap::new();
             for item in &select.projection {
-                if let Some(name) = last_part(item) {
+                if let Some(name) = output_name(item) {
                     *counts.entry(name).or_default() += 1;
                 }
             }
@@ -40,6 +44,15 @@ pub fn name_dereferences(body: &mut SetExpr) {
             name_dereferences(right);
         }
         _ => {}
+    }
+}
+
+/// The name an item gives its column, where the SQL text decides it.
+fn output_name(item: &SelectItem) -> Option<String> {
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
+        SelectItem::UnnamedExpr(Expr::Identifier(i)) => Some(i.value.to_lowercase()),
+        other => last_part(other),
     }
 }
 
