@@ -247,7 +247,7 @@ fn from_json(array: &ArrayRef, target: &DataType, is_try: bool) -> Result<ArrayR
         target.clone(),
         true,
     )])));
-    let mut decoder = JsonDecoder::try_new(&options, schema)?.without_table_hint();
+    let mut decoder = JsonDecoder::try_new(&options, schema)?.for_cast();
     let batch = decoder.decode(&records, &format!("CAST to {target}"))?;
     Ok(batch.column(0).clone())
 }
