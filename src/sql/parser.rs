@@ -65,7 +65,7 @@ struct StatementParser<'a> {
 }
 
 /// A property string as Hive's DDL reads it (`unescapeSQLString`): `\\` is a backslash,
-/// `\"` and `\'` quotes, `\n` `\t` `\r` `\b` `\0` `\Z` control characters, `\ooo` an
+/// `\"` a quote (a single quote is written `''`), `\n` `\t` `\r` `\b` `\0` `\Z` control characters, `\ooo` (`\000`–`\177`) an
 /// octal and `\uXXXX` a Unicode character, `\%` and `\_` stay as written, and any other
 /// escaped character stands for itself (so the `\s` of a regex in a property is `s`, as in
 /// Athena).
@@ -83,7 +83,7 @@ pub fn unescape_hive(s: &str) -> String {
         let next = chars[i + 1];
         let octal: String = chars[i + 1..].iter().take(3).collect();
         let hex: String = chars[i + 2..].iter().take(4).collect();
-        if octal.len() == 3 && octal.chars().all(|d| d.is_digit(8)) && next <= '3' {
+        if octal.len() == 3 && octal.chars().all(|d| d.is_digit(8)) && next <= '1' {
             out.push(char::from(u8::from_str_radix(&octal, 8).unwrap_or(0)));
             i += 4;
             continue;
