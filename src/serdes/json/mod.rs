@@ -46,8 +46,8 @@ pub struct JsonDecoder {
     schema: SchemaRef,
     /// Column name (lower-case when matching is case-insensitive) → column index.
     columns: HashMap<String, usize>,
-    /// JSON key (as matched) → column index, from `mapping.*`.
-    mapped: HashMap<String, usize>,
+    /// JSON key (as matched) → column indexes, from `mapping.*`.
+    mapped: HashMap<String, Vec<usize>>,
     decoder: Decoder,
     /// Table records (true) follow OpenX: a value that does not fit its type is NULL, a
     /// record that is not an object is a row of NULLs, text after the object is ignored.
@@ -68,14 +68,12 @@ impl JsonDecoder {
             .enumerate()
             .map(|(i, f)| (fold(f.name()), i))
             .collect();
-        let mapped = options
-            .mappings
-            .iter()
-            .filter_map(|(column, key)| {
-                let index = schema.fields().iter().position(|f| f.name() == column)?;
-                Some((fold(key), index))
-            })
-            .collect();
+        let mut mapped: HashMap<String, Vec<usize>> = HashMap::new();
+        for (column, key) in &options.mappings {
+            if let Some(index) = schema.fields().iter().position(|f| f.name() == column) {
+                mapped.entry(fold(key)).or_default().push(index);
+            }
+        }
         let decoder = ReaderBuilder::new(schema.clone())
             .with_coerce_primitive(true)
             .with_batch_size(1 << 16)
@@ -159,21 +157,22 @@ impl JsonDecoder {
         }
         let mut key = jiter.known_object()?.map(str::to_string);
         while let Some(k) = key {
-            match self.column_of(&k) {
-                Some(i) => {
-                    let field = &self.schema.fields()[i];
-                    let mut value = String::new();
-                    Conform {
-                        options: &self.options,
-                        jiter: &mut jiter,
-                        out: &mut value,
-                        lenient: self.lenient,
+            let targets = self.columns_of(&k);
+            match targets.as_slice() {
+                [] => jiter.next_skip()?,
+                [i] => slots[*i] = Some(self.conform(&mut jiter, *i)?),
+                several => {
+                    // One key feeding several columns (a `mapping.*` and a column of
+                    // the key's name): the value is read once per column.
+                    let peek = jiter.peek()?;
+                    let start = jiter.current_index();
+                    jiter.known_skip(peek)?;
+                    let raw = jiter.slice_to_current(start);
+                    for &i in several {
+                        let mut value = Jiter::new(raw);
+                        slots[i] = Some(self.conform(&mut value, i)?);
                     }
-                    .value(field.data_type())
-                    .map_err(|p| p.within(field.name()))?;
-                    slots[i] = Some(value);
                 }
-                None => jiter.next_skip()?,
             }
             key = jiter.next_key()?.map(str::to_string);
         }
@@ -183,19 +182,38 @@ impl JsonDecoder {
         Ok(())
     }
 
-    /// The column a top-level key fills, if it is one of the projected columns.
-    fn column_of(&self, key: &str) -> Option<usize> {
+    /// The projected columns a top-level key fills: those mapped to it and the one of its
+    /// name, as OpenX fills them.
+    fn columns_of(&self, key: &str) -> Vec<usize> {
         let mut key = match self.options.case_insensitive {
             true => key.to_lowercase(),
             false => key.to_string(),
         };
-        if let Some(&i) = self.mapped.get(&key) {
-            return Some(i);
-        }
+        let mut targets = self.mapped.get(&key).cloned().unwrap_or_default();
         if self.options.dots_in_keys {
             key = key.replace('.', "_");
         }
-        self.columns.get(&key).copied()
+        if let Some(&i) = self.columns.get(&key)
+            && !targets.contains(&i)
+        {
+            targets.push(i);
+        }
+        targets
+    }
+
+    /// The next value of `jiter` conformed to column `i`.
+    fn conform(&self, jiter: &mut Jiter, i: usize) -> std::result::Result<String, Problem> {
+        let field = &self.schema.fields()[i];
+        let mut value = String::new();
+        Conform {
+            options: &self.options,
+            jiter,
+            out: &mut value,
+            lenient: self.lenient,
+        }
+        .value(field.data_type())
+        .map_err(|p| p.within(field.name()))?;
+        Ok(value)
     }
 }
 
