@@ -18,33 +18,43 @@ use crate::sql::parser::DIALECT;
 
 /// Rewrites the calls and operators above.
 pub fn rewrite_call(expr: &mut Expr) {
-    if let Expr::AtTimeZone { timestamp, .. } = expr {
-        let utc = Expr::value(Value::SingleQuotedString(
-            r#"Timestamp(Millisecond, Some("UTC"))"#.into(),
-        ));
-        if let Some(cast) = call("arrow_cast", &[timestamp.as_ref().clone(), utc]) {
-            **timestamp = cast;
+    let replacement = match expr {
+        Expr::AtTimeZone { timestamp, .. } => {
+            utc_timestamp(timestamp);
+            None
         }
-        return;
-    }
-    if let Expr::Substring {
-        expr: text,
-        substring_from: Some(start),
-        substring_for,
-        ..
-    } = expr
-    {
-        let mut args = vec![text.as_ref().clone(), start.as_ref().clone()];
-        args.extend(substring_for.as_deref().cloned());
-        if let Some(replacement) = substring(&args) {
-            *expr = replacement;
+        Expr::Substring {
+            expr: text,
+            substring_from: Some(start),
+            substring_for,
+            ..
+        } => {
+            let mut args = vec![text.as_ref().clone(), start.as_ref().clone()];
+            args.extend(substring_for.as_deref().cloned());
+            substring(&args)
         }
-        return;
-    }
-    let Expr::Function(f) = expr else {
-        return;
+        Expr::Function(f) => function(f),
+        _ => None,
     };
-    // Quoted names are left alone: the rewrites below call DataFusion's `"substr"`.
+    if let Some(replacement) = replacement {
+        *expr = replacement;
+    }
+}
+
+/// `ts` read as UTC when it has no zone (a zoned value keeps its instant).
+fn utc_timestamp(timestamp: &mut Box<Expr>) {
+    let utc = Expr::value(Value::SingleQuotedString(
+        r#"Timestamp(Millisecond, Some("UTC"))"#.into(),
+    ));
+    if let Some(cast) = call("arrow_cast", &[timestamp.as_ref().clone(), utc]) {
+        **timestamp = cast;
+    }
+}
+
+/// The replacement of a call of `replace`, `try` or `concat`, if any (`replace` is
+/// changed in place).
+fn function(f: &mut sqlparser::ast::Function) -> Option<Expr> {
+    // Quoted names are left alone: the rewrites call DataFusion's `"substr"`.
     let name = match f.name.0.as_slice() {
         [part] => part
             .as_ident()
@@ -53,33 +63,25 @@ pub fn rewrite_call(expr: &mut Expr) {
         _ => None,
     };
     let FunctionArguments::List(list) = &mut f.args else {
-        return;
+        return None;
     };
-    let args: Option<Vec<Expr>> = list
+    let args: Vec<Expr> = list
         .args
         .iter()
         .map(|a| match a {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
             _ => None,
         })
-        .collect();
-    let Some(args) = args else {
-        return;
-    };
-    let replacement = match (name.as_deref(), args.len()) {
+        .collect::<Option<_>>()?;
+    match (name.as_deref(), args.len()) {
         (Some("replace"), 2) => {
-            list.args
-                .push(unnamed(Expr::value(Value::SingleQuotedString(
-                    String::new(),
-                ))));
+            let empty = Expr::value(Value::SingleQuotedString(String::new()));
+            list.args.push(unnamed(empty));
             None
         }
         (Some("try"), 1) => try_call(args[0].clone()),
         (Some("concat"), n) if n >= 2 => Some(concatenation(args)),
         _ => None,
-    };
-    if let Some(replacement) = replacement {
-        *expr = replacement;
     }
 }
 
