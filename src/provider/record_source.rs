@@ -26,7 +26,7 @@ use object_store::{GetResultPayload, ObjectStore, ObjectStoreExt};
 
 use crate::catalog::storage_format::{Framing, RecordOptions, RecordSerde};
 use crate::error::Result;
-use crate::serdes::{Record, RowDecoder, framing, rows_only};
+use crate::serdes::{Record, RowDecoder, framing};
 use crate::storage::files::text_compression;
 
 /// Reads a table's files through its SerDe.
@@ -174,7 +174,6 @@ impl FileOpener for RecordOpener {
                 decoder,
                 batch_size,
                 file: name,
-                schema: Arc::new(columns.project(&indices)?),
                 done: false,
             };
             Ok(futures::stream::iter(batches).boxed())
@@ -188,7 +187,6 @@ struct Batches {
     decoder: RowDecoder,
     batch_size: usize,
     file: String,
-    schema: SchemaRef,
     done: bool,
 }
 
@@ -206,9 +204,6 @@ impl Batches {
         }
         if chunk.is_empty() {
             return Ok(None);
-        }
-        if self.schema.fields().is_empty() && !matches!(self.decoder, RowDecoder::Json(_)) {
-            return rows_only(self.schema.clone(), chunk.len()).map(Some);
         }
         self.decoder.decode(&chunk, &self.file).map(Some)
     }

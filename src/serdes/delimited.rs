@@ -9,7 +9,7 @@ use datafusion::arrow::compute::{CastOptions, cast_with_options};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::{Record, lenient_cast, text_batch};
+use super::{Record, lenient_cast, rows_only, text_batch};
 use crate::catalog::storage_format::TextOptions;
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -33,6 +33,10 @@ impl DelimitedDecoder {
 
     /// Decodes `records` into one batch.
     pub fn decode(&mut self, records: &[Record], file: &str) -> Result<RecordBatch> {
+        // A projection without columns (count(*)) needs only the number of lines.
+        if self.positions.is_empty() {
+            return rows_only(self.schema.clone(), records.len());
+        }
         let mut builders: Vec<StringBuilder> = self
             .positions
             .iter()

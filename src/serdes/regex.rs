@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use regex::Regex;
 
-use super::{Record, lenient_cast, text_batch};
+use super::{Record, lenient_cast, rows_only, text_batch};
 use crate::catalog::storage_format::RegexOptions;
 use crate::error::Result;
 
@@ -36,6 +36,10 @@ impl RegexDecoder {
 
     /// Decodes `records` into one batch.
     pub fn decode(&mut self, records: &[Record]) -> Result<RecordBatch> {
+        // A projection without columns (count(*)) needs only the number of lines.
+        if self.positions.is_empty() {
+            return rows_only(self.schema.clone(), records.len());
+        }
         let mut builders: Vec<StringBuilder> = self
             .positions
             .iter()
