@@ -22,42 +22,11 @@ pub static DIALECT: GenericDialect = GenericDialect {};
 
 /// Parses one statement from its tokens (as produced by [`super::split_script`]).
 pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<LakeStatement> {
-    if is_query(&tokens) {
-        fold_quoted_identifiers(&mut tokens);
-        super::trino::respell_casts(&mut tokens);
-    }
+    super::trino::rewrite_tokens(&mut tokens);
     let mut p = StatementParser {
         parser: Parser::new(&DIALECT).with_tokens_with_locations(tokens),
     };
     p.statement()
-}
-
-/// Whether the statement is a query (SELECT, WITH, VALUES, EXPLAIN, or a parenthesised
-/// query).
-fn is_query(tokens: &[TokenWithSpan]) -> bool {
-    let first = tokens
-        .iter()
-        .find(|t| !matches!(t.token, Token::Whitespace(_)));
-    match first.map(|t| &t.token) {
-        Some(Token::LParen) => true,
-        Some(Token::Word(w)) if w.quote_style.is_none() => matches!(
-            w.value.to_ascii_uppercase().as_str(),
-            "SELECT" | "WITH" | "VALUES" | "EXPLAIN"
-        ),
-        _ => false,
-    }
-}
-
-/// Trino folds every identifier to lower case, quoted or not (`"ruleGroupId"` is
-/// `rulegroupid`, `"$PATH"` is `"$path"`); DataFusion folds only unquoted ones.
-fn fold_quoted_identifiers(tokens: &mut [TokenWithSpan]) {
-    for t in tokens.iter_mut() {
-        if let Token::Word(w) = &mut t.token
-            && w.quote_style.is_some()
-        {
-            w.value = w.value.to_lowercase();
-        }
-    }
 }
 
 struct StatementParser<'a> {

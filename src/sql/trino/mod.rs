@@ -15,7 +15,7 @@
 //! - a selected `a.b` named `b` ([`names`]);
 //! - NULLs sorted last unless the ORDER BY says otherwise ([`nulls`]).
 //!
-//! Two rewrites work on the tokens, before parsing (`super::parser`): quoted identifiers
+//! Two rewrites work on the tokens, before parsing ([`tokens`]): quoted identifiers
 //! are folded to lower case as Trino does, and casts to Trino's nested types
 //! (`array(varchar)`, `row(a integer)`) become calls of lakesql's cast ([`types`]).
 
@@ -24,10 +24,11 @@ mod calls;
 mod lambda;
 mod names;
 mod nulls;
+mod tokens;
 mod types;
 mod unnest;
 
-pub use types::respell_casts;
+pub use tokens::rewrite_tokens;
 
 use std::ops::ControlFlow;
 
