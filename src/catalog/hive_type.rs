@@ -55,6 +55,72 @@ pub enum HiveType {
 }
 
 impl HiveType {
+    /// The Hive type for an Arrow type (a Parquet footer's, a query result's); `None`
+    /// when Hive has none.
+    pub fn from_arrow(t: &DataType) -> Option<HiveType> {
+        Some(match t {
+            DataType::Boolean => HiveType::Boolean,
+            DataType::Int8 => HiveType::TinyInt,
+            DataType::Int16 | DataType::UInt8 => HiveType::SmallInt,
+            DataType::Int32 | DataType::UInt16 => HiveType::Int,
+            DataType::Int64 | DataType::UInt32 => HiveType::BigInt,
+            DataType::UInt64 => HiveType::Decimal(20, 0),
+            DataType::Float16 | DataType::Float32 => HiveType::Float,
+            DataType::Float64 => HiveType::Double,
+            DataType::Decimal32(p, s)
+            | DataType::Decimal64(p, s)
+            | DataType::Decimal128(p, s)
+            | DataType::Decimal256(p, s) => {
+                let scale = u8::try_from(*s).ok()?;
+                if *p > 38 {
+                    return Some(HiveType::String);
+                }
+                HiveType::Decimal(*p, scale)
+            }
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => HiveType::String,
+            DataType::Binary
+            | DataType::LargeBinary
+            | DataType::BinaryView
+            | DataType::FixedSizeBinary(_) => HiveType::Binary,
+            DataType::Date32 | DataType::Date64 => HiveType::Date,
+            DataType::Timestamp(TimeUnit::Second | TimeUnit::Millisecond, _)
+            | DataType::Timestamp(TimeUnit::Microsecond | TimeUnit::Nanosecond, _) => {
+                HiveType::Timestamp
+            }
+            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                HiveType::Array(Box::new(HiveType::from_arrow(f.data_type())?))
+            }
+            DataType::Struct(fields) => {
+                let fields = fields
+                    .iter()
+                    .map(|f| {
+                        Some((
+                            f.name().to_lowercase(),
+                            HiveType::from_arrow(f.data_type())?,
+                        ))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                // Hive names are case-insensitive: `A` and `a` cannot both be fields.
+                let mut names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+                if names.len() != fields.len() {
+                    return None;
+                }
+                HiveType::Struct(fields)
+            }
+            DataType::Map(entries, _) => match entries.data_type() {
+                DataType::Struct(kv) if kv.len() == 2 => HiveType::Map(
+                    Box::new(HiveType::from_arrow(kv[0].data_type())?),
+                    Box::new(HiveType::from_arrow(kv[1].data_type())?),
+                ),
+                _ => return None,
+            },
+            DataType::Dictionary(_, v) => HiveType::from_arrow(v)?,
+            _ => return None,
+        })
+    }
+
     /// The Arrow type queries see for this Hive type.
     pub fn to_arrow(&self) -> DataType {
         match self {

@@ -15,7 +15,6 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use object_store::{ObjectMeta, ObjectStore};
 
 use super::infer::{Columns, CsvShape, infer_csv, infer_json};
-use super::types::hive_of_arrow;
 use crate::storage::files::text_compression;
 
 /// First bytes fetched of a text file; doubled while the sample lacks rows.
@@ -196,7 +195,7 @@ async fn self_describing(
     let mut columns = Vec::new();
     let mut notes = Vec::new();
     for field in schema.fields() {
-        match hive_of_arrow(field.data_type()) {
+        match crate::catalog::HiveType::from_arrow(field.data_type()) {
             Some(t) => columns.push((field.name().to_lowercase(), t)),
             None => notes.push(format!(
                 "column {} of type {} has no Hive type and is left out",

@@ -13,6 +13,8 @@ mod s3_settings;
 mod show;
 mod stats;
 mod validate;
+mod views;
+mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -231,6 +233,8 @@ impl Session {
             LakeStatement::Show(show) => self.show(show).await,
             LakeStatement::Maintenance(m) => self.maintenance(m).await,
             LakeStatement::Session(s) => self.session_statement(s).await,
+            LakeStatement::Write(w) => self.write_statement(w).await,
+            LakeStatement::View(v) => self.view_statement(v).await,
         }
     }
 

@@ -270,6 +270,8 @@ impl Session {
                 string_table(&["prpt_name", "prpt_value"], property_rows(&table, key)?)
             }
             ShowStatement::Partitions { name, spec } => self.show_partitions(&name, spec).await,
+            ShowStatement::Views { database, pattern } => self.show_views(database, pattern).await,
+            ShowStatement::CreateView(name) => self.show_create_view(&name).await,
             ShowStatement::Describe {
                 name,
                 formatted,

@@ -216,6 +216,15 @@ pub enum ShowStatement {
         /// Partial spec filter.
         spec: Option<PartitionSpec>,
     },
+    /// `SHOW VIEWS [IN db] [LIKE '…']`.
+    Views {
+        /// Database.
+        database: Option<String>,
+        /// Pattern.
+        pattern: Option<String>,
+    },
+    /// `SHOW CREATE VIEW v`.
+    CreateView(TableName),
     /// `DESCRIBE [EXTENDED|FORMATTED] t [col]`.
     Describe {
         /// Table.
@@ -253,6 +262,105 @@ pub enum Maintenance {
     },
 }
 
+/// A value in a CTAS or UNLOAD `WITH (…)` list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropertyValue {
+    /// `'text'`.
+    String(String),
+    /// A number or bare word, as written.
+    Word(String),
+    /// `ARRAY['a', 'b']`.
+    Array(Vec<String>),
+}
+
+/// One `name = value` of a CTAS or UNLOAD `WITH (…)` list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteProperty {
+    /// Lower-case name.
+    pub name: String,
+    /// The value.
+    pub value: PropertyValue,
+    /// `line L:C` of the name, for errors.
+    pub position: String,
+}
+
+/// `CREATE TABLE … [WITH (…)] AS <query> [WITH [NO] DATA]`.
+#[derive(Clone, Debug)]
+pub struct CreateTableAs {
+    /// Table.
+    pub name: TableName,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// The `WITH (…)` properties, as written.
+    pub properties: Vec<WriteProperty>,
+    /// The query (Trino syntax already rewritten).
+    pub query: Box<sqlparser::ast::Query>,
+    /// `false` for `WITH NO DATA`.
+    pub with_data: bool,
+}
+
+/// `INSERT INTO t [(col, …)] <query>`.
+#[derive(Clone, Debug)]
+pub struct InsertInto {
+    /// Table.
+    pub table: TableName,
+    /// The listed columns (lower case); empty means all, by position.
+    pub columns: Vec<String>,
+    /// The rows (a query or `VALUES`).
+    pub query: Box<sqlparser::ast::Query>,
+}
+
+/// `UNLOAD (<query>) TO 'location' WITH (…)`.
+#[derive(Clone, Debug)]
+pub struct Unload {
+    /// The query.
+    pub query: Box<sqlparser::ast::Query>,
+    /// Target folder.
+    pub location: String,
+    /// The `WITH (…)` properties, as written.
+    pub properties: Vec<WriteProperty>,
+}
+
+/// Statements that write lake data.
+#[derive(Clone, Debug)]
+pub enum WriteStatement {
+    /// CTAS.
+    CreateTableAs(Box<CreateTableAs>),
+    /// INSERT INTO.
+    Insert(Box<InsertInto>),
+    /// UNLOAD.
+    Unload(Box<Unload>),
+}
+
+/// `CREATE [OR REPLACE] VIEW`.
+#[derive(Clone, Debug)]
+pub struct CreateView {
+    /// View.
+    pub name: TableName,
+    /// `OR REPLACE`.
+    pub or_replace: bool,
+    /// Column names given after the view name (lower case); empty when none.
+    pub columns: Vec<String>,
+    /// The query (Trino syntax already rewritten), for planning.
+    pub query: Box<sqlparser::ast::Query>,
+    /// The query's original text, as the user wrote it (what the catalog keeps).
+    pub original_sql: String,
+}
+
+/// Statements about views.
+#[derive(Clone, Debug)]
+pub enum ViewStatement {
+    /// `CREATE [OR REPLACE] VIEW`.
+    Create(Box<CreateView>),
+    /// `DROP VIEW [IF EXISTS] v`.
+    Drop {
+        /// View.
+        name: TableName,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+}
+
 /// Statements about the session itself.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SessionStatement {
@@ -284,6 +392,10 @@ pub enum LakeStatement {
     Maintenance(Maintenance),
     /// USE, SET s3.…, SHOW S3 SETTINGS.
     Session(SessionStatement),
+    /// CTAS, INSERT INTO, UNLOAD.
+    Write(WriteStatement),
+    /// CREATE VIEW, DROP VIEW.
+    View(ViewStatement),
     /// Anything else: a query or statement DataFusion plans.
     Query(Box<sqlparser::ast::Statement>),
 }
@@ -312,6 +424,8 @@ impl LakeStatement {
                 ShowStatement::Columns(_) => K::ShowColumns,
                 ShowStatement::TblProperties { .. } => K::ShowTblProperties,
                 ShowStatement::Partitions { .. } => K::ShowPartitions,
+                ShowStatement::Views { .. } => K::ShowViews,
+                ShowStatement::CreateView(_) => K::ShowCreateView,
                 ShowStatement::Describe { .. } => K::Describe,
             },
             LakeStatement::Maintenance(m) => match m {
@@ -323,6 +437,15 @@ impl LakeStatement {
                 SessionStatement::Use(_) => K::Use,
                 SessionStatement::SetS3 { .. } => K::Set,
                 SessionStatement::ShowS3Settings => K::ShowS3Settings,
+            },
+            LakeStatement::Write(w) => match w {
+                WriteStatement::CreateTableAs(_) => K::CreateTableAs,
+                WriteStatement::Insert(_) => K::Insert,
+                WriteStatement::Unload(_) => K::Unload,
+            },
+            LakeStatement::View(v) => match v {
+                ViewStatement::Create(_) => K::CreateView,
+                ViewStatement::Drop { .. } => K::DropView,
             },
             LakeStatement::Query(stmt) => match stmt.as_ref() {
                 sqlparser::ast::Statement::Query(_) => K::Select,

@@ -68,6 +68,20 @@ pub enum StatementKind {
     Set,
     /// `SHOW S3 SETTINGS`.
     ShowS3Settings,
+    /// `CREATE TABLE … AS SELECT`.
+    CreateTableAs,
+    /// `INSERT INTO`.
+    Insert,
+    /// `UNLOAD`.
+    Unload,
+    /// `CREATE [OR REPLACE] VIEW`.
+    CreateView,
+    /// `DROP VIEW`.
+    DropView,
+    /// `SHOW VIEWS`.
+    ShowViews,
+    /// `SHOW CREATE VIEW`.
+    ShowCreateView,
     /// A query.
     Select,
     /// `EXPLAIN`.
@@ -100,6 +114,13 @@ impl StatementKind {
             Use => "use",
             Set => "set",
             ShowS3Settings => "show_s3_settings",
+            CreateTableAs => "create_table_as",
+            Insert => "insert",
+            Unload => "unload",
+            CreateView => "create_view",
+            DropView => "drop_view",
+            ShowViews => "show_views",
+            ShowCreateView => "show_create_view",
             Select => "select",
             Explain => "explain",
             Other => "statement",
@@ -111,13 +132,12 @@ impl StatementKind {
         use StatementKind::*;
         match self {
             CreateDatabase | DropDatabase | CreateTable | DropTable | AlterTable
-            | AddPartitions | DropPartitions | SetPartitionLocation | MsckRepair | Crawl => {
-                AthenaStatementType::Ddl
-            }
-            Select | Other => AthenaStatementType::Dml,
+            | AddPartitions | DropPartitions | SetPartitionLocation | MsckRepair | Crawl
+            | CreateTableAs | CreateView | DropView => AthenaStatementType::Ddl,
+            Select | Insert | Unload | Other => AthenaStatementType::Dml,
             ShowDatabases | ShowTables | ShowCreateTable | ShowColumns | ShowTblProperties
             | ShowPartitions | Describe | ValidateProjection | Use | Set | ShowS3Settings
-            | Explain => AthenaStatementType::Utility,
+            | Explain | ShowViews | ShowCreateView => AthenaStatementType::Utility,
         }
     }
 
@@ -146,6 +166,13 @@ impl StatementKind {
             Use => "USE",
             Set => "SET_SESSION",
             ShowS3Settings => "SHOW_S3_SETTINGS",
+            CreateTableAs => "CREATE_TABLE_AS_SELECT",
+            Insert => "INSERT",
+            Unload => "UNLOAD",
+            CreateView => "CREATE_VIEW",
+            DropView => "DROP_VIEW",
+            ShowViews => "SHOW_VIEWS",
+            ShowCreateView => "SHOW_CREATE_VIEW",
             Select => "SELECT",
             Explain => "EXPLAIN",
             Other => "UNKNOWN",

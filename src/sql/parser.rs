@@ -22,15 +22,20 @@ pub static DIALECT: GenericDialect = GenericDialect {};
 
 /// Parses one statement from its tokens (as produced by [`super::split_script`]).
 pub fn parse_statement(mut tokens: Vec<TokenWithSpan>) -> Result<LakeStatement> {
+    let original = tokens.clone();
     super::trino::rewrite_tokens(&mut tokens);
     let mut p = StatementParser {
         parser: Parser::new(&DIALECT).with_tokens_with_locations(tokens),
+        original,
     };
     p.statement()
 }
 
 struct StatementParser<'a> {
     parser: Parser<'a>,
+    /// The statement's tokens before the Trino token rewrites (a view keeps its text as
+    /// written).
+    original: Vec<TokenWithSpan>,
 }
 
 /// A property string as Hive's DDL reads it (`unescapeSQLString`): `\\` is a backslash,
@@ -445,6 +450,10 @@ impl StatementParser<'_> {
             )))
         } else if self.eat_kw("DESCRIBE") || self.eat_kw("DESC") {
             Some(self.describe()?)
+        } else if self.eat_kws(&["INSERT", "INTO"]) {
+            Some(self.insert_into()?)
+        } else if self.eat_kw("UNLOAD") {
+            Some(self.unload()?)
         } else {
             None
         })
@@ -462,23 +471,33 @@ impl StatementParser<'_> {
             self.parser.next_token();
             return self.create_database().map(Some);
         }
-        if self.peek_nth_kw(1, "TABLE") {
-            let pos = self.parser.peek_nth_token(1).span.start;
-            return Err(at(
-                pos,
-                "only CREATE EXTERNAL TABLE is supported (lakesql reads lake data in \
-                 place; CTAS and managed tables are not supported)",
-            ));
+        if self.eat_kws(&["CREATE", "TABLE"]) {
+            return self.create_table_as().map(Some);
+        }
+        if self.eat_kws(&["CREATE", "VIEW"]) {
+            return self.create_view(false).map(Some);
+        }
+        if self.eat_kws(&["CREATE", "OR", "REPLACE", "VIEW"]) {
+            return self.create_view(true).map(Some);
         }
         Ok(None)
     }
 
-    /// `DROP DATABASE|SCHEMA …` or `DROP TABLE …`; `None` for the other DROPs.
+    /// `DROP DATABASE|SCHEMA …`, `DROP TABLE …` or `DROP VIEW …`; `None` for the other
+    /// DROPs.
     fn drop_statement(&mut self) -> Result<Option<LakeStatement>> {
         if self.peek_nth_kw(1, "DATABASE") || self.peek_nth_kw(1, "SCHEMA") {
             self.parser.next_token();
             self.parser.next_token();
             return self.drop_database().map(Some);
+        }
+        if self.eat_kws(&["DROP", "VIEW"]) {
+            let if_exists = self.if_exists();
+            let name = self.table_name()?;
+            return Ok(Some(LakeStatement::View(ViewStatement::Drop {
+                name,
+                if_exists,
+            })));
         }
         if !self.eat_kws(&["DROP", "TABLE"]) {
             return Ok(None);
@@ -556,6 +575,7 @@ impl StatementParser<'_> {
             "COLUMNS",
             "TBLPROPERTIES",
             "PARTITIONS",
+            "VIEWS",
         ]
         .iter()
         .any(|kw| self.peek_nth_kw(1, kw))
@@ -930,6 +950,18 @@ impl StatementParser<'_> {
             self.show_tables()?
         } else if self.eat_kws(&["CREATE", "TABLE"]) {
             ShowStatement::CreateTable(self.table_name()?)
+        } else if self.eat_kws(&["CREATE", "VIEW"]) {
+            ShowStatement::CreateView(self.table_name()?)
+        } else if self.eat_kw("VIEWS") {
+            let database = if self.eat_kw("IN") || self.eat_kw("FROM") {
+                Some(self.database_name()?)
+            } else {
+                None
+            };
+            ShowStatement::Views {
+                database,
+                pattern: self.pattern()?,
+            }
         } else if self.eat_kw("COLUMNS") {
             self.show_columns()?
         } else if self.eat_kw("TBLPROPERTIES") {
@@ -939,6 +971,194 @@ impl StatementParser<'_> {
             self.show_partitions()?
         };
         Ok(LakeStatement::Show(show))
+    }
+
+    // ---- writes and views ----------------------------------------------------------
+
+    /// A query embedded in a statement, with the Trino rewrites applied.
+    fn embedded_query(&mut self) -> Result<Box<sqlparser::ast::Query>> {
+        let query = self.parser.parse_query().map_err(from_parser_error)?;
+        let mut statement = Statement::Query(query);
+        super::trino::rewrite(&mut statement)?;
+        match statement {
+            Statement::Query(query) => Ok(query),
+            _ => Err(LakeError::internal(
+                "the Trino rewrite changed a query's kind",
+            )),
+        }
+    }
+
+    /// After `CREATE TABLE`: `[IF NOT EXISTS] t [WITH (…)] AS <query> [WITH [NO] DATA]`.
+    fn create_table_as(&mut self) -> Result<LakeStatement> {
+        let if_not_exists = self.if_not_exists();
+        let name = self.table_name()?;
+        if self.peek().token == Token::LParen {
+            return Err(at(
+                self.peek().span.start,
+                "CREATE TABLE with a column list makes an Iceberg table in Athena, which \
+                 lakesql does not support; use CREATE EXTERNAL TABLE for data in place, or \
+                 CREATE TABLE … AS SELECT to write a copy",
+            ));
+        }
+        let properties = if self.eat_kw("WITH") {
+            self.write_properties()?
+        } else {
+            Vec::new()
+        };
+        self.expect_kws(&["AS"])?;
+        let query = self.embedded_query()?;
+        let with_data = if self.eat_kw("WITH") {
+            let no = self.eat_kw("NO");
+            self.expect_kws(&["DATA"])?;
+            !no
+        } else {
+            true
+        };
+        Ok(LakeStatement::Write(WriteStatement::CreateTableAs(
+            Box::new(CreateTableAs {
+                name,
+                if_not_exists,
+                properties,
+                query,
+                with_data,
+            }),
+        )))
+    }
+
+    /// After `INSERT INTO`: `t [(col, …)] <query>`.
+    fn insert_into(&mut self) -> Result<LakeStatement> {
+        let table = self.table_name()?;
+        let mut columns = Vec::new();
+        let starts_query = ["SELECT", "WITH", "VALUES"]
+            .iter()
+            .any(|kw| self.peek_nth_kw(1, kw));
+        if self.peek().token == Token::LParen && !starts_query {
+            self.parser.next_token();
+            loop {
+                columns.push(self.name("a column name")?);
+                if !self.eat_token(&Token::Comma) {
+                    break;
+                }
+            }
+            self.expect_token(&Token::RParen)?;
+        }
+        let query = self.embedded_query()?;
+        Ok(LakeStatement::Write(WriteStatement::Insert(Box::new(
+            InsertInto {
+                table,
+                columns,
+                query,
+            },
+        ))))
+    }
+
+    /// After `UNLOAD`: `(<query>) TO 'location' [WITH (…)]`.
+    fn unload(&mut self) -> Result<LakeStatement> {
+        self.expect_token(&Token::LParen)?;
+        let query = self.embedded_query()?;
+        self.expect_token(&Token::RParen)?;
+        self.expect_kws(&["TO"])?;
+        let location = self.string("the target location, as a string")?;
+        let properties = if self.eat_kw("WITH") {
+            self.write_properties()?
+        } else {
+            Vec::new()
+        };
+        Ok(LakeStatement::Write(WriteStatement::Unload(Box::new(
+            Unload {
+                query,
+                location,
+                properties,
+            },
+        ))))
+    }
+
+    /// `(name = value, …)` of CTAS and UNLOAD: values are strings, numbers, words or
+    /// `ARRAY['a', …]`.
+    fn write_properties(&mut self) -> Result<Vec<WriteProperty>> {
+        self.expect_token(&Token::LParen)?;
+        let mut properties = Vec::new();
+        loop {
+            let start = self.peek().span.start;
+            let name = self.name("a property name")?;
+            self.expect_token(&Token::Eq)?;
+            let value = self.property_value()?;
+            properties.push(WriteProperty {
+                name,
+                value,
+                position: format!("line {}:{}", start.line, start.column),
+            });
+            if !self.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(properties)
+    }
+
+    fn property_value(&mut self) -> Result<PropertyValue> {
+        if self.eat_kw("ARRAY") {
+            self.expect_token(&Token::LBracket)?;
+            let mut items = Vec::new();
+            if !self.eat_token(&Token::RBracket) {
+                loop {
+                    items.push(self.string("a string in ARRAY[…]")?);
+                    if !self.eat_token(&Token::Comma) {
+                        break;
+                    }
+                }
+                self.expect_token(&Token::RBracket)?;
+            }
+            return Ok(PropertyValue::Array(items));
+        }
+        let value = match self.peek().token {
+            Token::SingleQuotedString(s) => PropertyValue::String(s),
+            Token::Number(n, _) => PropertyValue::Word(n),
+            Token::Word(w) if w.quote_style.is_none() => PropertyValue::Word(w.value),
+            _ => return Err(self.error_here("a property value")),
+        };
+        self.parser.next_token();
+        Ok(value)
+    }
+
+    /// After `CREATE [OR REPLACE] VIEW`: `v [(col, …)] AS <query>`.
+    fn create_view(&mut self, or_replace: bool) -> Result<LakeStatement> {
+        let name = self.table_name()?;
+        let mut columns = Vec::new();
+        if self.eat_token(&Token::LParen) {
+            loop {
+                columns.push(self.name("a column name")?);
+                if !self.eat_token(&Token::Comma) {
+                    break;
+                }
+            }
+            self.expect_token(&Token::RParen)?;
+        }
+        self.expect_kws(&["AS"])?;
+        let start = self.peek().span.start;
+        let query = self.embedded_query()?;
+        let original_sql = self.original_text_from(start);
+        Ok(LakeStatement::View(ViewStatement::Create(Box::new(
+            CreateView {
+                name,
+                or_replace,
+                columns,
+                query,
+                original_sql,
+            },
+        ))))
+    }
+
+    /// The statement's text as written, from `start` to its end (without a final `;`).
+    fn original_text_from(&self, start: Location) -> String {
+        let text: String = self
+            .original
+            .iter()
+            .filter(|t| (t.span.start.line, t.span.start.column) >= (start.line, start.column))
+            .filter(|t| t.token != Token::EOF)
+            .map(|t| t.token.to_string())
+            .collect();
+        text.trim().trim_end_matches(';').trim_end().to_string()
     }
 
     /// After `SHOW TABLES`: `[IN|FROM db] [[LIKE] 'pattern']`.

@@ -13,18 +13,24 @@ pub fn rewrite_tokens(tokens: &mut Vec<TokenWithSpan>) {
     }
 }
 
-/// Whether the statement is a query (SELECT, WITH, VALUES, EXPLAIN, or a parenthesised
-/// query).
+/// Whether the statement is in Trino's syntax: a query (SELECT, WITH, VALUES, EXPLAIN, or a
+/// parenthesised query) or a statement around one (`CREATE TABLE … AS`, `CREATE [OR
+/// REPLACE] VIEW`, `INSERT`, `UNLOAD`), as opposed to Hive DDL.
 fn is_query(tokens: &[TokenWithSpan]) -> bool {
-    let first = tokens
+    let mut words = tokens
         .iter()
-        .find(|t| !matches!(t.token, Token::Whitespace(_)));
-    match first.map(|t| &t.token) {
-        Some(Token::LParen) => true,
-        Some(Token::Word(w)) if w.quote_style.is_none() => matches!(
-            w.value.to_ascii_uppercase().as_str(),
-            "SELECT" | "WITH" | "VALUES" | "EXPLAIN"
-        ),
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .take(2)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            Token::LParen => "(".to_string(),
+            _ => String::new(),
+        });
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    match first.as_str() {
+        "(" | "SELECT" | "WITH" | "VALUES" | "EXPLAIN" | "INSERT" | "UNLOAD" => true,
+        "CREATE" => matches!(second.as_str(), "TABLE" | "VIEW" | "OR"),
         _ => false,
     }
 }
