@@ -2,7 +2,6 @@
 //! disagree, and the Arrow → Hive mapping for self-describing formats.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use datafusion::arrow::datatypes::DataType;
 
 use crate::catalog::hive_type::HiveType;
 
