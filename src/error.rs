@@ -56,6 +56,12 @@ pub enum ErrorCode {
     HiveInvalidPartitionValue,
     /// A query would read more partitions than allowed.
     HiveExceededPartitionLimit,
+    /// A write's target location already holds data.
+    HivePathAlreadyExists,
+    /// A CTAS's partition columns are not the last columns of its query, in order.
+    HiveColumnOrderMismatch,
+    /// An INSERT's query gives a column a type the table's column cannot take.
+    TypeMismatch,
     /// The catalog store could not be opened, read or written.
     CatalogError,
     /// A failure inside lakesql (a failed task, a poisoned lock): a bug, not bad input.
@@ -88,6 +94,9 @@ impl ErrorCode {
             HiveInvalidPartitionPath => "HIVE_INVALID_PARTITION_PATH",
             HiveInvalidPartitionValue => "HIVE_INVALID_PARTITION_VALUE",
             HiveExceededPartitionLimit => "HIVE_EXCEEDED_PARTITION_LIMIT",
+            HivePathAlreadyExists => "HIVE_PATH_ALREADY_EXISTS",
+            HiveColumnOrderMismatch => "HIVE_COLUMN_ORDER_MISMATCH",
+            TypeMismatch => "TYPE_MISMATCH",
             CatalogError => "CATALOG_ERROR",
             GenericInternalError => "GENERIC_INTERNAL_ERROR",
         }

@@ -26,6 +26,7 @@ pub mod session;
 pub mod shell;
 pub mod sql;
 pub mod storage;
+pub mod write;
 
 pub use error::{LakeError, Result};
 pub use session::{Session, StatementOutput, StatementStats};

@@ -3,6 +3,9 @@
 //! Each file gets a fresh in-memory catalog and runs with the repository root as the
 //! current directory, so relative LOCATIONs such as `sample-data/sales/` resolve.
 //! Absolute paths of the checkout are shown as `<root>` in results and errors.
+//! Each file also gets an empty scratch folder for the data it writes: `$SCRATCH` in a
+//! statement stands for it (shown as `<scratch>`), and it is the session's CTAS
+//! warehouse.
 //! `SLT_UPDATE=1 cargo test --test slt -- NAME` rewrites a file's expected results.
 //! `setup.slt.part`, which files include to get the sample tables, is generated from
 //! `queries/setup.sql` at the start of every run.
@@ -21,6 +24,7 @@ use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 struct LakeDb {
     session: Session,
     root: String,
+    scratch: tempfile::TempDir,
 }
 
 #[derive(Debug)]
@@ -58,14 +62,17 @@ impl AsyncDB for LakeDb {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SltError> {
         let times = regex::Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC").unwrap();
+        let scratch = self.scratch.path().to_string_lossy().to_string();
         let hide_root = |s: String| {
-            times
-                .replace_all(&s.replace(&self.root, "<root>"), "<time>")
-                .to_string()
+            let s = s
+                .replace(&scratch, "<scratch>")
+                .replace(&self.root, "<root>");
+            times.replace_all(&s, "<time>").to_string()
         };
+        let sql = sql.replace("$SCRATCH", &scratch);
         let mut outputs = self
             .session
-            .execute(sql)
+            .execute(&sql)
             .await
             .map_err(|e| SltError(hide_root(e.to_string())))?;
         let Some(output) = outputs.pop() else {
@@ -163,8 +170,14 @@ fn main() {
             async move {
                 let store =
                     Arc::new(SqliteStore::in_memory().map_err(|e| SltError(e.to_string()))?);
-                let session = Session::new(store).map_err(|e| SltError(e.to_string()))?;
-                Ok(LakeDb { session, root })
+                let mut session = Session::new(store).map_err(|e| SltError(e.to_string()))?;
+                let scratch = tempfile::tempdir().map_err(|e| SltError(e.to_string()))?;
+                session.set_warehouse(scratch.path().join("warehouse"));
+                Ok(LakeDb {
+                    session,
+                    root,
+                    scratch,
+                })
             }
         });
         if std::env::var_os("SLT_UPDATE").is_some() {

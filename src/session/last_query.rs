@@ -69,6 +69,10 @@ impl TableFunctionImpl for LastQueryStats {
             ("list_requests", u64s([s.list_requests])),
             ("get_requests", u64s([s.get_requests])),
             ("head_requests", u64s([s.head_requests])),
+            ("rows_written", u64s([s.rows_written])),
+            ("bytes_written", u64s([s.bytes_written])),
+            ("files_written", u64s([s.files_written])),
+            ("partitions_added", u64s([s.partitions_added])),
         ])
     }
 }

@@ -25,11 +25,13 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::information_schema::INFORMATION_SCHEMA;
 use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
+use datafusion::execution::SessionState;
 use datafusion::execution::context::{SQLOptions, SessionConfig, SessionContext};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement as DfStatement;
 
-pub use stats::StatementStats;
+pub use stats::{StatementStats, WriteCounts};
 
 use crate::CATALOG_NAME;
 use crate::catalog::{CatalogStore, DEFAULT_DATABASE, Table};
@@ -64,6 +66,7 @@ struct Outcome {
     batches: Vec<RecordBatch>,
     returns_rows: bool,
     messages: Vec<String>,
+    written: WriteCounts,
 }
 
 impl Outcome {
@@ -74,6 +77,7 @@ impl Outcome {
             batches: vec![batch],
             returns_rows: true,
             messages: vec![],
+            written: WriteCounts::default(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Outcome {
             batches: vec![],
             returns_rows: false,
             messages: vec![message.into()],
+            written: WriteCounts::default(),
         }
     }
 }
@@ -98,6 +103,7 @@ pub struct Session {
     scan_stats: Arc<ScanStats>,
     database: String,
     base_dir: PathBuf,
+    warehouse: PathBuf,
     progress: Option<ProgressFn>,
     last_query: last_query::LastQuery,
 }
@@ -142,6 +148,7 @@ impl Session {
             scan_stats,
             database: DEFAULT_DATABASE.to_string(),
             base_dir,
+            warehouse: default_warehouse(),
             progress: None,
             last_query,
         })
@@ -177,6 +184,12 @@ impl Session {
         self.base_dir = dir;
     }
 
+    /// Sets the folder CTAS places tables in when neither the statement nor the database
+    /// gives a location (`<warehouse>/<db>/<table>/`).
+    pub fn set_warehouse(&mut self, dir: PathBuf) {
+        self.warehouse = dir;
+    }
+
     /// Sets (or clears) the progress receiver.
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
         self.progress = progress;
@@ -210,6 +223,7 @@ impl Session {
             started.elapsed(),
             self.counters.snapshot() - before,
             ScanSnapshot::of(&reports),
+            outcome.written,
         );
         if let Ok(mut last) = self.last_query.lock() {
             *last = (stats.clone(), reports);
@@ -263,6 +277,39 @@ impl Session {
     }
 
     async fn run_query(&mut self, statement: sqlparser::ast::Statement) -> Result<Outcome> {
+        let (state, plan) = self.plan_query(statement).await?;
+        SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .verify_plan(&plan)
+            .map_err(|e| {
+                LakeError::unsupported(format!(
+                    "{}; lakesql changes the catalog with Athena DDL and writes data with \
+                     CREATE TABLE AS, INSERT INTO and UNLOAD",
+                    e.strip_backtrace()
+                ))
+            })?;
+        let df = DataFrame::new(state, plan);
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches = df
+            .collect()
+            .await
+            .map_err(|e| self.with_scan_context(e.into()))?;
+        Ok(Outcome {
+            schema,
+            batches,
+            returns_rows: true,
+            messages: vec![],
+            written: WriteCounts::default(),
+        })
+    }
+
+    /// Plans a statement DataFusion runs, with the state it must run in: the one path
+    /// queries and the queries inside writes take.
+    async fn plan_query(
+        &self,
+        statement: sqlparser::ast::Statement,
+    ) -> Result<(SessionState, LogicalPlan)> {
         let pseudo_columns = crate::provider::pseudo_columns::mentioned(&statement);
         let uses_try = crate::sql::trino::uses_try(&statement);
         let statement = DfStatement::Statement(Box::new(statement));
@@ -280,33 +327,10 @@ impl Session {
         self.lake_catalog
             .refresh(lists_tables, pseudo_columns)
             .await?;
-        let plan = match state.statement_to_plan(statement).await {
-            Ok(plan) => plan,
-            Err(e) => return Err(self.classify_plan_error(e.into(), &references).await),
-        };
-        SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .verify_plan(&plan)
-            .map_err(|e| {
-                LakeError::unsupported(format!(
-                    "{}; lakesql changes the catalog with Athena DDL (CREATE EXTERNAL TABLE, \
-                     ALTER TABLE, DROP TABLE) and does not write data",
-                    e.strip_backtrace()
-                ))
-            })?;
-        let df = DataFrame::new(state, plan);
-        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df
-            .collect()
-            .await
-            .map_err(|e| self.with_scan_context(e.into()))?;
-        Ok(Outcome {
-            schema,
-            batches,
-            returns_rows: true,
-            messages: vec![],
-        })
+        match state.statement_to_plan(statement).await {
+            Ok(plan) => Ok((state, plan)),
+            Err(e) => Err(self.classify_plan_error(e.into(), &references).await),
+        }
     }
 
     /// A planning error is `TABLE_NOT_FOUND` when a table the statement names in the lake
@@ -389,4 +413,16 @@ impl Session {
     fn database_or_current(&self, db: Option<&String>) -> String {
         db.cloned().unwrap_or_else(|| self.database.clone())
     }
+}
+
+/// `$LAKESQL_WAREHOUSE`, else `warehouse` in lakesql's data folder.
+fn default_warehouse() -> PathBuf {
+    std::env::var_os("LAKESQL_WAREHOUSE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            dirs::data_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("lakesql")
+                .join("warehouse")
+        })
 }

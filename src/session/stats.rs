@@ -33,6 +33,27 @@ pub struct StatementStats {
     pub get_requests: u64,
     /// HEAD requests.
     pub head_requests: u64,
+    /// Rows a write statement wrote.
+    pub rows_written: u64,
+    /// Bytes of the files it wrote.
+    pub bytes_written: u64,
+    /// Files it wrote.
+    pub files_written: u64,
+    /// Partitions it added to the catalog.
+    pub partitions_added: u64,
+}
+
+/// What a write statement wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WriteCounts {
+    /// Rows.
+    pub rows: u64,
+    /// Bytes of the files.
+    pub bytes: u64,
+    /// Files.
+    pub files: u64,
+    /// Partitions added to the catalog.
+    pub partitions: u64,
 }
 
 impl StatementStats {
@@ -42,6 +63,7 @@ impl StatementStats {
         elapsed: Duration,
         requests: RequestSnapshot,
         scans: ScanSnapshot,
+        written: WriteCounts,
     ) -> Self {
         StatementStats {
             statement: kind.name(),
@@ -54,6 +76,10 @@ impl StatementStats {
             list_requests: requests.list,
             get_requests: requests.get,
             head_requests: requests.head,
+            rows_written: written.rows,
+            bytes_written: written.bytes,
+            files_written: written.files,
+            partitions_added: written.partitions,
         }
     }
 
@@ -65,6 +91,18 @@ impl StatementStats {
                 self.rows,
                 if self.rows == 1 { "" } else { "s" },
                 self.elapsed_ms / 1000.0
+            )
+        } else if self.files_written > 0 || self.rows_written > 0 {
+            format!(
+                "wrote {} row{} in {:.3}s; {} file{}, {}; {} partition{} added",
+                self.rows_written,
+                if self.rows_written == 1 { "" } else { "s" },
+                self.elapsed_ms / 1000.0,
+                self.files_written,
+                if self.files_written == 1 { "" } else { "s" },
+                human_bytes(self.bytes_written),
+                self.partitions_added,
+                if self.partitions_added == 1 { "" } else { "s" },
             )
         } else {
             format!("done in {:.3}s", self.elapsed_ms / 1000.0)

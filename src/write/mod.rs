@@ -1,0 +1,108 @@
+//! Writing lake data: CTAS, INSERT INTO and UNLOAD.
+//!
+//! A write runs a query's plan into a DataFusion file sink ([`sink`]) that writes under a
+//! hidden staging folder ([`staging`]); when every file is complete they are moved to
+//! their final names under the [`destination`], and the session then records the table
+//! and its new partitions in the catalog. Until that commit nothing a reader of the table
+//! lists has changed, and a failure (or a cancelled statement) removes what was written.
+
+mod avro;
+pub mod columns;
+pub mod destination;
+pub mod format;
+pub mod options;
+mod progress;
+mod sink;
+pub mod staging;
+mod text;
+
+use datafusion::arrow::array::{Array, UInt64Array};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::collect;
+
+pub use destination::Destination;
+pub use format::{Compression, OutputFormat};
+pub use options::{PropertyContext, WriteOptions};
+pub use progress::Progress;
+pub use staging::{Published, WrittenFile, WrittenPartition};
+
+use crate::error::{LakeError, Result};
+use staging::Staging;
+
+/// What a write produced, moved into place but not yet committed to the catalog.
+pub struct Written {
+    /// Rows written.
+    pub rows: u64,
+    /// The files and partitions (dropping this without committing removes the files).
+    pub published: Published,
+}
+
+/// One write: the rows, where and how they go.
+pub struct WriteJob<'a> {
+    /// The rows (columns projected for the target, partition keys last).
+    pub plan: LogicalPlan,
+    /// Where they go.
+    pub destination: &'a Destination,
+    /// File format.
+    pub format: &'a OutputFormat,
+    /// Codec.
+    pub compression: Compression,
+    /// Names the files (unique per statement).
+    pub query_id: String,
+    /// Receives progress text.
+    pub progress: Option<Progress>,
+}
+
+/// Runs the job's plan and writes its rows to the destination.
+pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
+    let WriteJob {
+        plan,
+        destination,
+        format,
+        compression,
+        query_id,
+        progress,
+    } = job;
+    let root = crate::storage::LocationUrl::parse(&destination.location)?;
+    let store = state.runtime_env().object_store(&root.store)?;
+    let staging = Staging::new(store, destination, &query_id)?;
+    let keys: Vec<String> = destination.keys.iter().map(|k| k.name.clone()).collect();
+    let input = state.create_physical_plan(&plan).await?;
+    let exec = sink::write_plan(
+        input,
+        &staging.url(),
+        &keys,
+        format,
+        compression,
+        &state.table_options().parquet,
+        progress,
+    )?;
+    let batches = collect(exec, state.task_ctx()).await?;
+    let rows = batches
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<UInt64Array>().cloned())
+        .filter(|a| !a.is_empty())
+        .map(|a| a.value(0))
+        .ok_or_else(|| LakeError::internal("the file sink reported no row count"))?;
+    let extension = format.file_extension(compression);
+    let published = staging.publish(destination, &extension).await?;
+    Ok(Written { rows, published })
+}
+
+/// A new query id: `yyyyMMdd_HHmmss_` and 10 random hex digits, unique per statement.
+pub fn new_query_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    let random = hasher.finish() & 0xff_ffff_ffff;
+    format!(
+        "{}_{random:010x}",
+        chrono::Utc::now().format("%Y%m%d_%H%M%S")
+    )
+}

@@ -1,0 +1,105 @@
+//! The physical plan that writes: DataFusion's `DataSinkExec` over a file sink for the
+//! output format. Partitioned output is split by DataFusion's demultiplexer (one open
+//! file per partition value, batches streamed to it), so memory does not grow with the
+//! data. Parquet and JSON use DataFusion's sinks; delimited text and Avro use lakesql's
+//! ([`super::text`], [`super::avro`]) on the same file-sink plumbing.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::config::TableParquetOptions;
+use datafusion::common::file_options::json_writer::JsonWriterOptions;
+use datafusion::common::parsers::CompressionTypeVariant;
+use datafusion::datasource::file_format::json::JsonSink;
+use datafusion::datasource::file_format::parquet::ParquetSink;
+use datafusion::datasource::listing::ListingTableUrl;
+use datafusion::datasource::physical_plan::{FileGroup, FileOutputMode, FileSinkConfig};
+use datafusion::datasource::sink::{DataSink, DataSinkExec};
+use datafusion::logical_expr::dml::InsertOp;
+use datafusion::physical_plan::ExecutionPlan;
+
+use super::format::{Compression, OutputFormat};
+use super::progress::{Progress, ProgressSink};
+use crate::error::{LakeError, Result};
+
+/// A plan writing `input`'s rows under `folder` (a URL with a trailing `/`) in `format`;
+/// the last `partition_keys.len()` columns of `input` are the partition values (strings)
+/// and become `key=value/` folders instead of file columns. Executing it yields the
+/// number of rows written.
+pub fn write_plan(
+    input: Arc<dyn ExecutionPlan>,
+    folder: &str,
+    partition_keys: &[String],
+    format: &OutputFormat,
+    compression: Compression,
+    parquet_defaults: &TableParquetOptions,
+    progress: Option<Progress>,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let table_path = ListingTableUrl::parse(folder)?;
+    let config = FileSinkConfig {
+        original_url: folder.to_string(),
+        object_store_url: table_path.object_store(),
+        file_group: FileGroup::default(),
+        table_paths: vec![table_path],
+        output_schema: input.schema(),
+        table_partition_cols: partition_keys
+            .iter()
+            .map(|k| (k.clone(), DataType::Utf8))
+            .collect(),
+        insert_op: InsertOp::Append,
+        keep_partition_by_columns: false,
+        file_extension: format.file_extension(compression),
+        file_output_mode: FileOutputMode::Directory,
+    };
+    let sink: Arc<dyn DataSink> = match format {
+        OutputFormat::Parquet => {
+            let mut options = parquet_defaults.clone();
+            options.global.compression = Some(parquet_codec(compression)?.to_string());
+            Arc::new(ParquetSink::new(config, options))
+        }
+        OutputFormat::Json => Arc::new(JsonSink::new(
+            config,
+            JsonWriterOptions::new(stream_codec(compression)?),
+        )),
+        OutputFormat::Text(layout) => Arc::new(super::text::TextSink::new(
+            config,
+            layout.clone(),
+            stream_codec(compression)?,
+        )),
+        OutputFormat::Avro => Arc::new(super::avro::AvroSink::new(config, compression)),
+    };
+    let sink = match progress {
+        Some(progress) => Arc::new(ProgressSink::new(sink, progress)),
+        None => sink,
+    };
+    Ok(Arc::new(DataSinkExec::new(input, sink, None)))
+}
+
+fn parquet_codec(compression: Compression) -> Result<&'static str> {
+    Ok(match compression {
+        Compression::None => "uncompressed",
+        Compression::Snappy => "snappy",
+        Compression::Gzip => "gzip(6)",
+        Compression::Zstd => "zstd(3)",
+        Compression::Lz4 => "lz4_raw",
+        other => return Err(codec_error(other, "Parquet")),
+    })
+}
+
+/// The whole-file codec of text and JSON output.
+fn stream_codec(compression: Compression) -> Result<CompressionTypeVariant> {
+    Ok(match compression {
+        Compression::None => CompressionTypeVariant::UNCOMPRESSED,
+        Compression::Gzip => CompressionTypeVariant::GZIP,
+        Compression::Zstd => CompressionTypeVariant::ZSTD,
+        Compression::Bzip2 => CompressionTypeVariant::BZIP2,
+        other => return Err(codec_error(other, "text")),
+    })
+}
+
+fn codec_error(compression: Compression, format: &str) -> LakeError {
+    LakeError::internal(format!(
+        "{} reached the {format} writer, which cannot use it",
+        compression.name()
+    ))
+}
