@@ -16,7 +16,8 @@ use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::datasource::physical_plan::{FileGroup, FileOutputMode, FileSinkConfig};
 use datafusion::datasource::sink::{DataSink, DataSinkExec};
 use datafusion::logical_expr::dml::InsertOp;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
 use super::format::{Compression, OutputFormat};
 use super::progress::{Progress, ProgressSink};
@@ -71,6 +72,12 @@ pub fn write_plan(
     let sink = match progress {
         Some(progress) => Arc::new(ProgressSink::new(sink, progress)),
         None => sink,
+    };
+    // The sink reads one input partition: merge them (they still run in parallel).
+    let input: Arc<dyn ExecutionPlan> = if input.output_partitioning().partition_count() > 1 {
+        Arc::new(CoalescePartitionsExec::new(input))
+    } else {
+        input
     };
     Ok(Arc::new(DataSinkExec::new(input, sink, None)))
 }
