@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use futures::TryStreamExt;
 use lakesql::catalog::{CatalogStore, SqliteStore};
 use lakesql::storage::S3Config;
 use lakesql::{Session, StatementOutput};
@@ -465,4 +466,77 @@ fn cli_reads_the_aws_environment_and_hides_the_secret() {
     assert!(!out.status.success());
     assert!(stderr.contains("no-such-bucket"), "{stderr}");
     assert!(!stderr.contains(SECRET_KEY), "{stderr}");
+}
+
+/// CTAS and INSERT into a partitioned table, then the table read back, with the table
+/// at `location`.
+fn write_script(root: &str) -> String {
+    format!(
+        "USE sample;
+         CREATE TABLE sales_copy WITH (external_location = '{root}sales_copy/', \
+         partitioned_by = ARRAY['year']) AS SELECT order_id, quantity, unit_price, year FROM sales;
+         INSERT INTO sales_copy SELECT order_id + 1000000, quantity, unit_price, 2030 \
+         FROM sales WHERE year = 2024;
+         INSERT INTO sales_copy SELECT order_id, quantity, unit_price, year FROM sales \
+         WHERE month = 1;
+         UNLOAD (SELECT product, count(*) AS n FROM sales GROUP BY product) \
+         TO '{root}unloaded/' WITH (format = 'JSON');
+         SELECT year, count(*), sum(quantity), sum(unit_price) FROM sales_copy \
+         GROUP BY year ORDER BY year;
+         SHOW PARTITIONS sales_copy"
+    )
+}
+
+fn write_rows(outputs: &[StatementOutput]) -> Vec<(String, String, [u64; 3])> {
+    outputs
+        .iter()
+        .map(|o| {
+            let s = &o.stats;
+            (
+                o.kind.name().to_string(),
+                pretty_format_batches(&o.batches).unwrap().to_string(),
+                [s.rows_written, s.files_written, s.partitions_added],
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_on_s3_under_faults_match_local_disk() {
+    let server = lake_server().await;
+    let proxy = FaultProxy::start(&server.addr, 20, 11).await;
+    let (local_dir, s3_dir) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    let mut local = session(&local_dir, S3Config::empty());
+    let mut remote = session(&s3_dir, s3_settings(&proxy.endpoint));
+    run(&mut local, &sample_script(false)).await;
+    run(&mut remote, &sample_script(true)).await;
+
+    let local_root = format!("{}/out/", local_dir.path().display());
+    let expected = write_rows(&run(&mut local, &write_script(&local_root)).await);
+    let actual = write_rows(&run(&mut remote, &write_script("s3://lake/out/")).await);
+    assert_eq!(expected, actual);
+    assert_eq!(actual[1].2, [1187, 2, 2], "the CTAS wrote {:?}", actual[1]);
+    assert!(proxy.faults.injected.load(Ordering::SeqCst) > 10);
+
+    // What is in the bucket: data files only, under Hive folders; no staging left.
+    let client = server.client(BUCKET);
+    let keys: Vec<String> = client
+        .list(Some(&StorePath::from("out")))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        keys.iter().all(|k| !k.contains(".lakesql-staging")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("out/sales_copy/year=2030/")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.iter().any(|k| k.starts_with("out/unloaded/")),
+        "{keys:?}"
+    );
 }

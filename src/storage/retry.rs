@@ -8,6 +8,9 @@
 //! HEAD requests are repeated. Errors that already went through the request retry loop
 //! (their text says `Error performing …`) and client errors (not found, denied, …) are
 //! returned as they are, so the total number of attempts stays bounded.
+//!
+//! Deletes are retried whatever the error: S3 deletes objects with a POST, which
+//! object_store does not repeat after a broken connection, and deleting is idempotent.
 
 use std::fmt;
 use std::sync::Arc;
@@ -137,6 +140,28 @@ fn restartable_list(
     .boxed()
 }
 
+/// Deletes one object, retrying failed attempts (see the module documentation).
+async fn delete_one(
+    inner: Arc<dyn ObjectStore>,
+    policy: RetryPolicy,
+    location: Result<Path>,
+) -> Result<Path> {
+    let path = location?;
+    let mut attempt = 0;
+    loop {
+        let once = futures::stream::iter([Ok(path.clone())]).boxed();
+        let result = inner.delete_stream(once).next().await;
+        match result.unwrap_or(Ok(path.clone())) {
+            Err(e) if !matches!(e, Error::NotFound { .. }) && attempt < policy.retries => {
+                tokio::time::sleep(policy.delay(attempt)).await;
+                attempt += 1;
+            }
+            Err(Error::NotFound { .. }) => return Ok(path),
+            other => return other.map_err(|e| exhausted(e, attempt)),
+        }
+    }
+}
+
 #[async_trait]
 impl ObjectStore for RetryStore {
     async fn put_opts(
@@ -173,7 +198,11 @@ impl ObjectStore for RetryStore {
         &self,
         locations: BoxStream<'static, Result<Path>>,
     ) -> BoxStream<'static, Result<Path>> {
-        self.inner.delete_stream(locations)
+        let (inner, policy) = (self.inner.clone(), self.policy);
+        locations
+            .map(move |location| delete_one(inner.clone(), policy, location))
+            .buffered(8)
+            .boxed()
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
