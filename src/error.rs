@@ -30,6 +30,10 @@ pub enum ErrorCode {
     TableNotFound,
     /// A column that does not exist.
     ColumnNotFound,
+    /// A view that reads itself, directly or through other views.
+    ViewIsRecursive,
+    /// A view whose query no longer gives the columns it was created with.
+    ViewIsStale,
     /// A database or table that already exists.
     AlreadyExists,
     /// A column that already exists.
@@ -81,6 +85,8 @@ impl ErrorCode {
             SchemaNotEmpty => "SCHEMA_NOT_EMPTY",
             TableNotFound => "TABLE_NOT_FOUND",
             ColumnNotFound => "COLUMN_NOT_FOUND",
+            ViewIsRecursive => "VIEW_IS_RECURSIVE",
+            ViewIsStale => "VIEW_IS_STALE",
             AlreadyExists => "ALREADY_EXISTS",
             ColumnAlreadyExists => "COLUMN_ALREADY_EXISTS",
             PartitionNotFound => "PARTITION_NOT_FOUND",

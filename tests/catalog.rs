@@ -93,6 +93,67 @@ async fn round_trip(session: &mut Session, store: &Arc<dyn CatalogStore>, db: &s
     assert_eq!(strip_times(before), strip_times(after), "{ddl}");
 }
 
+#[tokio::test]
+async fn a_view_persists_in_the_catalog_file_as_glue_stores_it() {
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("catalog.db");
+    let sql = "SELECT product, count(*) FROM sales WHERE year = 2024 GROUP BY product";
+    {
+        let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
+        let mut session = Session::new(store).unwrap();
+        run(
+            &mut session,
+            &std::fs::read_to_string("queries/setup.sql").unwrap(),
+        )
+        .await;
+        run(&mut session, "CREATE DATABASE reports").await;
+        run(
+            &mut session,
+            &format!("CREATE VIEW reports.orders_2024 (product, orders) AS {sql}"),
+        )
+        .await;
+    }
+
+    let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
+    let view = store
+        .get_table("reports", "orders_2024")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(view.is_view());
+    let glue = serde_json::to_value(&view).unwrap();
+    assert_eq!(glue["TableType"], "VIRTUAL_VIEW");
+    assert_eq!(glue["ViewExpandedText"], "/* Presto View */");
+    let original = glue["ViewOriginalText"].as_str().unwrap();
+    assert!(
+        original.starts_with("/* Presto View: ") && original.ends_with(" */"),
+        "{original}"
+    );
+    assert_eq!(glue["Parameters"]["presto_view"], "true");
+    assert_eq!(glue["Parameters"]["comment"], "Presto View");
+    assert_eq!(glue["StorageDescriptor"]["Location"], "");
+    assert_eq!(glue["StorageDescriptor"]["Columns"][0]["Name"], "product");
+    assert_eq!(glue["StorageDescriptor"]["Columns"][0]["Type"], "string");
+    assert_eq!(glue["StorageDescriptor"]["Columns"][1]["Name"], "orders");
+    assert_eq!(glue["StorageDescriptor"]["Columns"][1]["Type"], "bigint");
+    let definition = view.view_definition().unwrap();
+    assert_eq!(definition.sql, sql);
+    // Created while `sample` was the current database: `sales` resolves there.
+    assert_eq!(definition.schema, "sample");
+
+    // A new session over the reopened file reads the view.
+    let mut session = Session::new(store).unwrap();
+    let out = run(&mut session, "SELECT sum(orders) FROM reports.orders_2024").await;
+    let sum = out[0].batches[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Int64Array>()
+        .unwrap()
+        .value(0);
+    assert_eq!(sum, 580);
+}
+
 #[test]
 fn concurrent_sessions_share_one_catalog_file() {
     let dir = TempDir::new().unwrap();

@@ -175,6 +175,8 @@ fn table(db: &str, name: &str, keys: &[&str]) -> Table {
         parameters: props(&[("classification", "csv"), ("has_encrypted_data", "false")]),
         create_time: T0,
         update_time: T0 + 5,
+        view_original_text: None,
+        view_expanded_text: None,
     }
 }
 

@@ -51,6 +51,8 @@ fn table(keys: &[(&str, &str)], props: BTreeMap<String, String>) -> Table {
         parameters: props,
         create_time: 0,
         update_time: 0,
+        view_original_text: None,
+        view_expanded_text: None,
     }
 }
 

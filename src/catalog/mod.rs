@@ -14,11 +14,13 @@ pub mod serde_options;
 pub mod sqlite;
 pub mod storage_format;
 pub mod store;
+pub mod view;
 
 pub use hive_type::HiveType;
 pub use memory::MemoryStore;
 pub use model::{Column, Database, Partition, SerDeInfo, StorageDescriptor, Table};
 pub use sqlite::SqliteStore;
+pub use view::{VIRTUAL_VIEW, ViewDefinition};
 
 pub use store::{
     CatalogStore, DEFAULT_DATABASE, PartitionLocation, RepairMode, TableChange,

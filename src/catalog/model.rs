@@ -91,7 +91,7 @@ pub struct Table {
     pub description: Option<String>,
     /// Owner (the OS user who created it).
     pub owner: Option<String>,
-    /// `EXTERNAL_TABLE` for every table lakesql creates.
+    /// `EXTERNAL_TABLE` for tables, `VIRTUAL_VIEW` for views.
     pub table_type: String,
     /// Partition keys, in order.
     pub partition_keys: Vec<Column>,
@@ -103,6 +103,13 @@ pub struct Table {
     pub create_time: i64,
     /// Seconds since the epoch of the last ALTER.
     pub update_time: i64,
+    /// A view's definition (Athena: `/* Presto View: <base64 JSON> */`); see
+    /// [`super::view`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_original_text: Option<String>,
+    /// A view's expanded text (Athena: `/* Presto View */`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_expanded_text: Option<String>,
 }
 
 impl Table {
@@ -121,6 +128,8 @@ impl Table {
             parameters: Properties::new(),
             create_time: now,
             update_time: now,
+            view_original_text: None,
+            view_expanded_text: None,
         }
     }
 
@@ -143,6 +152,11 @@ impl Table {
             .iter()
             .map(|c| c.name.as_str())
             .collect()
+    }
+
+    /// Whether this is a view (Glue `TableType` `VIRTUAL_VIEW`).
+    pub fn is_view(&self) -> bool {
+        self.table_type == super::view::VIRTUAL_VIEW
     }
 
     /// Whether the table has partition keys.

@@ -826,6 +826,8 @@ mod tests {
             parameters: Default::default(),
             create_time: 0,
             update_time: 0,
+            view_original_text: None,
+            view_expanded_text: None,
         }
     }
 

@@ -62,6 +62,9 @@ pub async fn known_folders(
         let Some(table) = catalog.get_table(db, &name).await? else {
             continue;
         };
+        if table.is_view() {
+            continue;
+        }
         if relative_to(&table.storage_descriptor.location, location).is_none() {
             continue;
         }
@@ -541,7 +544,9 @@ impl Writer<'_> {
         // A database that does not exist (a dry run) lists no tables.
         let mut names = TableNames::default();
         for name in self.catalog.list_tables(self.db).await? {
-            if let Some(t) = self.catalog.get_table(self.db, &name).await? {
+            if let Some(t) = self.catalog.get_table(self.db, &name).await?
+                && !t.is_view()
+            {
                 let location = normalize_dir(&t.storage_descriptor.location);
                 names.by_location.insert(location, name.clone());
             }
@@ -560,6 +565,11 @@ impl Writer<'_> {
         check_storable(&draft.columns, &draft.keys)?;
         match self.catalog.get_table(self.db, name).await? {
             None => self.create_table(draft).await,
+            // Names are chosen among unused ones; a view is never replaced by a table.
+            Some(existing) if existing.is_view() => Err(LakeError::invalid(format!(
+                "{} is a view; the crawler does not replace views",
+                existing.qualified_name()
+            ))),
             Some(existing) => self.update_table(existing, draft).await,
         }
     }

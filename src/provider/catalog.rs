@@ -4,7 +4,8 @@
 //! a schema has) while the catalog contract is async. The session therefore takes a
 //! [`CatalogSnapshot`] asynchronously before planning each query ([`LakeCatalog::refresh`]),
 //! and the synchronous questions are answered from it. Table definitions themselves are
-//! fetched when a query names them, through the async [`SchemaProvider::table`].
+//! fetched when a query names them, through the async [`SchemaProvider::table`]; a view
+//! is planned then too ([`super::view`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
@@ -15,6 +16,7 @@ use datafusion::datasource::TableProvider;
 use datafusion::error::{DataFusionError, Result as DfResult};
 
 use super::partition_index::PartitionCache;
+use super::view::{self, UnreadableView, ViewPlanner};
 use super::{LakeTable, ScanStats};
 use crate::catalog::CatalogStore;
 use crate::error::{LakeError, Result};
@@ -37,6 +39,7 @@ pub struct LakeCatalog {
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
     snapshot: RwLock<Arc<CatalogSnapshot>>,
+    views: Arc<ViewPlanner>,
 }
 
 impl LakeCatalog {
@@ -47,7 +50,13 @@ impl LakeCatalog {
             stats,
             partitions: Arc::default(),
             snapshot: RwLock::default(),
+            views: Arc::default(),
         }
+    }
+
+    /// The planner of views, to be given the session's state.
+    pub fn views(&self) -> &ViewPlanner {
+        &self.views
     }
 
     /// Takes the snapshot of names for the next statement; `with_tables` also lists every
@@ -109,6 +118,8 @@ impl CatalogProvider for LakeCatalog {
         Some(Arc::new(LakeSchema {
             database: name,
             table_names,
+            lists_tables: snapshot.tables.is_some(),
+            views: self.views.clone(),
             catalog: self.catalog.clone(),
             stats: self.stats.clone(),
             partitions: self.partitions.clone(),
@@ -123,6 +134,9 @@ pub struct LakeSchema {
     database: String,
     /// From the statement's snapshot (empty unless the statement lists tables).
     table_names: Vec<String>,
+    /// Whether the statement lists every table (information_schema).
+    lists_tables: bool,
+    views: Arc<ViewPlanner>,
     catalog: Arc<dyn CatalogStore>,
     stats: Arc<ScanStats>,
     partitions: Arc<PartitionCache>,
@@ -136,20 +150,30 @@ impl SchemaProvider for LakeSchema {
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        let name = name.to_lowercase();
+        view::check_not_expanding(&self.database, &name)?;
         let table = self
             .catalog
-            .get_table(&self.database, &name.to_lowercase())
+            .get_table(&self.database, &name)
             .await
             .map_err(DataFusionError::from)?;
         let Some(table) = table else {
             return Ok(None);
         };
+        if table.is_view() {
+            return match self.views.expand(&table, &self.catalog).await {
+                Ok(provider) => Ok(Some(provider)),
+                // Listing tables must not fail on a view that cannot be read.
+                Err(e) if self.lists_tables => Ok(Some(Arc::new(UnreadableView::new(&table, &e)))),
+                Err(e) => Err(e.into()),
+            };
+        }
         let provider = LakeTable::try_new(
             table,
             self.catalog.clone(),
             self.stats.clone(),
             self.partitions.clone(),
-            self.pseudo_columns,
+            view::pseudo_columns_in_view().unwrap_or(self.pseudo_columns),
         )
         .map_err(DataFusionError::from)?;
         Ok(Some(Arc::new(provider)))

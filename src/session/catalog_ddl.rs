@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::views::refuse_view;
 use super::{Outcome, Session};
 use crate::catalog::model::{Properties, now_seconds};
 use crate::catalog::storage_format::{DataFormat, classes, stored_as};
@@ -83,6 +84,9 @@ impl Session {
 
     async fn drop_table(&mut self, name: &TableName, if_exists: bool) -> Result<Outcome> {
         let db = self.database_or_current(name.database.as_ref());
+        if let Some(table) = self.catalog.get_table(&db, &name.name).await? {
+            refuse_view(&table, "DROP TABLE")?;
+        }
         let dropped = self.catalog.drop_table(&db, &name.name, if_exists).await?;
         Ok(Outcome::done(if dropped {
             format!("Table {db}.{} dropped", name.name)
@@ -177,6 +181,7 @@ fn validate_definition(table: &Table) -> Result<()> {
 
 /// Applies one definition change and validates the result.
 fn apply_change(table: &mut Table, change: &TableChange) -> Result<()> {
+    refuse_view(table, "ALTER TABLE")?;
     match change {
         TableChange::SetProperties(props) => table.parameters.extend(props.clone()),
         TableChange::SetLocation(location) => {

@@ -138,6 +138,10 @@ impl Session {
         let last_query = last_query::LastQuery::default();
         last_query::register(&ctx, &last_query);
         let lake_catalog = Arc::new(LakeCatalog::new(catalog.clone(), scan_stats.clone()));
+        let state = ctx.state_weak_ref();
+        lake_catalog
+            .views()
+            .attach(move || state.upgrade().map(|s| s.read().clone()));
         ctx.register_catalog(CATALOG_NAME, lake_catalog.clone());
         Ok(Session {
             ctx,

@@ -20,7 +20,7 @@ impl Session {
         mode: RepairMode,
         dry_run: bool,
     ) -> Result<Outcome> {
-        let table = self.load_table(name).await?;
+        let table = self.load_data_table(name, "MSCK REPAIR TABLE").await?;
         if crate::projection::config::is_enabled(&table) {
             return Ok(Outcome::done(format!(
                 "MSCK REPAIR TABLE is unnecessary for {}: it uses partition projection, so \

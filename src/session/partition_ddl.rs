@@ -20,7 +20,7 @@ use crate::storage::normalize_location;
 impl Session {
     /// Runs a partition statement.
     pub(super) async fn partition_ddl(&mut self, ddl: PartitionDdl) -> Result<Outcome> {
-        let table = self.load_table(&ddl.table).await?;
+        let table = self.load_data_table(&ddl.table, "ALTER TABLE").await?;
         match ddl.change {
             PartitionChange::Add {
                 if_not_exists,

@@ -159,9 +159,31 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
     }
     if formatted {
         rows.extend(table_information_rows(table));
-        rows.extend(storage_information_rows(&table.storage_descriptor));
+        if table.is_view() {
+            rows.extend(view_information_rows(table));
+        } else {
+            rows.extend(storage_information_rows(&table.storage_descriptor));
+        }
     }
     rows
+}
+
+/// DESCRIBE FORMATTED's "View Information" section (Hive's).
+fn view_information_rows(table: &Table) -> Vec<Vec<String>> {
+    let sql = table
+        .view_definition()
+        .map(|d| d.sql)
+        .unwrap_or_else(|e| e.to_string());
+    vec![
+        text_row("", "", ""),
+        text_row("# View Information", "", ""),
+        text_row("View Original Text:", &sql, ""),
+        text_row(
+            "View Expanded Text:",
+            table.view_expanded_text.as_deref().unwrap_or_default(),
+            "",
+        ),
+    ]
 }
 
 /// A DESCRIBE row of three cells.
@@ -256,7 +278,7 @@ impl Session {
                 self.show_tables(database, pattern).await
             }
             ShowStatement::CreateTable(name) => {
-                let table = self.load_table(&name).await?;
+                let table = self.load_data_table(&name, "SHOW CREATE TABLE").await?;
                 let ddl = vec![vec![create_table_ddl(&table)]];
                 string_table(&["createtab_stmt"], ddl)
             }
@@ -326,7 +348,7 @@ impl Session {
         name: &TableName,
         spec: Option<PartitionSpec>,
     ) -> Result<Outcome> {
-        let table = self.load_table(name).await?;
+        let table = self.load_data_table(name, "SHOW PARTITIONS").await?;
         if !table.is_partitioned() {
             return Err(LakeError::invalid(format!(
                 "table {} is not partitioned",

@@ -19,7 +19,7 @@ const SAMPLE: usize = 24;
 impl Session {
     /// Runs `VALIDATE PROJECTION`.
     pub(super) async fn validate_projection(&mut self, name: &TableName) -> Result<Outcome> {
-        let table = self.load_table(name).await?;
+        let table = self.load_data_table(name, "VALIDATE PROJECTION").await?;
         let config = ProjectionConfig::of_table(&table, clock::now()?)?.ok_or_else(|| {
             LakeError::invalid(format!(
                 "table {} does not use partition projection ('projection.enabled' is not 'true')",
