@@ -108,12 +108,7 @@ impl Session {
     async fn insert_into(&mut self, insert: InsertInto) -> Result<Outcome> {
         let table = self.load_table(&insert.table).await?;
         let qualified = table.qualified_name();
-        if table.table_type.eq_ignore_ascii_case("VIRTUAL_VIEW") {
-            return Err(LakeError::semantic(
-                ErrorCode::NotSupported,
-                format!("{qualified} is a view; INSERT INTO writes to tables"),
-            ));
-        }
+        super::views::refuse_view(&table, "INSERT INTO")?;
         let format = OutputFormat::of_table(&table)?;
         if let OutputFormat::Text(layout) = &format
             && layout.footer_lines > 0
