@@ -196,7 +196,7 @@ fn message_of(e: &LakeError) -> String {
 }
 
 /// The first lake table among `references` that does not exist.
-async fn missing_table(
+pub async fn missing_table(
     state: &SessionState,
     references: &[TableReference],
     catalog: &Arc<dyn CatalogStore>,

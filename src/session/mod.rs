@@ -129,9 +129,12 @@ impl Session {
             .with_information_schema(true);
         let counters = Arc::new(RequestCounters::default());
         let object_stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
-        let runtime = RuntimeEnvBuilder::new()
-            .with_object_store_registry(object_stores.clone())
-            .build_arc()?;
+        let mut runtime =
+            RuntimeEnvBuilder::new().with_object_store_registry(object_stores.clone());
+        if let Some(limit) = memory_limit_from_env()? {
+            runtime = runtime.with_memory_limit(limit, 1.0);
+        }
+        let runtime = runtime.build_arc()?;
         let ctx = SessionContext::new_with_config_rt(config, runtime);
         crate::functions::register_all(&ctx)?;
         let scan_stats = Arc::new(ScanStats::default());
@@ -348,21 +351,12 @@ impl Session {
         if error.code() != ErrorCode::SemanticError {
             return error;
         }
-        let options = self.ctx.state().config_options().catalog.clone();
-        for reference in references {
-            let resolved = reference
-                .clone()
-                .resolve(&options.default_catalog, &options.default_schema);
-            if *resolved.catalog != *CATALOG_NAME {
-                continue;
-            }
-            let (db, table) = (
-                resolved.schema.to_lowercase(),
-                resolved.table.to_lowercase(),
-            );
-            if let Ok(None) = self.catalog.get_table(&db, &table).await {
-                return error.reclassify(ErrorCode::TableNotFound);
-            }
+        let state = self.ctx.state();
+        if crate::provider::view::missing_table(&state, references, &self.catalog)
+            .await
+            .is_some()
+        {
+            return error.reclassify(ErrorCode::TableNotFound);
         }
         error
     }
@@ -429,4 +423,30 @@ fn default_warehouse() -> PathBuf {
                 .join("lakesql")
                 .join("warehouse")
         })
+}
+
+/// `$LAKESQL_MEMORY_LIMIT` (`512M`, `2G`, or bytes): the memory DataFusion's operators may
+/// reserve (sorts, aggregations, joins and the Parquet writer spill or fail beyond it).
+fn memory_limit_from_env() -> Result<Option<usize>> {
+    let Ok(text) = std::env::var("LAKESQL_MEMORY_LIMIT") else {
+        return Ok(None);
+    };
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => trimmed.split_at(i),
+        None => (trimmed, ""),
+    };
+    let scale: usize = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" => 1 << 10,
+        "M" | "MB" => 1 << 20,
+        "G" | "GB" => 1 << 30,
+        _ => 0,
+    };
+    match digits.parse::<usize>() {
+        Ok(n) if scale > 0 && n > 0 => Ok(Some(n.saturating_mul(scale))),
+        _ => Err(LakeError::invalid(format!(
+            "LAKESQL_MEMORY_LIMIT = '{text}' is not a size (e.g. 512M, 2G)"
+        ))),
+    }
 }

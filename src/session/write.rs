@@ -19,8 +19,11 @@ use crate::storage::{LocationUrl, normalize_location};
 use crate::write::columns::{ctas_columns, project_for_write};
 use crate::write::destination::require_empty;
 use crate::write::{
-    Destination, OutputFormat, PropertyContext, Published, WriteJob, WriteOptions, new_query_id,
+    Compression, Destination, OutputFormat, PropertyContext, Published, WriteJob, WriteOptions,
+    Written, new_query_id,
 };
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::LogicalPlan;
 
 impl Session {
     pub(super) async fn write_statement(&mut self, statement: WriteStatement) -> Result<Outcome> {
@@ -80,19 +83,15 @@ impl Session {
         let sources = (0..columns.len() + keys.len()).map(Some).collect();
         let plan = project_for_write(plan, sources, &columns, &keys, &qualified)?;
         let destination = Destination::new_folder(&location, keys);
-        let written = crate::write::write(
-            &state,
-            WriteJob {
+        let written = self
+            .run_write(
+                &state,
                 plan,
-                destination: &destination,
-                format: &options.format,
-                compression: options.compression,
-                query_id: new_query_id(),
-                progress: self.progress.clone(),
-            },
-        )
-        .await
-        .map_err(|e| self.with_scan_context(e))?;
+                &destination,
+                &options.format,
+                options.compression,
+            )
+            .await?;
         let partitions = new_partitions(&written.published);
         self.catalog
             .save_crawled_table(&table, true, &partitions)
@@ -137,19 +136,9 @@ impl Session {
             Vec::new()
         };
         let destination = Destination::of_table(&table, &registered, projection)?;
-        let written = crate::write::write(
-            &state,
-            WriteJob {
-                plan,
-                destination: &destination,
-                format: &format,
-                compression,
-                query_id: new_query_id(),
-                progress: self.progress.clone(),
-            },
-        )
-        .await
-        .map_err(|e| self.with_scan_context(e))?;
+        let written = self
+            .run_write(&state, plan, &destination, &format, compression)
+            .await?;
         let partitions = if destination.registers_partitions() {
             new_partitions(&written.published)
         } else {
@@ -182,22 +171,41 @@ impl Session {
         }
         let sources = (0..columns.len() + keys.len()).map(Some).collect();
         let plan = project_for_write(plan, sources, &columns, &keys, "the UNLOAD output")?;
-        let written = crate::write::write(
-            &state,
-            WriteJob {
+        let written = self
+            .run_write(
+                &state,
                 plan,
-                destination: &destination,
-                format: &options.format,
-                compression: options.compression,
-                query_id: new_query_id(),
-                progress: self.progress.clone(),
-            },
-        )
-        .await
-        .map_err(|e| self.with_scan_context(e))?;
+                &destination,
+                &options.format,
+                options.compression,
+            )
+            .await?;
         let counts = counts(written.rows, &written.published, 0);
         written.published.commit();
         Ok(write_outcome(format!("Unloaded to {location}"), counts))
+    }
+
+    /// Writes `plan`'s rows to `destination`, with a new query id and the session's
+    /// progress receiver.
+    async fn run_write(
+        &self,
+        state: &SessionState,
+        plan: LogicalPlan,
+        destination: &Destination,
+        format: &OutputFormat,
+        compression: Compression,
+    ) -> Result<Written> {
+        let job = WriteJob {
+            plan,
+            destination,
+            format,
+            compression,
+            query_id: new_query_id(),
+            progress: self.progress.clone(),
+        };
+        crate::write::write(state, job)
+            .await
+            .map_err(|e| self.with_scan_context(e))
     }
 
     /// `<warehouse>/<db>/<table>/`, for a CTAS without a location in a database without one.
