@@ -23,9 +23,7 @@ use crate::storage::location::{join_location, normalize_dir};
 pub struct Destination {
     /// The folder (with a trailing `/`).
     pub location: String,
-    /// Partition keys, in order (empty when unpartitioned).
-    pub keys: Vec<Column>,
-    /// A table holding just the keys, for their typed values.
+    /// A table holding just the partition keys, for their typed values.
     keys_table: Table,
     /// Registered partitions by their identity (typed values): their folders.
     registered: HashMap<Vec<String>, String>,
@@ -41,7 +39,6 @@ impl Destination {
         Destination {
             location: normalize_dir(location),
             keys_table: keys_table(&keys),
-            keys,
             registered: HashMap::new(),
             projection: None,
             new_folders_must_be_empty: false,
@@ -69,7 +66,6 @@ impl Destination {
             .collect();
         Ok(Destination {
             location: normalize_dir(&table.storage_descriptor.location),
-            keys: table.partition_keys.clone(),
             keys_table: keys_table(&table.partition_keys),
             registered,
             projection: projection.map(|p| (table.clone(), p)),
@@ -77,15 +73,20 @@ impl Destination {
         })
     }
 
+    /// Partition keys, in order (empty when unpartitioned).
+    pub fn keys(&self) -> &[Column] {
+        &self.keys_table.partition_keys
+    }
+
     /// Whether partitions are registered by the write (not projected).
     pub fn registers_partitions(&self) -> bool {
-        !self.keys.is_empty() && self.projection.is_none()
+        !self.keys().is_empty() && self.projection.is_none()
     }
 
     /// The folder for the partition with `values`, and whether that partition is new to
     /// the catalog.
     pub fn partition_folder(&self, values: &[String]) -> Result<(String, bool)> {
-        let names: Vec<&str> = self.keys.iter().map(|k| k.name.as_str()).collect();
+        let names: Vec<&str> = self.keys().iter().map(|k| k.name.as_str()).collect();
         if let Some((table, config)) = &self.projection {
             return Ok((
                 normalize_dir(&render_location(table, config, &names, values)),

@@ -67,7 +67,7 @@ pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
     let root = crate::storage::LocationUrl::parse(&destination.location)?;
     let store = state.runtime_env().object_store(&root.store)?;
     let staging = Staging::new(store, destination, &query_id)?;
-    let keys: Vec<String> = destination.keys.iter().map(|k| k.name.clone()).collect();
+    let keys: Vec<String> = destination.keys().iter().map(|k| k.name.clone()).collect();
     let input = state.create_physical_plan(&plan).await?;
     let exec = sink::write_plan(
         input,

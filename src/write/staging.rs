@@ -89,8 +89,8 @@ impl Staging {
             .map_err(|e| storage_error("list the staging folder", &self.prefix, e))?;
         let mut by_folder: BTreeMap<String, (WrittenPartition, Vec<_>)> = BTreeMap::new();
         for meta in staged {
-            let values = self.partition_values(&meta.location, destination.keys.len())?;
-            let (folder, is_new) = if destination.keys.is_empty() {
+            let values = self.partition_values(&meta.location, destination.keys().len())?;
+            let (folder, is_new) = if destination.keys().is_empty() {
                 (destination.location.clone(), false)
             } else {
                 destination.partition_folder(&values)?
@@ -120,7 +120,7 @@ impl Staging {
         };
         let mut n = 0;
         for (folder, (partition, metas)) in by_folder {
-            if destination.new_folders_must_be_empty && !destination.keys.is_empty() {
+            if destination.new_folders_must_be_empty && !destination.keys().is_empty() {
                 require_empty(&self.store, &folder, "partition").await?;
             }
             let target = LocationUrl::parse(&folder)?;
@@ -146,7 +146,7 @@ impl Staging {
                     size: meta.size,
                 });
             }
-            if !destination.keys.is_empty() {
+            if !destination.keys().is_empty() {
                 published.partitions.push(partition);
             }
         }
