@@ -16,7 +16,10 @@
 //!   Python. Both sides write SNAPPY (lakesql's and DuckDB's default; given explicitly).
 //!   Without an importable `duckdb` the comparison is skipped.
 //! - The partitioned case runs once more under `SET datafusion.runtime.memory_limit`
-//!   (`$LAKESQL_BENCH_MEMORY_LIMIT`, default `512M`), through `Session::context()`.
+//!   (`$LAKESQL_BENCH_MEMORY_LIMIT`, default `1G`, the target), through `Session::context()`.
+//!
+//! - `$LAKESQL_BENCH_PARQUET_OPTIONS` (e.g. `allow_single_file_parallelism=false`) sets
+//!   lakesql's Parquet writer options for experiments.
 //!
 //! Times are the best of the runs.
 
@@ -30,6 +33,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
+use datafusion::config::ConfigField;
 use lakesql::Session;
 use lakesql::catalog::{CatalogStore, SqliteStore};
 use parquet::arrow::ArrowWriter;
@@ -217,6 +221,19 @@ async fn child_run(
             .await
             .map_err(|e| e.to_string())?;
     }
+    // Parquet writer options for experiments (`SET datafusion.execution.parquet.…` does
+    // not reach the session state's table options, which writes use).
+    for option in parquet_options() {
+        let (key, value) = option.split_once('=').ok_or("KEY=VALUE expected")?;
+        session
+            .context()
+            .state_ref()
+            .write()
+            .table_options_mut()
+            .parquet
+            .set(key.trim(), value.trim())
+            .map_err(|e| e.to_string())?;
+    }
     session
         .execute(&format!(
             "CREATE EXTERNAL TABLE bench_input (id bigint, ts timestamp, customer_id int,
@@ -245,17 +262,17 @@ async fn child_run(
 
     // Correctness, untimed.
     let count = scalar(&mut session, "SELECT count(*) FROM bench_output").await?;
-    let shown = session
-        .execute("SHOW PARTITIONS bench_output")
-        .await
-        .map_err(err)?
-        .pop()
-        .map(|o| o.batches.iter().map(|b| b.num_rows()).sum::<usize>())
-        .unwrap_or(0);
-    let folders = if partitioned {
-        partition_folders(Path::new(out))
+    let (shown, folders) = if partitioned {
+        let shown = session
+            .execute("SHOW PARTITIONS bench_output")
+            .await
+            .map_err(err)?
+            .pop()
+            .map(|o| o.batches.iter().map(|b| b.num_rows()).sum::<usize>())
+            .unwrap_or(0);
+        (shown as u64, partition_folders(Path::new(out)))
     } else {
-        0
+        (0, 0)
     };
     let (disk_files, disk_bytes) = folder_size(Path::new(out));
     Ok(format!(
@@ -264,6 +281,17 @@ async fn child_run(
          disk_files={disk_files} disk_bytes={disk_bytes}",
         stats.rows_written, stats.files_written, stats.bytes_written, stats.partitions_added
     ))
+}
+
+/// `$LAKESQL_BENCH_PARQUET_OPTIONS`: comma-separated `key=value` Parquet writer options
+/// (DataFusion's `datafusion.execution.parquet.*` names without the prefix) for lakesql.
+fn parquet_options() -> Vec<String> {
+    std::env::var("LAKESQL_BENCH_PARQUET_OPTIONS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 async fn scalar(session: &mut Session, sql: &str) -> Result<String, String> {
@@ -515,7 +543,7 @@ async fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let runs = if quick { 1 } else { 3 };
     let memory_limit =
-        std::env::var("LAKESQL_BENCH_MEMORY_LIMIT").unwrap_or_else(|_| "512M".to_string());
+        std::env::var("LAKESQL_BENCH_MEMORY_LIMIT").unwrap_or_else(|_| "1G".to_string());
     let root = bench_dir();
     std::fs::create_dir_all(&root).unwrap();
     let _ = std::fs::remove_dir_all(root.join("out"));
@@ -539,7 +567,12 @@ async fn main() {
         Ok(v) => println!("DuckDB {v} (python3), COPY … (FORMAT PARQUET, COMPRESSION snappy)"),
         Err(why) => println!("DuckDB not importable ({why}): the comparison is skipped"),
     }
-    println!("both write SNAPPY (the default of lakesql's Parquet CTAS and of DuckDB's COPY)\n");
+    println!("both write SNAPPY (the default of lakesql's Parquet CTAS and of DuckDB's COPY)");
+    let options = parquet_options();
+    if !options.is_empty() {
+        println!("lakesql Parquet writer options: {}", options.join(", "));
+    }
+    println!();
 
     let cases = [
         ("partitioned", None, "a. CTAS partitioned by d (365)"),
