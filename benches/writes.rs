@@ -18,8 +18,9 @@
 //! - The partitioned case runs once more under `SET datafusion.runtime.memory_limit`
 //!   (`$LAKESQL_BENCH_MEMORY_LIMIT`, default `1G`, the target), through `Session::context()`.
 //!
-//! - `$LAKESQL_BENCH_PARQUET_OPTIONS` (e.g. `allow_single_file_parallelism=false`) sets
-//!   lakesql's Parquet writer options for experiments.
+//! - `$LAKESQL_BENCH_WRITE_OPTIONS` (e.g. `max_row_group_size=8192,
+//!   datafusion.execution.objectstore_writer_buffer_size=1048576`) sets lakesql's writer
+//!   options for experiments.
 //!
 //! Times are the best of the runs.
 
@@ -221,18 +222,28 @@ async fn child_run(
             .await
             .map_err(|e| e.to_string())?;
     }
-    // Parquet writer options for experiments (`SET datafusion.execution.parquet.…` does
-    // not reach the session state's table options, which writes use).
-    for option in parquet_options() {
+    // Writer settings for experiments. `datafusion.…` names are session settings (SET);
+    // other names are Parquet writer options, set on the session state's table options,
+    // which writes use (`SET datafusion.execution.parquet.…` does not reach them).
+    for option in write_options() {
         let (key, value) = option.split_once('=').ok_or("KEY=VALUE expected")?;
-        session
-            .context()
-            .state_ref()
-            .write()
-            .table_options_mut()
-            .parquet
-            .set(key.trim(), value.trim())
-            .map_err(|e| e.to_string())?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.starts_with("datafusion.") {
+            session
+                .context()
+                .sql(&format!("SET {key} = '{value}'"))
+                .await
+                .map_err(|e| e.to_string())?;
+        } else {
+            session
+                .context()
+                .state_ref()
+                .write()
+                .table_options_mut()
+                .parquet
+                .set(key, value)
+                .map_err(|e| e.to_string())?;
+        }
     }
     session
         .execute(&format!(
@@ -283,10 +294,11 @@ async fn child_run(
     ))
 }
 
-/// `$LAKESQL_BENCH_PARQUET_OPTIONS`: comma-separated `key=value` Parquet writer options
-/// (DataFusion's `datafusion.execution.parquet.*` names without the prefix) for lakesql.
-fn parquet_options() -> Vec<String> {
-    std::env::var("LAKESQL_BENCH_PARQUET_OPTIONS")
+/// `$LAKESQL_BENCH_WRITE_OPTIONS`: comma-separated `key=value` settings for lakesql's
+/// runs: session settings (`datafusion.execution.objectstore_writer_buffer_size=…`) or
+/// Parquet writer options (`datafusion.execution.parquet.*` names without the prefix).
+fn write_options() -> Vec<String> {
+    std::env::var("LAKESQL_BENCH_WRITE_OPTIONS")
         .unwrap_or_default()
         .split(',')
         .filter(|s| !s.trim().is_empty())
@@ -568,9 +580,9 @@ async fn main() {
         Err(why) => println!("DuckDB not importable ({why}): the comparison is skipped"),
     }
     println!("both write SNAPPY (the default of lakesql's Parquet CTAS and of DuckDB's COPY)");
-    let options = parquet_options();
+    let options = write_options();
     if !options.is_empty() {
-        println!("lakesql Parquet writer options: {}", options.join(", "));
+        println!("lakesql writer options: {}", options.join(", "));
     }
     println!();
 
