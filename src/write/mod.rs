@@ -17,6 +17,7 @@ pub mod staging;
 mod text;
 
 use datafusion::arrow::array::{Array, UInt64Array};
+use datafusion::common::config::ConfigNonZeroUsize;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::collect;
@@ -68,14 +69,26 @@ pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
     let store = state.runtime_env().object_store(&root.store)?;
     let staging = Staging::new(store, destination, &query_id)?;
     let keys: Vec<String> = destination.keys().iter().map(|k| k.name.clone()).collect();
+    let state = if keys.is_empty() {
+        state.clone()
+    } else {
+        many_files_state(state, root.local_path().is_some())?
+    };
     let input = state.create_physical_plan(&plan).await?;
+    let mut parquet = state.table_options().parquet.clone();
+    if !keys.is_empty() {
+        // One file per partition value is open at once: keep each one's unwritten data
+        // small (row groups are flushed to the file's buffer, which is flushed in turn).
+        parquet.global.allow_single_file_parallelism = false;
+        parquet.global.max_row_group_size = MANY_FILES_ROW_GROUP;
+    }
     let exec = sink::write_plan(
         input,
         &staging.url(),
         &keys,
         format,
         compression,
-        &state.table_options().parquet,
+        &parquet,
         progress,
     )?;
     let batches = collect(exec, state.task_ctx()).await?;
@@ -88,6 +101,22 @@ pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
     let extension = format.file_extension(compression);
     let published = staging.publish(destination, &extension).await?;
     Ok(Written { rows, published })
+}
+
+/// Rows per Parquet row group when a write keeps one file per partition open.
+const MANY_FILES_ROW_GROUP: usize = 8192;
+
+/// Settings for a partitioned write, which keeps one file open per partition value:
+/// large batches (the demultiplexer splits each batch among the partitions, so small
+/// batches make tiny slices) and a small per-file write buffer (1 MiB on local disk; 5 MiB,
+/// S3's smallest multipart part, elsewhere).
+fn many_files_state(state: &SessionState, local: bool) -> Result<SessionState> {
+    let mut state = state.clone();
+    let execution = &mut state.config_mut().options_mut().execution;
+    let batch_size = execution.batch_size.get().max(131_072);
+    execution.batch_size = ConfigNonZeroUsize::try_new(batch_size)?;
+    execution.objectstore_writer_buffer_size = if local { 1 << 20 } else { 5 << 20 };
+    Ok(state)
 }
 
 /// A new query id: `yyyyMMdd_HHmmss_` and 10 random hex digits, unique per statement.
