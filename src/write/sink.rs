@@ -1,7 +1,7 @@
 //! The physical plan that writes: DataFusion's `DataSinkExec` over a file sink for the
 //! output format. Partitioned output is split by DataFusion's demultiplexer (one open
-//! file per partition value, batches streamed to it), so memory does not grow with the
-//! data. Parquet and JSON use DataFusion's sinks; delimited text and Avro use lakesql's
+//! file per partition value, batches streamed to it until the input ends, so memory grows
+//! with the number of partition values, not with the rows). Parquet and JSON use DataFusion's sinks; delimited text and Avro use lakesql's
 //! ([`super::text`], [`super::avro`]) on the same file-sink plumbing.
 
 use std::sync::Arc;
