@@ -21,40 +21,7 @@ pub fn ctas_columns(
     plan: &LogicalPlan,
     partitioned_by: &[String],
 ) -> Result<(Vec<Column>, Vec<Column>)> {
-    let mut columns = Vec::new();
-    for (i, field) in plan.schema().fields().iter().enumerate() {
-        let name = field.name().to_lowercase();
-        if name.is_empty() || name.contains(['(', ')', '*', ' ']) {
-            return Err(LakeError::semantic(
-                ErrorCode::SemanticError,
-                format!(
-                    "column {} of the query ({}) has no name: give it one with AS",
-                    i + 1,
-                    field.name()
-                ),
-            ));
-        }
-        if columns.iter().any(|c: &Column| c.name == name) {
-            return Err(LakeError::semantic(
-                ErrorCode::ColumnAlreadyExists,
-                format!("column name '{name}' appears more than once in the query"),
-            ));
-        }
-        let hive_type = HiveType::from_arrow(field.data_type()).ok_or_else(|| {
-            LakeError::semantic(
-                ErrorCode::InvalidColumnType,
-                format!(
-                    "column '{name}' has type {}, which a table cannot store; CAST it",
-                    field.data_type()
-                ),
-            )
-        })?;
-        columns.push(Column {
-            name,
-            hive_type: hive_type.to_string(),
-            comment: None,
-        });
-    }
+    let mut columns = query_columns(plan)?;
     for key in partitioned_by {
         if !columns.iter().any(|c| &c.name == key) {
             return Err(LakeError::semantic(
@@ -104,6 +71,46 @@ pub fn ctas_columns(
         }
     }
     Ok((columns, keys))
+}
+
+/// The query's columns as catalog columns: named (no unnamed expressions), unique, and of
+/// a type a table can store.
+fn query_columns(plan: &LogicalPlan) -> Result<Vec<Column>> {
+    let mut columns: Vec<Column> = Vec::new();
+    for (i, field) in plan.schema().fields().iter().enumerate() {
+        let name = field.name().to_lowercase();
+        if name.is_empty() || name.contains(['(', ')', '*', ' ']) {
+            return Err(LakeError::semantic(
+                ErrorCode::SemanticError,
+                format!(
+                    "column {} of the query ({}) has no name: give it one with AS",
+                    i + 1,
+                    field.name()
+                ),
+            ));
+        }
+        if columns.iter().any(|c| c.name == name) {
+            return Err(LakeError::semantic(
+                ErrorCode::ColumnAlreadyExists,
+                format!("column name '{name}' appears more than once in the query"),
+            ));
+        }
+        let hive_type = HiveType::from_arrow(field.data_type()).ok_or_else(|| {
+            LakeError::semantic(
+                ErrorCode::InvalidColumnType,
+                format!(
+                    "column '{name}' has type {}, which a table cannot store; CAST it",
+                    field.data_type()
+                ),
+            )
+        })?;
+        columns.push(Column {
+            name,
+            hive_type: hive_type.to_string(),
+            comment: None,
+        });
+    }
+    Ok(columns)
 }
 
 /// Projects `plan` onto the target's columns: for each target column (data columns, then
