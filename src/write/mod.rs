@@ -108,14 +108,14 @@ const MANY_FILES_ROW_GROUP: usize = 8192;
 
 /// Settings for a partitioned write, which keeps one file open per partition value:
 /// large batches (the demultiplexer splits each batch among the partitions, so small
-/// batches make tiny slices) and a small per-file write buffer (1 MiB on local disk; 5 MiB,
+/// batches make tiny slices) and a small per-file write buffer (256 KiB on local disk; 5 MiB,
 /// S3's smallest multipart part, elsewhere).
 fn many_files_state(state: &SessionState, local: bool) -> Result<SessionState> {
     let mut state = state.clone();
     let execution = &mut state.config_mut().options_mut().execution;
     let batch_size = execution.batch_size.get().max(131_072);
     execution.batch_size = ConfigNonZeroUsize::try_new(batch_size)?;
-    execution.objectstore_writer_buffer_size = if local { 1 << 20 } else { 5 << 20 };
+    execution.objectstore_writer_buffer_size = if local { 256 << 10 } else { 5 << 20 };
     Ok(state)
 }
 
