@@ -13,6 +13,6 @@ FROM customers;
 
 SHOW PARTITIONS customers_by_country;
 
--- Only the NO partition is read.
+-- Only the DE partition is read.
 SELECT count(*) AS customers, count_if(vip) AS vips
-FROM customers_by_country WHERE country = 'NO';
+FROM customers_by_country WHERE country = 'DE';
