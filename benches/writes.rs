@@ -396,6 +396,36 @@ struct Best {
     line: String,
 }
 
+/// The runs of one case: every time, the worst peak, and the best run's report line.
+#[derive(Default)]
+struct Runs {
+    best: Option<Best>,
+    all: Vec<f64>,
+    hwm_mib: f64,
+}
+
+impl Runs {
+    fn record(&mut self, secs: f64, hwm_mib: f64, line: String) {
+        self.all.push(secs);
+        self.hwm_mib = self.hwm_mib.max(hwm_mib);
+        if self.best.as_ref().is_none_or(|b| secs < b.secs) {
+            self.best = Some(Best {
+                secs,
+                all: Vec::new(),
+                hwm_mib: 0.0,
+                line,
+            });
+        }
+    }
+
+    fn finish(self) -> Best {
+        let mut best = self.best.expect("at least one run");
+        best.all = self.all;
+        best.hwm_mib = self.hwm_mib;
+        best
+    }
+}
+
 impl Best {
     fn times(&self) -> String {
         self.all
@@ -423,9 +453,7 @@ fn lakesql_case(
         }
     ));
     let exe = std::env::current_exe().unwrap();
-    let mut best: Option<Best> = None;
-    let mut all = Vec::new();
-    let mut hwm_mib: f64 = 0.0;
+    let mut runs_of_case = Runs::default();
     for _ in 0..runs {
         fresh(&out);
         let mut cmd = Command::new(&exe);
@@ -462,29 +490,15 @@ fn lakesql_case(
                 String::new()
             }
         );
-        all.push(secs);
-        hwm_mib = hwm_mib.max(num("hwm_kib") as f64 / 1024.0);
-        if best.as_ref().is_none_or(|b| secs < b.secs) {
-            best = Some(Best {
-                secs,
-                all: Vec::new(),
-                hwm_mib: 0.0,
-                line,
-            });
-        }
+        runs_of_case.record(secs, num("hwm_kib") as f64 / 1024.0, line);
     }
     fresh(&out);
-    let mut best = best.unwrap();
-    best.all = all;
-    best.hwm_mib = hwm_mib;
-    Ok(best)
+    Ok(runs_of_case.finish())
 }
 
 fn duckdb_case(root: &Path, input: &Path, case: &str, runs: usize) -> Result<Best, String> {
     let out = root.join("out").join(format!("duckdb-{case}"));
-    let mut best: Option<Best> = None;
-    let mut all = Vec::new();
-    let mut hwm_mib: f64 = 0.0;
+    let mut runs_of_case = Runs::default();
     for _ in 0..runs {
         fresh(&out);
         let mut cmd = Command::new("python3");
@@ -520,22 +534,10 @@ fn duckdb_case(root: &Path, input: &Path, case: &str, runs: usize) -> Result<Bes
             }
         );
         line.push_str(&format!(" files={files} bytes={bytes}"));
-        all.push(secs);
-        hwm_mib = hwm_mib.max(hwm_kib as f64 / 1024.0);
-        if best.as_ref().is_none_or(|b| secs < b.secs) {
-            best = Some(Best {
-                secs,
-                all: Vec::new(),
-                hwm_mib: 0.0,
-                line,
-            });
-        }
+        runs_of_case.record(secs, hwm_kib as f64 / 1024.0, line);
     }
     fresh(&out);
-    let mut best = best.unwrap();
-    best.all = all;
-    best.hwm_mib = hwm_mib;
-    Ok(best)
+    Ok(runs_of_case.finish())
 }
 
 #[tokio::main]

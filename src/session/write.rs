@@ -80,17 +80,9 @@ impl Session {
                 "Table {qualified} created (no data) at {location}"
             )));
         }
-        let sources = (0..columns.len() + keys.len()).map(Some).collect();
-        let plan = project_for_write(plan, sources, &columns, &keys, &qualified)?;
         let destination = Destination::new_folder(&location, keys);
         let written = self
-            .run_write(
-                &state,
-                plan,
-                &destination,
-                &options.format,
-                options.compression,
-            )
+            .write_query_as_is(&state, plan, &columns, &destination, &options, &qualified)
             .await?;
         let partitions = new_partitions(&written.published);
         self.catalog
@@ -162,27 +154,43 @@ impl Session {
         let (state, plan) = self.plan_query(Statement::Query(unload.query)).await?;
         let (columns, keys) = ctas_columns(&plan, &options.partitioned_by)?;
         check_text_columns(&options.format, &columns)?;
-        let mut destination = Destination::new_folder(&location, keys.clone());
-        if keys.is_empty() {
+        let mut destination = Destination::new_folder(&location, keys);
+        if destination.keys().is_empty() {
             let store = self.store_for(&location)?;
             require_empty(&store, &location, "the UNLOAD").await?;
         } else {
             destination.new_folders_must_be_empty = true;
         }
-        let sources = (0..columns.len() + keys.len()).map(Some).collect();
-        let plan = project_for_write(plan, sources, &columns, &keys, "the UNLOAD output")?;
         let written = self
-            .run_write(
-                &state,
-                plan,
-                &destination,
-                &options.format,
-                options.compression,
-            )
+            .write_query_as_is(&state, plan, &columns, &destination, &options, "the UNLOAD")
             .await?;
         let counts = counts(written.rows, &written.published, 0);
         written.published.commit();
         Ok(write_outcome(format!("Unloaded to {location}"), counts))
+    }
+
+    /// Writes every column of `plan` as it is (CTAS, UNLOAD): `columns` are its data
+    /// columns, the destination's keys its last ones.
+    async fn write_query_as_is(
+        &self,
+        state: &SessionState,
+        plan: LogicalPlan,
+        columns: &[Column],
+        destination: &Destination,
+        options: &WriteOptions,
+        target: &str,
+    ) -> Result<Written> {
+        let keys = destination.keys();
+        let sources = (0..columns.len() + keys.len()).map(Some).collect();
+        let plan = project_for_write(plan, sources, columns, keys, target)?;
+        self.run_write(
+            state,
+            plan,
+            destination,
+            &options.format,
+            options.compression,
+        )
+        .await
     }
 
     /// Writes `plan`'s rows to `destination`, with a new query id and the session's

@@ -125,7 +125,7 @@ pub fn project_for_write(
 ) -> Result<LogicalPlan> {
     let schema = plan.schema().clone();
     let mut exprs = Vec::with_capacity(sources.len());
-    for (target, source) in data.iter().chain(keys).zip(sources) {
+    for (i, (target, source)) in data.iter().chain(keys).zip(sources).enumerate() {
         let hive = target.parsed_type()?;
         let to = hive.to_arrow();
         let expr = match source {
@@ -141,8 +141,7 @@ pub fn project_for_write(
                 }
             }
         };
-        let is_key = keys.iter().any(|k| k.name == target.name);
-        let expr = if is_key {
+        let expr = if i >= data.len() {
             partition_string(expr, &to)
         } else {
             expr
