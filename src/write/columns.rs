@@ -1,5 +1,5 @@
-//! The columns a write produces: the query's columns cast to the target's Hive types, and
-//! the partition values turned into the strings Hive puts in folder names.
+//! The columns a write produces: the query's columns cast to the target's Hive types,
+//! partition keys last (the file sink turns their values into folder names).
 //!
 //! CTAS takes its columns from the query (named and typed by it); INSERT matches the
 //! query's columns to the table's by position or by a column list, with Trino's rule that
@@ -8,10 +8,8 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Column as DfColumn, ScalarValue};
-use datafusion::functions::expr_fn::{coalesce, nullif, to_char};
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, cast, lit};
 
-use crate::catalog::partition_path::DEFAULT_PARTITION_NAME;
 use crate::catalog::{Column, HiveType};
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -114,8 +112,7 @@ fn query_columns(plan: &LogicalPlan) -> Result<Vec<Column>> {
 }
 
 /// Projects `plan` onto the target's columns: for each target column (data columns, then
-/// partition keys), the source expression (`None`: NULL), cast to the column's type;
-/// partition keys become Hive folder-name strings.
+/// partition keys), the source expression (`None`: NULL), cast to the column's type.
 pub fn project_for_write(
     plan: LogicalPlan,
     sources: Vec<Option<usize>>,
@@ -125,7 +122,7 @@ pub fn project_for_write(
 ) -> Result<LogicalPlan> {
     let schema = plan.schema().clone();
     let mut exprs = Vec::with_capacity(sources.len());
-    for (i, (target, source)) in data.iter().chain(keys).zip(sources).enumerate() {
+    for (target, source) in data.iter().chain(keys).zip(sources) {
         let hive = target.parsed_type()?;
         let to = hive.to_arrow();
         let expr = match source {
@@ -141,24 +138,9 @@ pub fn project_for_write(
                 }
             }
         };
-        let expr = if i >= data.len() {
-            partition_string(expr, &to)
-        } else {
-            expr
-        };
         exprs.push(expr.alias(target.name.clone()));
     }
     Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
-}
-
-/// A partition value as Hive writes it in a folder name: dates `yyyy-MM-dd`, timestamps
-/// `yyyy-MM-dd HH:mm:ss[.fff]`, NULL and empty as `__HIVE_DEFAULT_PARTITION__`.
-fn partition_string(expr: Expr, data_type: &DataType) -> Expr {
-    let text = match data_type {
-        DataType::Timestamp(_, _) => to_char(expr, lit("%Y-%m-%d %H:%M:%S%.f")),
-        _ => cast(expr, DataType::Utf8),
-    };
-    coalesce(vec![nullif(text, lit("")), lit(DEFAULT_PARTITION_NAME)])
 }
 
 /// Trino's INSERT rule: the query's type must be coercible to the column's.

@@ -8,6 +8,7 @@
 
 mod avro;
 pub mod columns;
+mod demux;
 pub mod destination;
 pub mod format;
 pub mod options;

@@ -1,8 +1,9 @@
 //! The physical plan that writes: DataFusion's `DataSinkExec` over a file sink for the
-//! output format. Partitioned output is split by DataFusion's demultiplexer (one open
-//! file per partition value, batches streamed to it until the input ends, so memory grows
-//! with the number of partition values, not with the rows). Parquet and JSON use DataFusion's sinks; delimited text and Avro use lakesql's
-//! ([`super::text`], [`super::avro`]) on the same file-sink plumbing.
+//! output format. Partitioned output is split by lakesql's demultiplexer
+//! ([`super::demux`]: one open file per partition value, rows handed to it in row-group
+//! sized batches, memory bounded by a budget, not by the rows). Parquet and JSON use
+//! DataFusion's sinks; delimited text and Avro use lakesql's ([`super::text`],
+//! [`super::avro`]) on the same file-sink plumbing.
 
 use std::sync::Arc;
 
@@ -18,7 +19,9 @@ use datafusion::datasource::sink::{DataSink, DataSinkExec};
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+use datafusion_datasource::file_sink_config::FileSink;
 
+use super::demux::PartitionedSink;
 use super::format::{Compression, OutputFormat};
 use super::progress::{Progress, ProgressSink};
 use crate::error::{LakeError, Result};
@@ -45,14 +48,18 @@ pub fn write_plan(
         output_schema: input.schema(),
         table_partition_cols: partition_keys
             .iter()
-            .map(|k| (k.clone(), DataType::Utf8))
+            .map(|k| {
+                let field = input.schema().field_with_name(k).cloned();
+                let data_type = field.map(|f| f.data_type().clone());
+                (k.clone(), data_type.unwrap_or(DataType::Utf8))
+            })
             .collect(),
         insert_op: InsertOp::Append,
         keep_partition_by_columns: false,
         file_extension: format.file_extension(compression),
         file_output_mode: FileOutputMode::Directory,
     };
-    let sink: Arc<dyn DataSink> = match format {
+    let sink: Arc<dyn FileSink> = match format {
         OutputFormat::Parquet => {
             let mut options = parquet_defaults.clone();
             options.global.compression = Some(parquet_codec(compression)?.to_string());
@@ -69,6 +76,16 @@ pub fn write_plan(
         )),
         OutputFormat::Avro => Arc::new(super::avro::AvroSink::new(config, compression)),
     };
+    let sink: Arc<dyn DataSink> = if partition_keys.is_empty() {
+        sink
+    } else {
+        Arc::new(PartitionedSink::new(
+            sink,
+            partition_keys.to_vec(),
+            parquet_defaults.global.max_row_group_size,
+            PARTITIONED_BUDGET,
+        ))
+    };
     let sink = match progress {
         Some(progress) => Arc::new(ProgressSink::new(sink, progress)),
         None => sink,
@@ -81,6 +98,10 @@ pub fn write_plan(
     };
     Ok(Arc::new(DataSinkExec::new(input, sink, None)))
 }
+
+/// Rows a partitioned write collects for its partitions before handing them to the file
+/// writers early (see [`PartitionedSink`]), in bytes of Arrow memory.
+const PARTITIONED_BUDGET: usize = 256 << 20;
 
 fn parquet_codec(compression: Compression) -> Result<&'static str> {
     Ok(match compression {
