@@ -155,8 +155,8 @@ impl Staging {
         Ok(published)
     }
 
-    /// The partition values a staged file's folders give (`key=value/…`, as DataFusion's
-    /// demultiplexer names them, percent-encoded by object_store).
+    /// The partition values a staged file's folders give (`key=value/…`, as the
+    /// demultiplexer (`demux.rs`) names them, percent-encoded by object_store).
     fn partition_values(&self, file: &Path, keys: usize) -> Result<Vec<String>> {
         let relative = file
             .prefix_match(&self.prefix)
