@@ -399,4 +399,108 @@ mod tests {
         assert_eq!(hive_value(&text, 0).unwrap(), DEFAULT_PARTITION_NAME);
         assert_eq!(hive_value(&text, 1).unwrap(), "x/y");
     }
+
+    /// Runs a splitter over `batches` (columns `v int`, `k string`; `k` the key) and
+    /// returns each file's path and the sizes of the batches its writer received.
+    fn split_all(batches: Vec<RecordBatch>, budget_bytes: usize) -> Vec<(String, Vec<usize>)> {
+        use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+        let schema = batches[0].schema();
+        let (files_tx, mut files_rx) = mpsc::unbounded_channel();
+        let splitter = Splitter::new(
+            &schema,
+            1,
+            Naming {
+                folder: Path::from("out"),
+                keys: vec!["k".into()],
+                file_name: "f.parquet".into(),
+            },
+            Limits {
+                rows_per_batch: 100,
+                budget_bytes,
+                queued_batches: 1000,
+            },
+            files_tx,
+        )
+        .unwrap();
+        let input = Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::iter(batches.into_iter().map(Ok)),
+        ));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(splitter.run(input)).unwrap();
+        let mut files = Vec::new();
+        while let Ok((path, mut rx)) = files_rx.try_recv() {
+            let mut sizes = Vec::new();
+            while let Ok(batch) = rx.try_recv() {
+                assert_eq!(batch.num_columns(), 1, "the key column is not written");
+                sizes.push(batch.num_rows());
+            }
+            files.push((path.to_string(), sizes));
+        }
+        files
+    }
+
+    fn keyed_batches() -> Vec<RecordBatch> {
+        use datafusion::arrow::array::{Int32Array, StringArray};
+        use datafusion::arrow::datatypes::{Field, Schema};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("v", DataType::Int32, false),
+            Field::new("k", DataType::Utf8, true),
+        ]));
+        (0..10)
+            .map(|b| {
+                let keys: Vec<Option<&str>> = (0..50)
+                    .map(|i| match (b * 50 + i) % 3 {
+                        0 => Some("a"),
+                        1 => Some("b/c"),
+                        _ => None,
+                    })
+                    .collect();
+                RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        Arc::new(Int32Array::from_iter_values(b * 50..b * 50 + 50)),
+                        Arc::new(StringArray::from(keys)),
+                    ],
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partitions_get_full_batches_within_the_budget() {
+        let files = split_all(keyed_batches(), 1 << 30);
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "out/k=a/f.parquet",
+                "out/k=b%2Fc/f.parquet",
+                "out/k=__HIVE_DEFAULT_PARTITION__/f.parquet"
+            ]
+        );
+        // 500 rows, 167/167/166 per key: 100-row batches, the rest at the end.
+        for (_, sizes) in &files {
+            assert_eq!(sizes[0], 100);
+            assert_eq!(sizes.len(), 2);
+        }
+        let total: usize = files.iter().flat_map(|(_, s)| s).sum();
+        assert_eq!(total, 500);
+    }
+
+    #[test]
+    fn over_budget_partitions_are_handed_over_early() {
+        let files = split_all(keyed_batches(), 1);
+        let total: usize = files.iter().flat_map(|(_, s)| s).sum();
+        assert_eq!(total, 500);
+        for (path, sizes) in &files {
+            assert!(
+                sizes.iter().all(|&n| n < 100),
+                "{path} waited for a full batch over budget: {sizes:?}"
+            );
+        }
+    }
 }
