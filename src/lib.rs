@@ -27,6 +27,8 @@ pub mod shell;
 pub mod sql;
 pub mod storage;
 pub mod write;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use error::{LakeError, Result};
 pub use session::{Session, StatementOutput, StatementStats};

@@ -87,6 +87,24 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Serve Athena, Glue, STS and S3 on one local port over the catalog, for boto3, the
+    /// AWS CLI, PyAthena, awswrangler and dbt-athena (`AWS_ENDPOINT_URL=http://…`).
+    #[cfg(feature = "serve")]
+    Serve {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 4566)]
+        port: u16,
+        /// Address to listen on (loopback only).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Folder whose subfolders are the S3 buckets. Default: the per-user data
+        /// directory's `lakesql/serve`.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Queries that run at once (more wait in QUEUED).
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        max_running_queries: usize,
+    },
 }
 
 /// `'text'` as a SQL string literal.
@@ -95,8 +113,9 @@ fn sql_string(text: &str) -> String {
 }
 
 impl Command {
-    /// The statement the command runs.
-    fn to_sql(&self) -> String {
+    /// The statement the command runs (`None` for commands that are not a statement).
+    fn to_sql(&self) -> Option<String> {
+        #[allow(irrefutable_let_patterns)]
         let Command::Crawl {
             location,
             database,
@@ -107,7 +126,10 @@ impl Command {
             sample_size,
             no_group,
             dry_run,
-        } = self;
+        } = self
+        else {
+            return None;
+        };
         let mut options = vec![
             format!("schema_change = {}", sql_string(schema_change)),
             format!("recrawl = {}", sql_string(recrawl)),
@@ -121,20 +143,61 @@ impl Command {
         if !exclude.is_empty() {
             options.push(format!("exclude = {}", sql_string(&exclude.join(","))));
         }
-        format!(
+        Some(format!(
             "CRAWL {} INTO \"{}\" WITH ({})",
             sql_string(location),
             database.replace('"', "\"\""),
             options.join(", ")
-        )
+        ))
     }
 }
 
-fn default_catalog() -> PathBuf {
+fn default_data_dir() -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("lakesql")
-        .join("catalog.db")
+}
+
+fn default_catalog() -> PathBuf {
+    default_data_dir().join("catalog.db")
+}
+
+/// Runs `lakesql serve` until Ctrl-C.
+#[cfg(feature = "serve")]
+async fn serve(
+    options: lakesql::serve::ServeOptions,
+    catalog: Arc<dyn CatalogStore>,
+    catalog_path: &std::path::Path,
+    quiet: bool,
+) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAKESQL_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if quiet { "warn" } else { "info" })
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let data_dir = options.data_dir.clone();
+    let server = lakesql::serve::Server::start(options, catalog)
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "lakesql serve: Athena, Glue, STS and S3 on {}",
+        server.endpoint()
+    );
+    eprintln!("  catalog: {}", catalog_path.display());
+    eprintln!("  buckets: {}", data_dir.display());
+    eprintln!("Point the AWS tools at it with:");
+    println!(
+        "export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1",
+        server.endpoint()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    eprintln!("stopping");
+    server.stop().await;
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -157,6 +220,25 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let catalog_path = args.catalog.clone().unwrap_or_else(default_catalog);
     let catalog: Arc<dyn CatalogStore> =
         Arc::new(SqliteStore::open(&catalog_path).map_err(|e| e.to_string())?);
+    #[cfg(feature = "serve")]
+    if let Some(Command::Serve {
+        port,
+        bind,
+        data_dir,
+        max_running_queries,
+    }) = &args.command
+    {
+        let mut options = lakesql::serve::ServeOptions::new(
+            data_dir
+                .clone()
+                .unwrap_or_else(|| default_data_dir().join("serve")),
+        );
+        options.port = *port;
+        options.bind = *bind;
+        options.max_running_queries = *max_running_queries;
+        runtime.block_on(serve(options, catalog, &catalog_path, args.quiet))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
     if !args.quiet {
         session.set_progress(shell::terminal_progress());
@@ -205,8 +287,8 @@ fn script_sources(args: &Args) -> Vec<ScriptSource> {
     let mut sources: Vec<ScriptSource> =
         args.files.iter().cloned().map(ScriptSource::File).collect();
     sources.extend(args.commands.iter().cloned().map(ScriptSource::Command));
-    if let Some(command) = &args.command {
-        sources.push(ScriptSource::Command(command.to_sql()));
+    if let Some(sql) = args.command.as_ref().and_then(Command::to_sql) {
+        sources.push(ScriptSource::Command(sql));
     }
     sources
 }

@@ -33,6 +33,8 @@ pub struct StoreRegistry {
     buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
     /// Stores registered by an embedding program, by `scheme://authority`.
     other: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Set by `lakesql serve`: every bucket is the folder of that name in this directory.
+    served_buckets: RwLock<Option<std::path::PathBuf>>,
 }
 
 impl StoreRegistry {
@@ -45,7 +47,37 @@ impl StoreRegistry {
             s3: RwLock::new(s3),
             buckets: Mutex::new(HashMap::new()),
             other: Mutex::new(HashMap::new()),
+            served_buckets: RwLock::new(None),
         }
+    }
+
+    /// Reads and writes every `s3://BUCKET` in the folder `root/BUCKET` (the buckets
+    /// `lakesql serve` serves), instead of on S3.
+    pub fn serve_buckets_from(&self, root: std::path::PathBuf) {
+        if let Ok(mut served) = self.served_buckets.write() {
+            *served = Some(root);
+        }
+        if let Ok(mut buckets) = self.buckets.lock() {
+            buckets.clear();
+        }
+    }
+
+    /// The store of a bucket served from a local folder.
+    fn served_bucket_store(&self, bucket: &str) -> Result<Option<Arc<dyn ObjectStore>>> {
+        let root = self.served_buckets.read().map_err(|_| poisoned())?.clone();
+        let Some(root) = root else {
+            return Ok(None);
+        };
+        check_bucket(bucket)?;
+        let dir = root.join(bucket);
+        let local = LocalFileSystem::new_with_prefix(&dir)
+            .map_err(|e| LakeError::invalid(format!("bucket {bucket} ({}): {e}", dir.display())))?;
+        let store: Arc<dyn ObjectStore> =
+            Arc::new(CountingStore::new(Arc::new(local), self.counters.clone()));
+        let mut buckets = self.buckets.lock().map_err(|_| poisoned())?;
+        Ok(Some(
+            buckets.entry(bucket.to_string()).or_insert(store).clone(),
+        ))
     }
 
     /// Runs `change` on the S3 settings, then forgets the stores built from the old ones
@@ -76,6 +108,9 @@ impl StoreRegistry {
     pub fn bucket_store(&self, bucket: &str) -> Result<Arc<dyn ObjectStore>> {
         if let Some(store) = self.buckets.lock().map_err(|_| poisoned())?.get(bucket) {
             return Ok(store.clone());
+        }
+        if let Some(store) = self.served_bucket_store(bucket)? {
+            return Ok(store);
         }
         check_bucket(bucket)?;
         // The settings stay read-locked until the store is cached, so a concurrent

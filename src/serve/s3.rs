@@ -1,0 +1,39 @@
+//! The S3 side of the server: s3s (the S3 protocol: XML, ranges, multipart, aws-chunked
+//! bodies) over s3s-fs (objects as plain files under the data directory, so queries read
+//! the very files clients upload).
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use s3s::service::{S3Service, S3ServiceBuilder};
+
+use crate::error::{LakeError, Result};
+
+/// The S3 service over the buckets in `root`.
+pub fn service(root: &Path) -> Result<S3Service> {
+    let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
+        LakeError::internal(format!("cannot serve S3 from {}: {e:?}", root.display()))
+    })?;
+    Ok(S3ServiceBuilder::new(fs).build())
+}
+
+/// Hands a request to the S3 service. Signatures are not checked: the request goes on
+/// as an anonymous one (s3s refuses signed requests it cannot verify).
+pub async fn call(service: &S3Service, mut request: Request<Body>) -> Response<Body> {
+    request
+        .headers_mut()
+        .remove(axum::http::header::AUTHORIZATION);
+    let request = request.map(s3s::Body::http_body_unsync);
+    match service.call(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(e) => {
+            tracing::error!("S3 request failed: {e:?}");
+            let mut response = Response::new(Body::from(
+                "<Error><Code>InternalError</Code><Message>the S3 request failed</Message></Error>",
+            ));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! `lakesql serve` end to end: the server runs in this test process on a free loopback
+//! port over a real SQLite catalog and a real data directory; boto3 (a real AWS client,
+//! installed by `.ci/run`) drives Athena, S3 and STS (`tests/serve/boto3_athena.py`), and
+//! raw HTTP checks what a restart keeps.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lakesql::catalog::{CatalogStore, SqliteStore};
+use lakesql::serve::{ServeOptions, Server};
+use serde_json::{Value, json};
+
+async fn start(dir: &Path) -> Server {
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.join("catalog.db")).expect("catalog"));
+    let mut options = ServeOptions::new(dir.join("data"));
+    options.port = 0;
+    Server::start(options, catalog)
+        .await
+        .expect("server starts")
+}
+
+/// One HTTP/1.1 request; returns the status and the body.
+fn http(address: &str, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        stream,
+        "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("write");
+    stream.write_all(body).expect("write body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text[9..12].parse().expect("status");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, body.to_string())
+}
+
+fn athena(address: &str, operation: &str, input: Value) -> (u16, Value) {
+    let head = format!(
+        "POST / HTTP/1.1\r\nX-Amz-Target: AmazonAthena.{operation}\r\n\
+         Content-Type: application/x-amz-json-1.1"
+    );
+    let (status, body) = http(address, &head, input.to_string().as_bytes());
+    (status, serde_json::from_str(&body).expect("JSON body"))
+}
+
+fn wait_done(address: &str, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, out) = athena(
+            address,
+            "GetQueryExecution",
+            json!({"QueryExecutionId": id}),
+        );
+        assert_eq!(status, 200, "{out}");
+        let state = out["QueryExecution"]["Status"]["State"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if ["SUCCEEDED", "FAILED", "CANCELLED"].contains(&state.as_str()) {
+            return out["QueryExecution"].clone();
+        }
+        assert!(Instant::now() < deadline, "query {id} did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queries_are_answered_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let address = server.address.to_string();
+    let (id, results) = tokio::task::spawn_blocking(move || {
+        let (status, out) = athena(
+            &address,
+            "StartQueryExecution",
+            json!({"QueryString": "SELECT 'a,\"b' AS s, CAST(NULL AS integer) AS n, 7 AS k"}),
+        );
+        assert_eq!(status, 200, "{out}");
+        let id = out["QueryExecutionId"].as_str().unwrap().to_string();
+        let done = wait_done(&address, &id);
+        assert_eq!(done["Status"]["State"], "SUCCEEDED", "{done}");
+        let (_, results) = athena(&address, "GetQueryResults", json!({"QueryExecutionId": id}));
+        (id, results)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        results["ResultSet"]["Rows"],
+        json!([
+            {"Data": [{"VarCharValue": "s"}, {"VarCharValue": "n"}, {"VarCharValue": "k"}]},
+            {"Data": [{"VarCharValue": "a,\"b"}, {}, {"VarCharValue": "7"}]}
+        ])
+    );
+    let file = dir
+        .path()
+        .join("data/lakesql-query-results")
+        .join(format!("{id}.csv"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "\"s\",\"n\",\"k\"\n\"a,\"\"b\",,\"7\"\n"
+    );
+    server.stop().await;
+
+    let server = start(dir.path()).await;
+    let address = server.address.to_string();
+    let expected = results.clone();
+    tokio::task::spawn_blocking(move || {
+        let (status, out) = athena(
+            &address,
+            "GetQueryExecution",
+            json!({"QueryExecutionId": id}),
+        );
+        assert_eq!(status, 200, "{out}");
+        assert_eq!(out["QueryExecution"]["Status"]["State"], "SUCCEEDED");
+        let (_, again) = athena(&address, "GetQueryResults", json!({"QueryExecutionId": id}));
+        assert_eq!(again["ResultSet"], expected["ResultSet"]);
+        let (status, out) = athena(
+            &address,
+            "GetQueryExecution",
+            json!({"QueryExecutionId": "x"}),
+        );
+        assert_eq!(
+            (status, out["__type"].as_str()),
+            (400, Some("InvalidRequestException"))
+        );
+        let (status, body) = http(
+            &address,
+            "POST / HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+        );
+        assert_eq!(status, 200);
+        assert!(body.contains("<Account>123456789012</Account>"), "{body}");
+    })
+    .await
+    .unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn boto3_drives_athena_s3_and_sts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path()).await;
+    let endpoint = server.endpoint();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/serve/boto3_athena.py"
+            ))
+            .arg(&endpoint)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run python3 ({e}); install boto3 with pip"))
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "boto3 script failed (install boto3 with `pip install boto3` if it is missing):\n{stderr}"
+    );
+    server.stop().await;
+}
