@@ -57,6 +57,8 @@ pub struct StatementOutput {
     pub messages: Vec<String>,
     /// What the statement cost.
     pub stats: StatementStats,
+    /// The data files a write statement wrote (URLs), in the order it wrote them.
+    pub written_files: Vec<String>,
 }
 
 /// What a statement's handler produces; the session adds the kind and the statistics.
@@ -67,6 +69,7 @@ struct Outcome {
     returns_rows: bool,
     messages: Vec<String>,
     written: WriteCounts,
+    written_files: Vec<String>,
 }
 
 impl Outcome {
@@ -78,6 +81,7 @@ impl Outcome {
             returns_rows: true,
             messages: vec![],
             written: WriteCounts::default(),
+            written_files: Vec::new(),
         }
     }
 
@@ -89,6 +93,7 @@ impl Outcome {
             returns_rows: false,
             messages: vec![message.into()],
             written: WriteCounts::default(),
+            written_files: Vec::new(),
         }
     }
 }
@@ -242,6 +247,7 @@ impl Session {
             returns_rows: outcome.returns_rows,
             messages: outcome.messages,
             stats,
+            written_files: outcome.written_files,
         })
     }
 
@@ -308,6 +314,7 @@ impl Session {
             returns_rows: true,
             messages: vec![],
             written: WriteCounts::default(),
+            written_files: Vec::new(),
         })
     }
 

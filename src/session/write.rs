@@ -89,10 +89,12 @@ impl Session {
             .save_crawled_table(&table, true, &partitions)
             .await?;
         let counts = counts(written.rows, &written.published, partitions.len());
+        let files = file_urls(&written.published);
         written.published.commit();
         Ok(write_outcome(
             format!("Table {qualified} created at {location}"),
             counts,
+            files,
         ))
     }
 
@@ -144,8 +146,13 @@ impl Session {
                 .await?
         };
         let counts = counts(written.rows, &written.published, added);
+        let files = file_urls(&written.published);
         written.published.commit();
-        Ok(write_outcome(format!("Inserted into {qualified}"), counts))
+        Ok(write_outcome(
+            format!("Inserted into {qualified}"),
+            counts,
+            files,
+        ))
     }
 
     async fn unload(&mut self, unload: Unload) -> Result<Outcome> {
@@ -165,8 +172,13 @@ impl Session {
             .write_query_as_is(&state, plan, &columns, &destination, &options, "the UNLOAD")
             .await?;
         let counts = counts(written.rows, &written.published, 0);
+        let files = file_urls(&written.published);
         written.published.commit();
-        Ok(write_outcome(format!("Unloaded to {location}"), counts))
+        Ok(write_outcome(
+            format!("Unloaded to {location}"),
+            counts,
+            files,
+        ))
     }
 
     /// Writes every column of `plan` as it is (CTAS, UNLOAD): `columns` are its data
@@ -314,8 +326,14 @@ fn counts(rows: u64, published: &Published, partitions: usize) -> WriteCounts {
     }
 }
 
-fn write_outcome(message: String, written: WriteCounts) -> Outcome {
+fn write_outcome(message: String, written: WriteCounts, files: Vec<String>) -> Outcome {
     let mut outcome = Outcome::done(message);
     outcome.written = written;
+    outcome.written_files = files;
     outcome
+}
+
+/// The URLs of the files a write published.
+fn file_urls(published: &Published) -> Vec<String> {
+    published.files.iter().map(|f| f.location.clone()).collect()
 }

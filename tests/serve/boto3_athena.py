@@ -109,6 +109,45 @@ assert head["ContentLength"] == len(body)
 ranged = s3.get_object(Bucket="lakesql-query-results", Key=f"{qid}.csv", Range="bytes=0-3")
 assert ranged["Body"].read() == b'"id"'
 
+# CTAS into the results bucket: a data manifest listing the Parquet files, UpdateCount,
+# the table readable at once, its files through S3
+qid, ctas = run(
+    "CREATE TABLE items_copy WITH (format = 'PARQUET', "
+    "external_location = 's3://lakesql-query-results/tables/items_copy/') "
+    "AS SELECT id, name FROM items WHERE price IS NOT NULL"
+)
+assert ctas["SubstatementType"] == "CREATE_TABLE_AS_SELECT", ctas
+assert ctas["ResultConfiguration"]["OutputLocation"] == f"s3://lakesql-query-results/tables/{qid}"
+manifest = ctas["Statistics"]["DataManifestLocation"]
+assert manifest == f"s3://lakesql-query-results/tables/{qid}-manifest.csv", ctas["Statistics"]
+assert athena.get_query_results(QueryExecutionId=qid).get("UpdateCount") == 2
+files = s3.get_object(Bucket="lakesql-query-results", Key=f"tables/{qid}-manifest.csv")["Body"].read().decode().split()
+assert len(files) >= 1 and all(f.startswith("s3://lakesql-query-results/tables/items_copy/") and f.endswith(".parquet") for f in files), files
+for f in files:
+    key = f[len("s3://lakesql-query-results/"):]
+    assert s3.head_object(Bucket="lakesql-query-results", Key=key)["ContentLength"] > 0
+qid, _ = run("SELECT name FROM items_copy ORDER BY id")
+rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
+assert [[d.get("VarCharValue") for d in r["Data"]] for r in rows] == [["name"], ["alpha"], ["gam\"ma"]]
+
+# INSERT INTO appends; UNLOAD writes files and a manifest
+qid, ins = run("INSERT INTO items_copy VALUES (9, 'nine')")
+assert ins["StatementType"] == "DML" and ins["SubstatementType"] == "INSERT", ins
+assert athena.get_query_results(QueryExecutionId=qid).get("UpdateCount") == 1
+qid, unl = run("UNLOAD (SELECT id FROM items_copy) TO 's3://lake/unloaded/' WITH (format = 'JSON')")
+manifest = unl["Statistics"]["DataManifestLocation"]
+assert manifest == f"s3://lakesql-query-results/{qid}-manifest.csv", manifest
+unloaded = s3.get_object(Bucket="lakesql-query-results", Key=f"{qid}-manifest.csv")
+names = unloaded["Body"].read().decode().split()
+assert names and all(n.startswith("s3://lake/unloaded/") for n in names), names
+import gzip
+text = b"".join(
+    gzip.decompress(s3.get_object(Bucket="lake", Key=n.split("/", 3)[3])["Body"].read())
+    for n in names
+)
+assert all(n.endswith(".gz") for n in names), names  # Athena's UNLOAD JSON default: GZIP
+assert sorted(int(line.split(b":")[1].strip(b"}")) for line in text.split()) == [1, 3, 9], text
+
 # errors: unknown id, results of a failed query, bad MaxResults, syntax errors up front
 assert error_code(athena.get_query_execution, QueryExecutionId="nope") == "InvalidRequestException"
 bad = athena.start_query_execution(

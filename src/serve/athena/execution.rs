@@ -145,7 +145,9 @@ impl Execution {
             "ServiceProcessingTimeInMillis": 0,
             "ResultReuseInformation": {"ReusedPreviousResult": false},
         });
-        if let Some(manifest) = &self.manifest_location {
+        if let Some(manifest) = &self.manifest_location
+            && self.state == QueryState::Succeeded
+        {
             statistics["DataManifestLocation"] = json!(manifest);
         }
         let mut context = json!({});

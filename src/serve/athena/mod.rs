@@ -123,10 +123,17 @@ fn start_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
         "txt"
     };
     let result_file = format!("{location}/{id}.{extension}");
-    let output_location = if kind == crate::sql::StatementKind::CreateTableAs {
-        format!("{location}/tables/{id}")
-    } else {
-        result_file.clone()
+    use crate::sql::StatementKind;
+    let (output_location, manifest_location) = match kind {
+        StatementKind::CreateTableAs => (
+            format!("{location}/tables/{id}"),
+            Some(format!("{location}/tables/{id}-manifest.csv")),
+        ),
+        StatementKind::Insert | StatementKind::Unload => (
+            result_file.clone(),
+            Some(format!("{location}/{id}-manifest.csv")),
+        ),
+        _ => (result_file.clone(), None),
     };
     let (database, catalog) = match request.query_execution_context {
         Some(c) => (c.database, c.catalog),
@@ -153,7 +160,7 @@ fn start_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
         update_count: None,
         columns: Vec::new(),
         header: has_header(athena_type),
-        manifest_location: None,
+        manifest_location,
     };
     let mut execution = execution;
     if execution.query != query {

@@ -27,6 +27,8 @@ pub struct Finished {
     pub data_scanned: u64,
     /// Rows written, for write statements.
     pub update_count: Option<u64>,
+    /// The data files a write statement wrote (CTAS, INSERT, UNLOAD).
+    pub written_files: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -158,19 +160,11 @@ impl Queries {
         id: &str,
         outcome: crate::error::Result<Finished>,
     ) {
-        let outcome = match outcome {
-            Ok(finished) => {
-                let file = self.get(id).map(|e| e.result_file());
-                match file {
-                    Some(file) => server
-                        .buckets
-                        .write(&file, &finished.results.file_contents())
-                        .await
-                        .map(|()| finished),
-                    None => Ok(finished),
-                }
-            }
-            Err(e) => Err(e),
+        let outcome = match (outcome, self.get(id)) {
+            (Ok(finished), Some(execution)) => write_files(server, &execution, &finished)
+                .await
+                .map(|()| finished),
+            (outcome, _) => outcome,
         };
         let results = match &outcome {
             Ok(finished) => Some(Arc::new(finished.results.clone())),
@@ -185,6 +179,9 @@ impl Queries {
                     e.update_count = finished.update_count;
                     e.columns = finished.results.columns;
                     e.header = finished.results.header;
+                    if finished.written_files.is_none() {
+                        e.manifest_location = None;
+                    }
                 }
                 Err(error) => {
                     e.state = QueryState::Failed;
@@ -287,6 +284,27 @@ impl Queries {
             tracing::error!("{e}");
         }
     }
+}
+
+/// Writes a finished query's result file and, for a write statement, its data manifest
+/// (the written files' URIs, one per line, as Athena writes it for CTAS and UNLOAD).
+async fn write_files(
+    server: &ServerState,
+    execution: &Execution,
+    finished: &Finished,
+) -> crate::error::Result<()> {
+    server
+        .buckets
+        .write(&execution.result_file(), &finished.results.file_contents())
+        .await?;
+    if let (Some(files), Some(manifest)) = (&finished.written_files, &execution.manifest_location) {
+        let mut text = files.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        server.buckets.write(manifest, text.as_bytes()).await?;
+    }
+    Ok(())
 }
 
 /// The error for an unknown query id.

@@ -30,5 +30,6 @@ pub async fn run(server: &ServerState, execution: &Execution) -> Result<Finished
         results,
         data_scanned: output.stats.bytes_scanned,
         update_count: writes.then_some(output.stats.rows_written),
+        written_files: writes.then_some(output.written_files),
     })
 }
