@@ -14,6 +14,21 @@ use lakesql::catalog::{CatalogStore, SqliteStore};
 use lakesql::serve::{ServeOptions, Server};
 use serde_json::{Value, json};
 
+/// The environment a user sets to point the AWS tools at the server: every client and
+/// every service (PyAthena's result reader included) goes to 127.0.0.1, never to AWS or
+/// the instance-metadata address.
+fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "lakesql-test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "lakesql-test-secret".to_string()),
+        ("AWS_DEFAULT_REGION", "us-east-1".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("AWS_CONFIG_FILE", "/dev/null".to_string()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_string()),
+    ]
+}
+
 async fn start(dir: &Path) -> Server {
     let catalog: Arc<dyn CatalogStore> =
         Arc::new(SqliteStore::open(&dir.join("catalog.db")).expect("catalog"));
@@ -147,6 +162,92 @@ async fn queries_are_answered_after_a_restart() {
     server.stop().await;
 }
 
+/// The shell's rows of `query` on the sample lake, as text (NULL as `None`).
+async fn shell_rows(catalog: Arc<dyn CatalogStore>, query: &str) -> Vec<Vec<Option<String>>> {
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    let mut session = lakesql::Session::new(catalog).unwrap();
+    session.execute("USE sample").await.unwrap();
+    let output = session.execute(query).await.unwrap().pop().unwrap();
+    let mut rows = vec![
+        output
+            .schema
+            .fields()
+            .iter()
+            .map(|f| Some(f.name().clone()))
+            .collect(),
+    ];
+    for batch in &output.batches {
+        let options = FormatOptions::new();
+        let formatters: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                batch
+                    .columns()
+                    .iter()
+                    .zip(&formatters)
+                    .map(|(c, f)| (!c.is_null(row)).then(|| f.value(row).to_string()))
+                    .collect(),
+            );
+        }
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pyathena_matches_the_shell_on_the_sample_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).expect("catalog"));
+    {
+        let mut session = lakesql::Session::new(catalog.clone()).unwrap();
+        session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
+        let setup =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql"))
+                .unwrap();
+        session.execute(&setup).await.unwrap();
+    }
+    let query = "SELECT category, count(*) AS orders, sum(quantity) AS units, \
+                 sum(unit_price * quantity) AS revenue, min(year) AS first_year \
+                 FROM sales GROUP BY category ORDER BY category";
+    let expected = shell_rows(catalog.clone(), query).await;
+    assert!(
+        expected.len() > 2,
+        "the sample has categories: {expected:?}"
+    );
+    let mut options = ServeOptions::new(dir.path().join("data"));
+    options.port = 0;
+    let server = Server::start(options, catalog)
+        .await
+        .expect("server starts");
+    let endpoint = server.endpoint();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/serve/pyathena_sample.py"
+            ))
+            .args([&endpoint, query])
+            .envs(aws_env(&endpoint))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run python3 ({e})"))
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "PyAthena script failed (install it with `pip install 'pyathena[pandas]'`):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: Vec<Vec<Option<String>>> =
+        serde_json::from_slice(&output.stdout).expect("the script prints JSON rows");
+    assert_eq!(got, expected);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn boto3_drives_athena_s3_and_sts() {
     let dir = tempfile::tempdir().unwrap();
@@ -159,8 +260,7 @@ async fn boto3_drives_athena_s3_and_sts() {
                 "/tests/serve/boto3_athena.py"
             ))
             .arg(&endpoint)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
+            .envs(aws_env(&endpoint))
             .output()
             .unwrap_or_else(|e| panic!("cannot run python3 ({e}); install boto3 with pip"))
     })
