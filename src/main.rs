@@ -104,6 +104,32 @@ enum Command {
         /// Queries that run at once (more wait in QUEUED).
         #[arg(long, value_name = "N", default_value_t = 4)]
         max_running_queries: usize,
+        /// Queued plus running queries above which StartQueryExecution answers
+        /// TooManyRequestsException, as Athena does.
+        #[arg(long, value_name = "N")]
+        max_active_queries: Option<usize>,
+        /// Rate-limit one operation: OPERATION=RATE[:BURST] (calls per second; repeatable).
+        /// Calls over it answer ThrottlingException, which the AWS clients retry.
+        #[arg(long, value_name = "OP=RATE[:BURST]")]
+        throttle: Vec<String>,
+        /// Athena's published limits: StartQueryExecution/StopQueryExecution 20 calls/s,
+        /// GetQueryExecution/GetQueryResults 100 calls/s, 25 active queries.
+        #[arg(long)]
+        athena_limits: bool,
+    },
+    /// Print the audit trail of `lakesql serve` (one line per API call).
+    #[cfg(feature = "serve")]
+    Audit {
+        /// The server's data directory (as given to `lakesql serve`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Only calls at or after this time (RFC 3339, e.g. 2026-12-01T10:00:00Z) or within
+        /// this long before now (e.g. 30m, 2h, 1d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only this operation (e.g. StartQueryExecution, GetTable, GETObject).
+        #[arg(long, value_name = "NAME")]
+        operation: Option<String>,
     },
 }
 
@@ -160,6 +186,81 @@ fn default_data_dir() -> PathBuf {
 
 fn default_catalog() -> PathBuf {
     default_data_dir().join("catalog.db")
+}
+
+/// Where `lakesql serve` keeps its buckets unless told otherwise.
+#[cfg(feature = "serve")]
+fn default_serve_dir() -> PathBuf {
+    default_data_dir().join("serve")
+}
+
+/// `lakesql audit`: the audit trail as a table.
+#[cfg(feature = "serve")]
+fn print_audit(
+    dir: &std::path::Path,
+    since: Option<&str>,
+    operation: Option<&str>,
+) -> Result<(), String> {
+    use lakesql::serve::{AUDIT_FILES_KEPT, audit, audit_log_path};
+    let path = audit_log_path(dir);
+    if !path.exists() {
+        return Err(format!(
+            "no audit log at {} (has lakesql serve run with --data-dir {}?)",
+            path.display(),
+            dir.display()
+        ));
+    }
+    let since = since.map(parse_since).transpose()?;
+    let events = audit::read_events(&path, AUDIT_FILES_KEPT).map_err(|e| e.to_string())?;
+    println!(
+        "{:<24} {:<15} {:<7} {:<26} {:>6} {:<28} {:>7}  resources",
+        "time", "source", "service", "operation", "status", "error", "ms"
+    );
+    for event in events {
+        if let Some(since) = &since
+            && chrono::DateTime::parse_from_rfc3339(&event.event_time)
+                .map(|t| t < *since)
+                .unwrap_or(false)
+        {
+            continue;
+        }
+        if operation.is_some_and(|op| !op.eq_ignore_ascii_case(&event.event_name)) {
+            continue;
+        }
+        println!(
+            "{:<24} {:<15} {:<7} {:<26} {:>6} {:<28} {:>7}  {}",
+            event.event_time,
+            event.source_ip_address,
+            event.event_source.trim_end_matches(".amazonaws.com"),
+            event.event_name,
+            event.status,
+            event.error_code.unwrap_or_default(),
+            event.duration_ms,
+            event.resources.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// `--since`: an RFC 3339 time or a duration before now (`30m`, `2h`, `1d`, `45s`).
+#[cfg(feature = "serve")]
+fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(time);
+    }
+    let bad =
+        || format!("--since {text}: expected an RFC 3339 time or a duration like 30m, 2h, 1d");
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        "d" => number * 86_400,
+        _ => return Err(bad()),
+    };
+    Ok((chrono::Utc::now() - chrono::Duration::seconds(seconds)).fixed_offset())
 }
 
 /// Runs `lakesql serve` until Ctrl-C.
@@ -221,23 +322,46 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let catalog: Arc<dyn CatalogStore> =
         Arc::new(SqliteStore::open(&catalog_path).map_err(|e| e.to_string())?);
     #[cfg(feature = "serve")]
-    if let Some(Command::Serve {
-        port,
-        bind,
-        data_dir,
-        max_running_queries,
-    }) = &args.command
-    {
-        let mut options = lakesql::serve::ServeOptions::new(
-            data_dir
-                .clone()
-                .unwrap_or_else(|| default_data_dir().join("serve")),
-        );
-        options.port = *port;
-        options.bind = *bind;
-        options.max_running_queries = *max_running_queries;
-        runtime.block_on(serve(options, catalog, &catalog_path, args.quiet))?;
-        return Ok(ExitCode::SUCCESS);
+    match &args.command {
+        Some(Command::Serve {
+            port,
+            bind,
+            data_dir,
+            max_running_queries,
+            max_active_queries,
+            throttle,
+            athena_limits,
+        }) => {
+            let mut options = lakesql::serve::ServeOptions::new(
+                data_dir.clone().unwrap_or_else(default_serve_dir),
+            );
+            if *athena_limits {
+                options = options.with_athena_limits();
+            }
+            options.port = *port;
+            options.bind = *bind;
+            options.max_running_queries = *max_running_queries;
+            if max_active_queries.is_some() {
+                options.max_active_queries = *max_active_queries;
+            }
+            for limit in throttle {
+                options.limits.push(
+                    lakesql::serve::throttle::Limit::parse(limit).map_err(|e| e.to_string())?,
+                );
+            }
+            runtime.block_on(serve(options, catalog, &catalog_path, args.quiet))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Audit {
+            data_dir,
+            since,
+            operation,
+        }) => {
+            let dir = data_dir.clone().unwrap_or_else(default_serve_dir);
+            print_audit(&dir, since.as_deref(), operation.as_deref())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
     }
     let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
     if !args.quiet {

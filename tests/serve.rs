@@ -273,3 +273,156 @@ async fn boto3_drives_athena_s3_and_sts() {
     );
     server.stop().await;
 }
+
+/// The value of one metrics line (`name{labels} value`).
+fn metric(page: &str, line_start: &str) -> u64 {
+    page.lines()
+        .find_map(|l| {
+            l.strip_prefix(line_start)
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn throttled_calls_are_retried_and_metrics_and_audit_count_every_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).expect("catalog"));
+    let mut options = ServeOptions::new(dir.path().join("data"));
+    options.port = 0;
+    options.limits = vec![
+        lakesql::serve::throttle::Limit::parse("GetQueryExecution=2:2").unwrap(),
+        lakesql::serve::throttle::Limit::parse("GetCallerIdentity=1000").unwrap(),
+    ];
+    let server = Server::start(options, catalog)
+        .await
+        .expect("server starts");
+    let endpoint = server.endpoint();
+    let address = server.address.to_string();
+    let (burst, calls, page) = tokio::task::spawn_blocking(move || {
+        // A burst of 6 raw calls: the first 2 pass (the burst), the rest are throttled.
+        let burst: Vec<(u16, Value)> = (0..6)
+            .map(|_| {
+                athena(
+                    &address,
+                    "GetQueryExecution",
+                    json!({"QueryExecutionId": "x"}),
+                )
+            })
+            .collect();
+        let output = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/serve/boto3_throttled.py"
+            ))
+            .envs(aws_env(&endpoint))
+            .output()
+            .expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let calls: Value = serde_json::from_slice(&output.stdout).expect("JSON counts");
+        let (status, page) = http(&address, "GET /_lakesql/metrics HTTP/1.1", b"");
+        assert_eq!(status, 200);
+        (burst, calls, page)
+    })
+    .await
+    .unwrap();
+    let throttled: Vec<bool> = burst
+        .iter()
+        .map(|(status, out)| *status == 400 && out["__type"] == "ThrottlingException")
+        .collect();
+    assert_eq!(
+        throttled,
+        [false, false, true, true, true, true],
+        "{burst:?}"
+    );
+
+    let labels = "service=\"athena\",operation=\"GetQueryExecution\"";
+    let ok = metric(
+        &page,
+        &format!("lakesql_requests_total{{{labels},status=\"200\"}}"),
+    );
+    let refused = metric(
+        &page,
+        &format!("lakesql_requests_total{{{labels},status=\"400\"}}"),
+    );
+    let throttled_total = metric(
+        &page,
+        "lakesql_throttled_total{operation=\"GetQueryExecution\"}",
+    );
+    let script_ok = calls["GetQueryExecution"].as_u64().unwrap();
+    // The raw burst's 2 admitted calls answered 400 InvalidRequestException (unknown id).
+    let unknown_id = metric(
+        &page,
+        &format!("lakesql_request_errors_total{{{labels},error=\"InvalidRequestException\"}}"),
+    );
+    assert_eq!(unknown_id, 2, "{page}");
+    assert_eq!(ok, script_ok, "{page}");
+    assert!(throttled_total >= 4, "the script was throttled too: {page}");
+    assert_eq!(refused, throttled_total + unknown_id, "{page}");
+    assert_eq!(
+        metric(&page, "lakesql_queries{state=\"SUCCEEDED\"}"),
+        3,
+        "{page}"
+    );
+    server.stop().await;
+
+    // The audit trail has exactly one line per call, and no secret.
+    let log = std::fs::read_to_string(dir.path().join("data/.lakesql/audit.log")).unwrap();
+    assert!(!log.contains("lakesql-test-secret"));
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let audited = |name: &str, status: u64| {
+        lines
+            .iter()
+            .filter(|e| e["eventName"] == name && e["status"] == status)
+            .count() as u64
+    };
+    assert_eq!(audited("GetQueryExecution", 200), ok);
+    assert_eq!(audited("GetQueryExecution", 400), refused);
+    assert_eq!(
+        audited("StartQueryExecution", 200),
+        calls["StartQueryExecution"].as_u64().unwrap()
+    );
+    let start = lines
+        .iter()
+        .find(|e| e["eventName"] == "StartQueryExecution")
+        .unwrap();
+    assert_eq!(start["accessKeyId"], "lakesql-test");
+    assert_eq!(start["sourceIpAddress"], "127.0.0.1");
+    assert!(
+        start["resources"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("QueryExecutionId="),
+        "{start}"
+    );
+
+    // `lakesql audit` prints them, filtered by operation.
+    let out = assert_cmd::Command::cargo_bin("lakesql")
+        .unwrap()
+        .args(["audit", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .args(["--operation", "StartQueryExecution", "--since", "1h"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 1 + 3, "{text}");
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.contains("StartQueryExecution")),
+        "{text}"
+    );
+}

@@ -10,13 +10,16 @@
 //!   ([`buckets`]), and every query session reads `s3://` from those same folders.
 
 pub mod athena;
+pub mod audit;
 pub mod buckets;
 mod glue;
+pub mod metrics;
 pub mod protocol;
 mod router;
 mod s3;
 pub mod state;
 mod sts;
+pub mod throttle;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -31,6 +34,14 @@ use athena::queries::Queries;
 use buckets::Buckets;
 use state::{RESULTS_BUCKET, ServerState, WAREHOUSE_BUCKET};
 
+/// Rotated audit files kept (`audit.log.1` … `audit.log.5`).
+pub const AUDIT_FILES_KEPT: usize = 5;
+
+/// The audit log of a server's data directory.
+pub fn audit_log_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join(".lakesql").join("audit.log")
+}
+
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -44,6 +55,12 @@ pub struct ServeOptions {
     pub max_running_queries: usize,
     /// Region in responses.
     pub region: String,
+    /// Per-operation rate limits (none by default).
+    pub limits: Vec<throttle::Limit>,
+    /// Queued plus running queries above which new ones are refused (None: no limit).
+    pub max_active_queries: Option<usize>,
+    /// Size at which the audit log rotates.
+    pub audit_max_bytes: u64,
 }
 
 impl ServeOptions {
@@ -55,7 +72,17 @@ impl ServeOptions {
             data_dir,
             max_running_queries: 4,
             region: "us-east-1".to_string(),
+            limits: Vec::new(),
+            max_active_queries: None,
+            audit_max_bytes: 10 << 20,
         }
+    }
+
+    /// Athena's published limits: its API rates and 25 queued or running queries.
+    pub fn with_athena_limits(mut self) -> Self {
+        self.limits.extend(throttle::Limit::athena_defaults());
+        self.max_active_queries = Some(25);
+        self
     }
 }
 
@@ -88,12 +115,21 @@ impl Server {
         let history = History::open(&buckets.root().join(".lakesql").join("queries.db"))?;
         let queries = Queries::open(history, options.max_running_queries)?;
         let s3 = s3::service(buckets.root())?;
+        let audit = audit::AuditLog::open(
+            audit_log_path(buckets.root()),
+            options.audit_max_bytes,
+            AUDIT_FILES_KEPT,
+        )?;
         let server = Arc::new(ServerState {
             catalog,
             buckets,
             queries,
             results_location: format!("s3://{RESULTS_BUCKET}/"),
             region: options.region.clone(),
+            max_active_queries: options.max_active_queries,
+            throttle: throttle::Throttle::new(&options.limits),
+            metrics: metrics::Metrics::default(),
+            audit,
         });
         let app = router::router(server, s3);
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))
@@ -109,11 +145,14 @@ impl Server {
             .map_err(|e| LakeError::io("cannot read the listening address", e))?;
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let served = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
             if let Err(e) = served {
                 tracing::error!("the server stopped: {e}");
             }

@@ -80,10 +80,10 @@ pub fn response(request_id: &str, result: &ApiResult) -> Response<Body> {
     if let Ok(id) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", id);
     }
-    if let Err(e) = result {
-        if let Ok(code) = HeaderValue::from_str(e.code) {
-            headers.insert("x-amzn-errortype", code);
-        }
+    if let Err(e) = result
+        && let Ok(code) = HeaderValue::from_str(e.code)
+    {
+        headers.insert("x-amzn-errortype", code);
     }
     response
 }

@@ -2,17 +2,19 @@
 //! `AWSGlue.*` goes to the JSON handlers, any other `POST /` is an STS form post, and
 //! everything else is S3 (path-style `/bucket/key`). Every call is logged once.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, Request, Response};
 use axum::routing::get;
 use s3s::service::S3Service;
 use serde_json::Value;
 
+use super::audit::AuditEvent;
 use super::protocol::{self, ApiError, ApiResult};
 use super::state::ServerState;
 use super::{athena, glue, s3, sts};
@@ -31,12 +33,117 @@ struct App {
 pub fn router(server: Arc<ServerState>, s3: S3Service) -> Router {
     Router::new()
         .route("/_lakesql/health", get(health))
+        .route("/_lakesql/metrics", get(metrics))
         .fallback(dispatch)
         .with_state(App { server, s3 })
 }
 
 async fn health() -> &'static str {
     "ok\n"
+}
+
+async fn metrics(State(app): State<App>) -> Response<Body> {
+    let page = app.server.metrics.render(&app.server.queries.gauges());
+    let mut response = Response::new(Body::from(page));
+    response.headers_mut().insert(
+        "content-type",
+        axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
+/// What the log line, the metrics and the audit trail record of one call.
+struct Call<'a> {
+    request_id: &'a str,
+    source: SocketAddr,
+    access_key: Option<String>,
+    service: &'static str,
+    operation: String,
+    resources: Vec<String>,
+    status: u16,
+    error: Option<String>,
+    started: Instant,
+}
+
+impl Call<'_> {
+    fn finish(self, server: &ServerState) {
+        let took = self.started.elapsed();
+        let error = self.error.as_deref().unwrap_or("");
+        tracing::info!(
+            service = self.service,
+            operation = %self.operation,
+            status = self.status,
+            error,
+            ms = took.as_millis() as u64,
+        );
+        server
+            .metrics
+            .record(self.service, &self.operation, self.status, error, took);
+        server.audit.append(&AuditEvent {
+            event_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            request_id: self.request_id.to_string(),
+            access_key_id: self.access_key,
+            source_ip_address: self.source.ip().to_string(),
+            event_source: format!("{}.amazonaws.com", self.service),
+            event_name: self.operation,
+            resources: self.resources,
+            status: self.status,
+            error_code: self.error,
+            duration_ms: took.as_millis() as u64,
+        });
+    }
+}
+
+/// The names a JSON call touches (query ids, databases, tables, work groups).
+fn json_resources(body: &Value, result: &ApiResult) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut push = |key: &str, value: Option<&Value>| {
+        if let Some(Value::String(v)) = value {
+            names.push(format!("{key}={v}"));
+        }
+    };
+    for key in [
+        "QueryExecutionId",
+        "WorkGroup",
+        "DatabaseName",
+        "TableName",
+        "Name",
+    ] {
+        push(key, body.get(key));
+    }
+    push(
+        "Database",
+        body.get("QueryExecutionContext")
+            .and_then(|c| c.get("Database")),
+    );
+    if let Ok(out) = result {
+        push("QueryExecutionId", out.get("QueryExecutionId"));
+    }
+    names
+}
+
+/// An S3 call's operation name: the method and whether it names a bucket or an object.
+fn s3_operation(method: &Method, path: &str) -> (String, Vec<String>) {
+    let trimmed = path.trim_start_matches('/');
+    let (kind, resource) = match trimmed.split_once('/') {
+        Some((bucket, key)) if !key.is_empty() => ("Object", format!("{bucket}/{key}")),
+        _ if trimmed.is_empty() => ("Service", String::new()),
+        _ => ("Bucket", trimmed.trim_end_matches('/').to_string()),
+    };
+    let resources = if resource.is_empty() {
+        Vec::new()
+    } else {
+        vec![resource]
+    };
+    (format!("{method}{kind}"), resources)
+}
+
+fn content_length(headers: &HeaderMap) -> u64 {
+    headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The access key id of a SigV4 `Authorization` header.
@@ -46,19 +153,34 @@ fn access_key(headers: &HeaderMap) -> Option<String> {
     Some(credential.split('/').next()?.to_string())
 }
 
-async fn dispatch(State(app): State<App>, request: Request<Body>) -> Response<Body> {
+async fn dispatch(
+    State(app): State<App>,
+    ConnectInfo(source): ConnectInfo<SocketAddr>,
+    request: Request<Body>,
+) -> Response<Body> {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
+    let access_key = access_key(request.headers());
     if request.method() != Method::POST || request.uri().path() != "/" {
-        let (method, path) = (request.method().clone(), request.uri().path().to_string());
+        let (operation, resources) = s3_operation(request.method(), request.uri().path());
+        let received = content_length(request.headers());
         let response = s3::call(&app.s3, request).await;
-        tracing::info!(
-            service = "s3",
-            %method,
-            path,
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-        );
+        app.server
+            .metrics
+            .s3_bytes(received, content_length(response.headers()));
+        let status = response.status();
+        Call {
+            request_id: &request_id,
+            source,
+            access_key,
+            service: "s3",
+            operation,
+            resources,
+            status: status.as_u16(),
+            error: (!status.is_success()).then(|| status.as_str().to_string()),
+            started,
+        }
+        .finish(&app.server);
         return response;
     }
     let target = request
@@ -66,7 +188,6 @@ async fn dispatch(State(app): State<App>, request: Request<Body>) -> Response<Bo
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let key = access_key(request.headers());
     let body = match to_bytes(request.into_body(), MAX_BODY).await {
         Ok(body) => body,
         Err(e) => {
@@ -78,26 +199,65 @@ async fn dispatch(State(app): State<App>, request: Request<Body>) -> Response<Bo
         }
     };
     let Some(target) = target else {
-        let response = sts::call(&request_id, &body, key.as_deref());
-        tracing::info!(
-            service = "sts",
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-        );
+        let response = sts::call(&request_id, &body, access_key.as_deref());
+        let status = response.status();
+        Call {
+            request_id: &request_id,
+            source,
+            access_key,
+            service: "sts",
+            operation: "GetCallerIdentity".to_string(),
+            resources: Vec::new(),
+            status: status.as_u16(),
+            error: (!status.is_success()).then(|| "InvalidAction".to_string()),
+            started,
+        }
+        .finish(&app.server);
         return response;
     };
     let (service, operation) = target.split_once('.').unwrap_or((target.as_str(), ""));
-    let result = json_call(&app.server, service, operation, &body).await;
-    tracing::info!(
-        service,
-        operation,
-        status = match &result {
+    let service_name = match service {
+        "AmazonAthena" => "athena",
+        "AWSGlue" => "glue",
+        _ => "unknown",
+    };
+    let input: Result<Value, ApiError> = if body.is_empty() {
+        Ok(Value::Object(Default::default()))
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::client(
+                "SerializationException",
+                format!("the body is not JSON: {e}"),
+            )
+        })
+    };
+    let result = match &input {
+        Err(e) => Err(e.clone()),
+        Ok(_) if !app.server.throttle.admit(operation) => {
+            app.server.metrics.throttled(operation);
+            Err(ApiError::throttled(operation))
+        }
+        Ok(input) => json_call(&app.server, service, operation, input).await,
+    };
+    let resources = input
+        .as_ref()
+        .map(|i| json_resources(i, &result))
+        .unwrap_or_default();
+    Call {
+        request_id: &request_id,
+        source,
+        access_key,
+        service: service_name,
+        operation: operation.to_string(),
+        resources,
+        status: match &result {
             Ok(_) => 200,
             Err(e) => e.status.as_u16(),
         },
-        error = result.as_ref().err().map(|e| e.code).unwrap_or(""),
-        ms = started.elapsed().as_millis() as u64,
-    );
+        error: result.as_ref().err().map(|e| e.code.to_string()),
+        started,
+    }
+    .finish(&app.server);
     protocol::response(&request_id, &result)
 }
 
@@ -105,21 +265,11 @@ async fn json_call(
     server: &Arc<ServerState>,
     service: &str,
     operation: &str,
-    body: &[u8],
+    input: &Value,
 ) -> ApiResult {
-    let input: Value = if body.is_empty() {
-        Value::Object(Default::default())
-    } else {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::client(
-                "SerializationException",
-                format!("the body is not JSON: {e}"),
-            )
-        })?
-    };
     match service {
-        "AmazonAthena" => athena::call(server, operation, &input).await,
-        "AWSGlue" => glue::call(server, operation, &input).await,
+        "AmazonAthena" => athena::call(server, operation, input).await,
+        "AWSGlue" => glue::call(server, operation, input).await,
         other => Err(ApiError::client(
             "UnknownOperationException",
             format!("lakesql serve does not serve {other}"),

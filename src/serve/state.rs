@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use super::athena::queries::Queries;
+use super::audit::AuditLog;
 use super::buckets::Buckets;
+use super::metrics::Metrics;
+use super::throttle::Throttle;
 use crate::Session;
 use crate::catalog::CatalogStore;
 use crate::error::Result;
@@ -24,6 +27,15 @@ pub struct ServerState {
     pub results_location: String,
     /// The region in ARNs and responses.
     pub region: String,
+    /// Queued plus running queries above which StartQueryExecution answers
+    /// `TooManyRequestsException` (None: no limit).
+    pub max_active_queries: Option<usize>,
+    /// Per-operation rate limits.
+    pub throttle: Throttle,
+    /// Counters and latencies.
+    pub metrics: Metrics,
+    /// The audit trail.
+    pub audit: AuditLog,
 }
 
 impl ServerState {

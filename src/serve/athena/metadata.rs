@@ -276,7 +276,7 @@ mod tests {
         .await;
         assert_eq!(
             dbs["DatabaseList"],
-            json!([{"Name": "default", "Parameters": {}}])
+            json!([{"Name": "default", "Description": "Default database", "Parameters": {}}])
         );
         let db = ok(
             &store,

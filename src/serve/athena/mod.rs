@@ -4,6 +4,7 @@
 
 pub mod execution;
 mod history;
+pub mod metadata;
 pub mod queries;
 mod results;
 mod run;
@@ -33,6 +34,9 @@ const MAX_QUERY_BYTES: usize = 262_144;
 
 /// Runs one Athena operation.
 pub async fn call(server: &Arc<ServerState>, operation: &str, body: &Value) -> ApiResult {
+    if let Some(result) = metadata::call(server, operation, body).await {
+        return result;
+    }
     match operation {
         "StartQueryExecution" => start_query_execution(server, body),
         "GetQueryExecution" => get_query_execution(server, body),
@@ -92,6 +96,14 @@ fn start_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
     }
     let work_group = request.work_group.unwrap_or_else(|| PRIMARY.to_string());
     check_work_group(&work_group)?;
+    if let Some(limit) = server.max_active_queries
+        && server.queries.active() >= limit
+    {
+        return Err(ApiError::client(
+            "TooManyRequestsException",
+            format!("You have exceeded the limit of {limit} queued and running queries"),
+        ));
+    }
     if request.query_string.len() > MAX_QUERY_BYTES {
         return Err(ApiError::invalid_request(format!(
             "QueryString is {} bytes; the limit is {MAX_QUERY_BYTES}",

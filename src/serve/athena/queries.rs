@@ -49,6 +49,7 @@ pub struct Queries {
     registry: Mutex<Registry>,
     slots: Arc<Semaphore>,
     history: History,
+    scanned_bytes: std::sync::atomic::AtomicU64,
 }
 
 fn lock_error() -> ApiError {
@@ -87,6 +88,7 @@ impl Queries {
             registry: Mutex::new(registry),
             slots: Arc::new(Semaphore::new(max_running.max(1))),
             history,
+            scanned_bytes: Default::default(),
         })
     }
 
@@ -102,6 +104,31 @@ impl Queries {
             .lock()
             .map(|r| r.records.values().filter(|e| !e.state.is_final()).count())
             .unwrap_or(0)
+    }
+
+    /// Executions by state and the bytes finished queries scanned, for the metrics page.
+    pub fn gauges(&self) -> crate::serve::metrics::QueryGauges {
+        let mut by_state = std::collections::BTreeMap::new();
+        for state in [
+            QueryState::Queued,
+            QueryState::Running,
+            QueryState::Succeeded,
+            QueryState::Failed,
+            QueryState::Cancelled,
+        ] {
+            by_state.insert(state.name(), 0);
+        }
+        if let Ok(registry) = self.registry.lock() {
+            for record in registry.records.values() {
+                *by_state.entry(record.state.name()).or_default() += 1;
+            }
+        }
+        crate::serve::metrics::QueryGauges {
+            by_state,
+            scanned_bytes: self
+                .scanned_bytes
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// Records a new execution (QUEUED) and starts its task.
@@ -167,7 +194,11 @@ impl Queries {
             (outcome, _) => outcome,
         };
         let results = match &outcome {
-            Ok(finished) => Some(Arc::new(finished.results.clone())),
+            Ok(finished) => {
+                self.scanned_bytes
+                    .fetch_add(finished.data_scanned, std::sync::atomic::Ordering::Relaxed);
+                Some(Arc::new(finished.results.clone()))
+            }
             Err(_) => None,
         };
         self.transition(id, |e| {

@@ -78,8 +78,3 @@ async fn partition_call(catalog: &dyn CatalogStore, operation: &str, body: &Valu
         )),
     }
 }
-
-// TEMPORARY (until athena/mod.rs declares `metadata`): compiles and tests it here.
-#[cfg(test)]
-#[path = "../athena/metadata.rs"]
-mod athena_metadata_check;
