@@ -21,14 +21,14 @@ pub mod projection;
 pub mod provider;
 pub mod repair;
 pub mod serdes;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod session;
 #[cfg(feature = "cli")]
 pub mod shell;
 pub mod sql;
 pub mod storage;
 pub mod write;
-#[cfg(feature = "serve")]
-pub mod serve;
 
 pub use error::{LakeError, Result};
 pub use session::{Session, StatementOutput, StatementStats};
