@@ -248,30 +248,38 @@ async fn pyathena_matches_the_shell_on_the_sample_lake() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn boto3_drives_athena_s3_and_sts() {
+/// Runs a Python client script against a fresh server; panics with its stderr on failure.
+async fn run_script(script: &str) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let endpoint = server.endpoint();
+    let path = format!("{}/tests/serve/{script}", env!("CARGO_MANIFEST_DIR"));
     let output = tokio::task::spawn_blocking(move || {
         Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/serve/boto3_athena.py"
-            ))
+            .arg(&path)
             .arg(&endpoint)
             .envs(aws_env(&endpoint))
             .output()
-            .unwrap_or_else(|e| panic!("cannot run python3 ({e}); install boto3 with pip"))
+            .unwrap_or_else(|e| panic!("cannot run python3 ({e})"))
     })
     .await
     .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "boto3 script failed (install boto3 with `pip install boto3` if it is missing):\n{stderr}"
+        "{script} failed (install boto3 with `pip install boto3` if it is missing):\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn boto3_glue_catalog_is_the_catalog_athena_queries() {
+    run_script("boto3_glue.py").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn boto3_drives_athena_s3_and_sts() {
+    run_script("boto3_athena.py").await;
 }
 
 /// The value of one metrics line (`name{labels} value`).
