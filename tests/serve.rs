@@ -273,11 +273,6 @@ async fn run_script(script: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn boto3_glue_catalog_is_the_catalog_athena_queries() {
-    run_script("boto3_glue.py").await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn boto3_drives_athena_s3_and_sts() {
     run_script("boto3_athena.py").await;
 }
