@@ -263,6 +263,63 @@ fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Stri
     Ok((chrono::Utc::now() - chrono::Duration::seconds(seconds)).fixed_offset())
 }
 
+/// The catalog file (`--catalog`, else the default) and its store.
+fn open_catalog(args: &Args) -> Result<(PathBuf, Arc<dyn CatalogStore>), String> {
+    let path = args.catalog.clone().unwrap_or_else(default_catalog);
+    let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+    Ok((path, Arc::new(store)))
+}
+
+/// `serve` and `audit`; `None` for the commands that run statements.
+#[cfg(feature = "serve")]
+fn run_server_command(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Option<ExitCode>, String> {
+    match &args.command {
+        Some(Command::Serve {
+            port,
+            bind,
+            data_dir,
+            max_running_queries,
+            max_active_queries,
+            throttle,
+            athena_limits,
+        }) => {
+            let mut options = lakesql::serve::ServeOptions::new(
+                data_dir.clone().unwrap_or_else(default_serve_dir),
+            );
+            if *athena_limits {
+                options = options.with_athena_limits();
+            }
+            options.port = *port;
+            options.bind = *bind;
+            options.max_running_queries = *max_running_queries;
+            if max_active_queries.is_some() {
+                options.max_active_queries = *max_active_queries;
+            }
+            for limit in throttle {
+                options.limits.push(
+                    lakesql::serve::throttle::Limit::parse(limit).map_err(|e| e.to_string())?,
+                );
+            }
+            let (path, catalog) = open_catalog(args)?;
+            runtime.block_on(serve(options, catalog, &path, args.quiet))?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        Some(Command::Audit {
+            data_dir,
+            since,
+            operation,
+        }) => {
+            let dir = data_dir.clone().unwrap_or_else(default_serve_dir);
+            print_audit(&dir, since.as_deref(), operation.as_deref())?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Runs `lakesql serve` until Ctrl-C.
 #[cfg(feature = "serve")]
 async fn serve(
@@ -318,51 +375,11 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let catalog_path = args.catalog.clone().unwrap_or_else(default_catalog);
-    let catalog: Arc<dyn CatalogStore> =
-        Arc::new(SqliteStore::open(&catalog_path).map_err(|e| e.to_string())?);
     #[cfg(feature = "serve")]
-    match &args.command {
-        Some(Command::Serve {
-            port,
-            bind,
-            data_dir,
-            max_running_queries,
-            max_active_queries,
-            throttle,
-            athena_limits,
-        }) => {
-            let mut options = lakesql::serve::ServeOptions::new(
-                data_dir.clone().unwrap_or_else(default_serve_dir),
-            );
-            if *athena_limits {
-                options = options.with_athena_limits();
-            }
-            options.port = *port;
-            options.bind = *bind;
-            options.max_running_queries = *max_running_queries;
-            if max_active_queries.is_some() {
-                options.max_active_queries = *max_active_queries;
-            }
-            for limit in throttle {
-                options.limits.push(
-                    lakesql::serve::throttle::Limit::parse(limit).map_err(|e| e.to_string())?,
-                );
-            }
-            runtime.block_on(serve(options, catalog, &catalog_path, args.quiet))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(Command::Audit {
-            data_dir,
-            since,
-            operation,
-        }) => {
-            let dir = data_dir.clone().unwrap_or_else(default_serve_dir);
-            print_audit(&dir, since.as_deref(), operation.as_deref())?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        _ => {}
+    if let Some(code) = run_server_command(args, &runtime)? {
+        return Ok(code);
     }
+    let (catalog_path, catalog) = open_catalog(args)?;
     let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
     if !args.quiet {
         session.set_progress(shell::terminal_progress());

@@ -224,52 +224,51 @@ async fn pyathena_matches_the_shell_on_the_sample_lake() {
         .await
         .expect("server starts");
     let endpoint = server.endpoint();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/serve/pyathena_sample.py"
-            ))
-            .args([&endpoint, query])
-            .envs(aws_env(&endpoint))
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run python3 ({e})"))
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "PyAthena script failed (install it with `pip install 'pyathena[pandas]'`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout =
+        tokio::task::spawn_blocking(move || python("pyathena_sample.py", &endpoint, &[query]))
+            .await
+            .unwrap();
     let got: Vec<Vec<Option<String>>> =
-        serde_json::from_slice(&output.stdout).expect("the script prints JSON rows");
+        serde_json::from_slice(&stdout).expect("the script prints JSON rows");
     assert_eq!(got, expected);
     server.stop().await;
 }
 
-/// Runs a Python client script against a fresh server; panics with its stderr on failure.
-async fn run_script(script: &str) {
+/// Runs `tests/serve/<script> ENDPOINT ARGS…` (blocking) with the AWS environment
+/// pointing at `endpoint`; returns its stdout, panics with its stderr on failure.
+fn python(script: &str, endpoint: &str, args: &[&str]) -> Vec<u8> {
+    let output = Command::new("python3")
+        .arg(format!(
+            "{}/tests/serve/{script}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(endpoint)
+        .args(args)
+        .envs(aws_env(endpoint))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 ({e})"));
+    assert!(
+        output.status.success(),
+        "{script} failed (`.ci/run` pip-installs the clients it needs):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// Runs a Python client script against a fresh server.
+async fn run_script(script: &'static str) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let endpoint = server.endpoint();
-    let path = format!("{}/tests/serve/{script}", env!("CARGO_MANIFEST_DIR"));
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(&path)
-            .arg(&endpoint)
-            .envs(aws_env(&endpoint))
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run python3 ({e})"))
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{script} failed (install boto3 with `pip install boto3` if it is missing):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    tokio::task::spawn_blocking(move || python(script, &endpoint, &[]))
+        .await
+        .unwrap();
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn boto3_glue_catalog_is_the_catalog_athena_queries() {
+    run_script("boto3_glue.py").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -314,20 +313,8 @@ async fn throttled_calls_are_retried_and_metrics_and_audit_count_every_call() {
                 )
             })
             .collect();
-        let output = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/serve/boto3_throttled.py"
-            ))
-            .envs(aws_env(&endpoint))
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let calls: Value = serde_json::from_slice(&output.stdout).expect("JSON counts");
+        let stdout = python("boto3_throttled.py", &endpoint, &[]);
+        let calls: Value = serde_json::from_slice(&stdout).expect("JSON counts");
         let (status, page) = http(&address, "GET /_lakesql/metrics HTTP/1.1", b"");
         assert_eq!(status, 200);
         (burst, calls, page)

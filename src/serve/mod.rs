@@ -14,6 +14,7 @@ pub mod audit;
 pub mod buckets;
 mod glue;
 pub mod metrics;
+pub mod page;
 pub mod protocol;
 mod router;
 mod s3;

@@ -57,8 +57,7 @@ pub type ApiResult = std::result::Result<Value, ApiError>;
 /// Parses an operation's input; a malformed body is the caller's error, named by the
 /// parser's message (field and position).
 pub fn input<T: DeserializeOwned>(body: &Value, error_code: &'static str) -> Result<T, ApiError> {
-    serde_json::from_value(body.clone())
-        .map_err(|e| ApiError::client(error_code, format!("invalid request: {e}")))
+    T::deserialize(body).map_err(|e| ApiError::client(error_code, format!("invalid request: {e}")))
 }
 
 /// The HTTP response of an API call.

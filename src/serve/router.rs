@@ -53,8 +53,8 @@ async fn metrics(State(app): State<App>) -> Response<Body> {
 }
 
 /// What the log line, the metrics and the audit trail record of one call.
-struct Call<'a> {
-    request_id: &'a str,
+struct Call {
+    request_id: String,
     source: SocketAddr,
     access_key: Option<String>,
     service: &'static str,
@@ -65,7 +65,7 @@ struct Call<'a> {
     started: Instant,
 }
 
-impl Call<'_> {
+impl Call {
     fn finish(self, server: &ServerState) {
         let took = self.started.elapsed();
         let error = self.error.as_deref().unwrap_or("");
@@ -81,7 +81,7 @@ impl Call<'_> {
             .record(self.service, &self.operation, self.status, error, took);
         server.audit.append(&AuditEvent {
             event_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            request_id: self.request_id.to_string(),
+            request_id: self.request_id,
             access_key_id: self.access_key,
             source_ip_address: self.source.ip().to_string(),
             event_source: format!("{}.amazonaws.com", self.service),
@@ -158,30 +158,19 @@ async fn dispatch(
     ConnectInfo(source): ConnectInfo<SocketAddr>,
     request: Request<Body>,
 ) -> Response<Body> {
-    let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let access_key = access_key(request.headers());
+    let call = Call {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        source,
+        access_key: access_key(request.headers()),
+        service: "s3",
+        operation: String::new(),
+        resources: Vec::new(),
+        status: 0,
+        error: None,
+        started: Instant::now(),
+    };
     if request.method() != Method::POST || request.uri().path() != "/" {
-        let (operation, resources) = s3_operation(request.method(), request.uri().path());
-        let received = content_length(request.headers());
-        let response = s3::call(&app.s3, request).await;
-        app.server
-            .metrics
-            .s3_bytes(received, content_length(response.headers()));
-        let status = response.status();
-        Call {
-            request_id: &request_id,
-            source,
-            access_key,
-            service: "s3",
-            operation,
-            resources,
-            status: status.as_u16(),
-            error: (!status.is_success()).then(|| status.as_str().to_string()),
-            started,
-        }
-        .finish(&app.server);
-        return response;
+        return s3_call(&app, call, request).await;
     }
     let target = request
         .headers()
@@ -195,36 +184,54 @@ async fn dispatch(
                 "SerializationException",
                 format!("cannot read the request body: {e}"),
             ));
-            return protocol::response(&request_id, &result);
+            return protocol::response(&call.request_id, &result);
         }
     };
-    let Some(target) = target else {
-        let response = sts::call(&request_id, &body, access_key.as_deref());
-        let status = response.status();
-        Call {
-            request_id: &request_id,
-            source,
-            access_key,
-            service: "sts",
-            operation: "GetCallerIdentity".to_string(),
-            resources: Vec::new(),
-            status: status.as_u16(),
-            error: (!status.is_success()).then(|| "InvalidAction".to_string()),
-            started,
-        }
-        .finish(&app.server);
-        return response;
-    };
-    let (service, operation) = target.split_once('.').unwrap_or((target.as_str(), ""));
-    let service_name = match service {
-        "AmazonAthena" => "athena",
-        "AWSGlue" => "glue",
-        _ => "unknown",
-    };
+    match target {
+        Some(target) => json_request(&app.server, call, &target, &body).await,
+        None => sts_request(&app.server, call, &body),
+    }
+}
+
+/// An S3 request, handed to s3s.
+async fn s3_call(app: &App, mut call: Call, request: Request<Body>) -> Response<Body> {
+    (call.operation, call.resources) = s3_operation(request.method(), request.uri().path());
+    let received = content_length(request.headers());
+    let response = s3::call(&app.s3, request).await;
+    app.server
+        .metrics
+        .s3_bytes(received, content_length(response.headers()));
+    let status = response.status();
+    call.status = status.as_u16();
+    call.error = (!status.is_success()).then(|| status.as_str().to_string());
+    call.finish(&app.server);
+    response
+}
+
+/// An STS form post.
+fn sts_request(server: &ServerState, mut call: Call, body: &[u8]) -> Response<Body> {
+    let response = sts::call(&call.request_id, body, call.access_key.as_deref());
+    let status = response.status();
+    call.service = "sts";
+    call.operation = "GetCallerIdentity".to_string();
+    call.status = status.as_u16();
+    call.error = (!status.is_success()).then(|| "InvalidAction".to_string());
+    call.finish(server);
+    response
+}
+
+/// An AWS JSON 1.1 call (`X-Amz-Target: Service.Operation`), throttled per operation.
+async fn json_request(
+    server: &Arc<ServerState>,
+    mut call: Call,
+    target: &str,
+    body: &[u8],
+) -> Response<Body> {
+    let (service, operation) = target.split_once('.').unwrap_or((target, ""));
     let input: Result<Value, ApiError> = if body.is_empty() {
         Ok(Value::Object(Default::default()))
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        serde_json::from_slice(body).map_err(|e| {
             ApiError::client(
                 "SerializationException",
                 format!("the body is not JSON: {e}"),
@@ -233,32 +240,30 @@ async fn dispatch(
     };
     let result = match &input {
         Err(e) => Err(e.clone()),
-        Ok(_) if !app.server.throttle.admit(operation) => {
-            app.server.metrics.throttled(operation);
+        Ok(_) if !server.throttle.admit(operation) => {
+            server.metrics.throttled(operation);
             Err(ApiError::throttled(operation))
         }
-        Ok(input) => json_call(&app.server, service, operation, input).await,
+        Ok(input) => json_call(server, service, operation, input).await,
     };
-    let resources = input
+    call.service = match service {
+        "AmazonAthena" => "athena",
+        "AWSGlue" => "glue",
+        _ => "unknown",
+    };
+    call.operation = operation.to_string();
+    call.resources = input
         .as_ref()
         .map(|i| json_resources(i, &result))
         .unwrap_or_default();
-    Call {
-        request_id: &request_id,
-        source,
-        access_key,
-        service: service_name,
-        operation: operation.to_string(),
-        resources,
-        status: match &result {
-            Ok(_) => 200,
-            Err(e) => e.status.as_u16(),
-        },
-        error: result.as_ref().err().map(|e| e.code.to_string()),
-        started,
-    }
-    .finish(&app.server);
-    protocol::response(&request_id, &result)
+    call.status = match &result {
+        Ok(_) => 200,
+        Err(e) => e.status.as_u16(),
+    };
+    call.error = result.as_ref().err().map(|e| e.code.to_string());
+    let response = protocol::response(&call.request_id, &result);
+    call.finish(server);
+    response
 }
 
 async fn json_call(

@@ -61,8 +61,11 @@ pub struct QueryError {
 pub struct Execution {
     /// QueryExecutionId.
     pub id: String,
-    /// The statement text.
+    /// The statement text as submitted.
     pub query: String,
+    /// ExecutionParameters, bound to its `?` placeholders when it runs.
+    #[serde(default)]
+    pub parameters: Vec<String>,
     /// QueryExecutionContext.Database.
     pub database: Option<String>,
     /// QueryExecutionContext.Catalog.
@@ -109,11 +112,6 @@ fn millis(from: f64, to: Option<f64>) -> i64 {
 }
 
 impl Execution {
-    /// Where the result rows are kept.
-    pub fn result_file(&self) -> String {
-        self.result_file.clone()
-    }
-
     /// The `QueryExecution` object.
     pub fn to_json(&self) -> Value {
         let queue_end = self.started.or(self.completed);
@@ -172,7 +170,7 @@ impl Execution {
                 "SelectedEngineVersion": "AUTO",
                 "EffectiveEngineVersion": "Athena engine version 3"
             },
-            "ExecutionParameters": [],
+            "ExecutionParameters": self.parameters,
         })
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::catalog::{CatalogStore, Column, Database, Table};
 use crate::serve::glue::lookup::name;
 use crate::serve::glue::name_pattern::filter_names;
-use crate::serve::glue::page::Page;
+use crate::serve::page::Page;
 use crate::serve::protocol::{ApiError, ApiResult, input};
 use crate::serve::state::ServerState;
 

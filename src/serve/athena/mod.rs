@@ -17,14 +17,18 @@ use serde_json::{Value, json};
 
 pub use history::History;
 
+use super::page::Page;
 use super::protocol::{ApiError, ApiResult, epoch_seconds, input};
 use super::state::{ACCOUNT_ID, ServerState};
-use crate::sql::{parse_statement, split_script};
+use crate::sql::{StatementKind, parse_statement, split_script};
 use execution::{Execution, QueryState};
 use queries::{has_header, not_found};
 
 /// The work group every client uses by default (the only one there is).
 const PRIMARY: &str = "primary";
+
+/// Athena's error code for the caller's mistakes.
+const INVALID_REQUEST: &str = "InvalidRequestException";
 
 /// The data catalog name Athena gives the Glue catalog.
 const DATA_CATALOG: &str = "AwsDataCatalog";
@@ -88,77 +92,36 @@ struct IdInput {
 }
 
 fn start_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: StartInput = input(body, "InvalidRequestException")?;
+    let request: StartInput = input(body, INVALID_REQUEST)?;
     if let Some(token) = &request.client_request_token
         && let Some(id) = server.queries.by_token(token)?
     {
         return Ok(json!({"QueryExecutionId": id}));
     }
     let work_group = request.work_group.unwrap_or_else(|| PRIMARY.to_string());
-    check_work_group(&work_group)?;
-    if let Some(limit) = server.max_active_queries
-        && server.queries.active() >= limit
-    {
-        return Err(ApiError::client(
-            "TooManyRequestsException",
-            format!("You have exceeded the limit of {limit} queued and running queries"),
-        ));
-    }
-    if request.query_string.len() > MAX_QUERY_BYTES {
-        return Err(ApiError::invalid_request(format!(
-            "QueryString is {} bytes; the limit is {MAX_QUERY_BYTES}",
-            request.query_string.len()
-        )));
-    }
-    let query = match &request.execution_parameters {
-        Some(parameters) if !parameters.is_empty() => {
-            bind_parameters(&request.query_string, parameters)?
-        }
-        _ => request.query_string.clone(),
-    };
-    let kind = classify(&query)?;
+    admit(server, &work_group, &request.query_string)?;
+    let parameters = request.execution_parameters.unwrap_or_default();
+    let kind = classify(&bind_parameters(&request.query_string, &parameters)?)?;
     let id = uuid::Uuid::new_v4().to_string();
     let location = request
         .result_configuration
         .and_then(|r| r.output_location)
         .unwrap_or_else(|| server.results_location.clone());
-    let location = location.trim_end_matches('/').to_string();
-    if !location.starts_with("s3://") {
-        return Err(ApiError::invalid_request(format!(
-            "OutputLocation {location} is not an s3:// location"
-        )));
-    }
-    let athena_type = kind.athena_type();
-    let extension = if has_header(athena_type) {
-        "csv"
-    } else {
-        "txt"
-    };
-    let result_file = format!("{location}/{id}.{extension}");
-    use crate::sql::StatementKind;
-    let (output_location, manifest_location) = match kind {
-        StatementKind::CreateTableAs => (
-            format!("{location}/tables/{id}"),
-            Some(format!("{location}/tables/{id}-manifest.csv")),
-        ),
-        StatementKind::Insert | StatementKind::Unload => (
-            result_file.clone(),
-            Some(format!("{location}/{id}-manifest.csv")),
-        ),
-        _ => (result_file.clone(), None),
-    };
+    let files = ResultFiles::of(kind, &location, &id)?;
     let (database, catalog) = match request.query_execution_context {
         Some(c) => (c.database, c.catalog),
         None => (None, None),
     };
+    let athena_type = kind.athena_type();
     let execution = Execution {
         id: id.clone(),
         query: request.query_string,
+        parameters,
         database,
         catalog,
         work_group,
-        output_location,
-        result_file,
+        output_location: files.output_location,
+        result_file: files.result_file,
         statement_type: athena_type.as_str().to_string(),
         substatement_type: kind.athena_substatement().to_string(),
         client_request_token: request.client_request_token,
@@ -172,20 +135,79 @@ fn start_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
         update_count: None,
         columns: Vec::new(),
         header: has_header(athena_type),
-        manifest_location,
+        manifest_location: files.manifest_location,
     };
-    let mut execution = execution;
-    if execution.query != query {
-        // Parameters bound: run the bound text, report the submitted one.
-        execution.query = query;
-    }
     server.queries.start(server.clone(), execution)?;
     Ok(json!({"QueryExecutionId": id}))
 }
 
+/// Refuses a start Athena would refuse: an unknown work group, too many active queries,
+/// a query text over the length limit.
+fn admit(server: &ServerState, work_group: &str, query: &str) -> Result<(), ApiError> {
+    check_work_group(work_group)?;
+    if let Some(limit) = server.max_active_queries
+        && server.queries.active() >= limit
+    {
+        return Err(ApiError::client(
+            "TooManyRequestsException",
+            format!("You have exceeded the limit of {limit} queued and running queries"),
+        ));
+    }
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(ApiError::invalid_request(format!(
+            "QueryString is {} bytes; the limit is {MAX_QUERY_BYTES}",
+            query.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Where a query's results go, as Athena places them under the output location.
+struct ResultFiles {
+    /// The rows: `<id>.csv` for DML, `<id>.txt` for DDL and utility statements.
+    result_file: String,
+    /// What `OutputLocation` reports (CTAS: the `tables/<id>` folder).
+    output_location: String,
+    /// The data manifest of a write statement.
+    manifest_location: Option<String>,
+}
+
+impl ResultFiles {
+    fn of(kind: StatementKind, location: &str, id: &str) -> Result<Self, ApiError> {
+        let location = location.trim_end_matches('/');
+        if !location.starts_with("s3://") {
+            return Err(ApiError::invalid_request(format!(
+                "OutputLocation {location} is not an s3:// location"
+            )));
+        }
+        let extension = if has_header(kind.athena_type()) {
+            "csv"
+        } else {
+            "txt"
+        };
+        let result_file = format!("{location}/{id}.{extension}");
+        let (output_location, manifest_location) = match kind {
+            StatementKind::CreateTableAs => (
+                format!("{location}/tables/{id}"),
+                Some(format!("{location}/tables/{id}-manifest.csv")),
+            ),
+            StatementKind::Insert | StatementKind::Unload => (
+                result_file.clone(),
+                Some(format!("{location}/{id}-manifest.csv")),
+            ),
+            _ => (result_file.clone(), None),
+        };
+        Ok(ResultFiles {
+            result_file,
+            output_location,
+            manifest_location,
+        })
+    }
+}
+
 /// The statement kind of a query text (a syntax error is the caller's, as in Athena,
 /// and so is more than one statement).
-fn classify(query: &str) -> Result<crate::sql::StatementKind, ApiError> {
+fn classify(query: &str) -> Result<StatementKind, ApiError> {
     let mut statements =
         split_script(query).map_err(|e| ApiError::invalid_request(e.to_string()))?;
     if statements.len() != 1 {
@@ -202,7 +224,10 @@ fn classify(query: &str) -> Result<crate::sql::StatementKind, ApiError> {
 
 /// Replaces each `?` outside quotes with the next execution parameter (SQL literals, as
 /// the clients send them).
-fn bind_parameters(query: &str, parameters: &[String]) -> Result<String, ApiError> {
+pub(super) fn bind_parameters(query: &str, parameters: &[String]) -> Result<String, ApiError> {
+    if parameters.is_empty() {
+        return Ok(query.to_string());
+    }
     let mut out = String::with_capacity(query.len());
     let mut next = parameters.iter();
     let mut quote: Option<char> = None;
@@ -234,7 +259,7 @@ fn bind_parameters(query: &str, parameters: &[String]) -> Result<String, ApiErro
 }
 
 fn get_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: IdInput = input(body, "InvalidRequestException")?;
+    let request: IdInput = input(body, INVALID_REQUEST)?;
     let execution = server
         .queries
         .get(&request.query_execution_id)
@@ -249,7 +274,7 @@ struct BatchInput {
 }
 
 fn batch_get_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: BatchInput = input(body, "InvalidRequestException")?;
+    let request: BatchInput = input(body, INVALID_REQUEST)?;
     if request.query_execution_ids.is_empty() || request.query_execution_ids.len() > 50 {
         return Err(ApiError::invalid_request(
             "QueryExecutionIds must hold 1 to 50 ids",
@@ -275,22 +300,22 @@ fn batch_get_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResu
 struct ListInput {
     work_group: Option<String>,
     next_token: Option<String>,
-    max_results: Option<usize>,
+    max_results: Option<i64>,
 }
 
 fn list_query_executions(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: ListInput = input(body, "InvalidRequestException")?;
+    let request: ListInput = input(body, INVALID_REQUEST)?;
     let work_group = request.work_group.unwrap_or_else(|| PRIMARY.to_string());
     check_work_group(&work_group)?;
-    let max = page_size(request.max_results, 50)?;
+    let page = Page::of(
+        request.next_token.as_deref(),
+        request.max_results,
+        50,
+        INVALID_REQUEST,
+    )?;
     let ids = server.queries.list(&work_group);
-    let start = offset(request.next_token.as_deref())?;
-    let page: Vec<&String> = ids.iter().skip(start).take(max).collect();
-    let mut out = json!({"QueryExecutionIds": page});
-    if start + max < ids.len() {
-        out["NextToken"] = json!((start + max).to_string());
-    }
-    Ok(out)
+    let (ids, next) = page.slice(&ids);
+    Ok(with_token(json!({"QueryExecutionIds": ids}), next))
 }
 
 #[derive(Deserialize)]
@@ -298,25 +323,23 @@ fn list_query_executions(server: &Arc<ServerState>, body: &Value) -> ApiResult {
 struct ResultsInput {
     query_execution_id: String,
     next_token: Option<String>,
-    max_results: Option<usize>,
+    max_results: Option<i64>,
 }
 
 async fn get_query_results(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: ResultsInput = input(body, "InvalidRequestException")?;
-    let max = page_size(request.max_results, 1000)?;
+    let request: ResultsInput = input(body, INVALID_REQUEST)?;
+    let page = Page::of(
+        request.next_token.as_deref(),
+        request.max_results,
+        1000,
+        INVALID_REQUEST,
+    )?;
     let results = server
         .queries
         .results(server, &request.query_execution_id)
         .await?;
-    let start = offset(request.next_token.as_deref())?;
-    let total = results.page_rows();
-    if start > total {
-        return Err(ApiError::invalid_request(
-            "NextToken is not valid for this query",
-        ));
-    }
-    let end = (start + max).min(total);
-    let rows: Vec<Value> = (start..end)
+    let (rows, next) = page.range(results.page_rows());
+    let rows: Vec<Value> = rows
         .map(|i| {
             let data: Vec<Value> = results
                 .page_row(i)
@@ -331,18 +354,15 @@ async fn get_query_results(server: &Arc<ServerState>, body: &Value) -> ApiResult
         .collect();
     let columns: Vec<Value> = results.columns.iter().map(|c| c.to_json()).collect();
     let execution = server.queries.get(&request.query_execution_id);
-    let mut out = json!({
+    let out = json!({
         "ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": columns}},
         "UpdateCount": execution.and_then(|e| e.update_count).unwrap_or(0),
     });
-    if end < total {
-        out["NextToken"] = json!(end.to_string());
-    }
-    Ok(out)
+    Ok(with_token(out, next))
 }
 
 fn stop_query_execution(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: IdInput = input(body, "InvalidRequestException")?;
+    let request: IdInput = input(body, INVALID_REQUEST)?;
     server.queries.stop(&request.query_execution_id)?;
     Ok(json!({}))
 }
@@ -377,7 +397,7 @@ fn work_group_summary() -> Value {
 }
 
 fn get_work_group(server: &Arc<ServerState>, body: &Value) -> ApiResult {
-    let request: WorkGroupInput = input(body, "InvalidRequestException")?;
+    let request: WorkGroupInput = input(body, INVALID_REQUEST)?;
     check_work_group(&request.work_group)?;
     Ok(json!({"WorkGroup": {
         "Name": PRIMARY,
@@ -404,7 +424,7 @@ struct CatalogInput {
 }
 
 fn get_data_catalog(body: &Value) -> ApiResult {
-    let request: CatalogInput = input(body, "InvalidRequestException")?;
+    let request: CatalogInput = input(body, INVALID_REQUEST)?;
     if !request.name.eq_ignore_ascii_case(DATA_CATALOG) {
         return Err(ApiError::invalid_request(format!(
             "Catalog {} is not found.",
@@ -419,25 +439,12 @@ fn get_data_catalog(body: &Value) -> ApiResult {
     }}))
 }
 
-/// MaxResults, checked against the operation's limit.
-fn page_size(requested: Option<usize>, limit: usize) -> Result<usize, ApiError> {
-    match requested {
-        None => Ok(limit),
-        Some(n) if (1..=limit).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::invalid_request(format!(
-            "MaxResults is {n}; it must be between 1 and {limit}"
-        ))),
+/// Adds `NextToken` to a listing's answer when there is a next page.
+fn with_token(mut out: Value, next: Option<String>) -> Value {
+    if let Some(token) = next {
+        out["NextToken"] = json!(token);
     }
-}
-
-/// The offset a NextToken stands for.
-fn offset(token: Option<&str>) -> Result<usize, ApiError> {
-    match token {
-        None | Some("") => Ok(0),
-        Some(t) => t
-            .parse()
-            .map_err(|_| ApiError::invalid_request(format!("NextToken {t} is not valid"))),
-    }
+    out
 }
 
 #[cfg(test)]
@@ -448,7 +455,11 @@ mod tests {
     fn parameters_fill_placeholders_outside_quotes() {
         let sql = bind_parameters("select '?', ? where x = ?", &["1".into(), "'a'".into()]);
         assert_eq!(sql.unwrap(), "select '?', 1 where x = 'a'");
-        assert!(bind_parameters("select ?", &[]).is_err());
+        assert!(bind_parameters("select ?", &["1".into(), "2".into()]).is_err());
+        assert_eq!(
+            bind_parameters("select 1 -- ok?", &[]).unwrap(),
+            "select 1 -- ok?"
+        );
         assert!(bind_parameters("select 1", &["1".into()]).is_err());
     }
 }

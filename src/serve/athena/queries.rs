@@ -22,7 +22,7 @@ const CACHED_RESULTS: usize = 32;
 /// What a finished statement produced.
 pub struct Finished {
     /// The result set.
-    pub results: ResultSet,
+    pub results: Arc<ResultSet>,
     /// Bytes scanned.
     pub data_scanned: u64,
     /// Rows written, for write statements.
@@ -98,12 +98,9 @@ impl Queries {
         Ok(registry.tokens.get(token).cloned())
     }
 
-    /// Queries queued or running now.
+    /// Queries queued or running now (those with a task).
     pub fn active(&self) -> usize {
-        self.registry
-            .lock()
-            .map(|r| r.records.values().filter(|e| !e.state.is_final()).count())
-            .unwrap_or(0)
+        self.registry.lock().map(|r| r.tasks.len()).unwrap_or(0)
     }
 
     /// Executions by state and the bytes finished queries scanned, for the metrics page.
@@ -133,16 +130,16 @@ impl Queries {
 
     /// Records a new execution (QUEUED) and starts its task.
     pub fn start(&self, server: Arc<ServerState>, execution: Execution) -> Result<(), ApiError> {
-        let id = execution.id.clone();
-        {
-            let mut registry = self.registry.lock().map_err(|_| lock_error())?;
-            if let Some(token) = &execution.client_request_token {
-                registry.tokens.insert(token.clone(), id.clone());
-            }
-            registry.order.push(id.clone());
-            registry.records.insert(id.clone(), execution.clone());
-        }
         self.save(&execution);
+        let id = execution.id.clone();
+        // The task's handle is registered under the same lock as the record: the task
+        // takes that lock before it can finish and remove it.
+        let mut registry = self.registry.lock().map_err(|_| lock_error())?;
+        if let Some(token) = &execution.client_request_token {
+            registry.tokens.insert(token.clone(), id.clone());
+        }
+        registry.order.push(id.clone());
+        registry.records.insert(id.clone(), execution);
         let slots = self.slots.clone();
         let task_id = id.clone();
         let task = tokio::spawn(async move {
@@ -159,10 +156,7 @@ impl Queries {
             let outcome = super::run::run(&server, &running).await;
             queries.finish(&server, &task_id, outcome).await;
         });
-        let mut registry = self.registry.lock().map_err(|_| lock_error())?;
-        if !task.is_finished() {
-            registry.tasks.insert(id, task.abort_handle());
-        }
+        registry.tasks.insert(id, task.abort_handle());
         Ok(())
     }
 
@@ -193,14 +187,10 @@ impl Queries {
                 .map(|()| finished),
             (outcome, _) => outcome,
         };
-        let results = match &outcome {
-            Ok(finished) => {
-                self.scanned_bytes
-                    .fetch_add(finished.data_scanned, std::sync::atomic::Ordering::Relaxed);
-                Some(Arc::new(finished.results.clone()))
-            }
-            Err(_) => None,
-        };
+        let results = outcome
+            .as_ref()
+            .ok()
+            .map(|f| (f.results.clone(), f.data_scanned));
         self.transition(id, |e| {
             e.completed = Some(now());
             match outcome {
@@ -208,11 +198,8 @@ impl Queries {
                     e.state = QueryState::Succeeded;
                     e.data_scanned = finished.data_scanned;
                     e.update_count = finished.update_count;
-                    e.columns = finished.results.columns;
+                    e.columns = finished.results.columns.clone();
                     e.header = finished.results.header;
-                    if finished.written_files.is_none() {
-                        e.manifest_location = None;
-                    }
                 }
                 Err(error) => {
                     e.state = QueryState::Failed;
@@ -221,13 +208,22 @@ impl Queries {
                 }
             }
         });
+        if let Some((results, scanned)) = results {
+            self.scanned_bytes
+                .fetch_add(scanned, std::sync::atomic::Ordering::Relaxed);
+            self.remember(id, results);
+        }
         if let Ok(mut registry) = self.registry.lock() {
             registry.tasks.remove(id);
-            if let Some(results) = results {
-                registry.cache.push_back((id.to_string(), results));
-                while registry.cache.len() > CACHED_RESULTS {
-                    registry.cache.pop_front();
-                }
+        }
+    }
+
+    /// Keeps a result set for paging, dropping the oldest beyond [`CACHED_RESULTS`].
+    fn remember(&self, id: &str, results: Arc<ResultSet>) {
+        if let Ok(mut registry) = self.registry.lock() {
+            registry.cache.push_back((id.to_string(), results));
+            while registry.cache.len() > CACHED_RESULTS {
+                registry.cache.pop_front();
             }
         }
     }
@@ -293,7 +289,7 @@ impl Queries {
         }
         let contents = server
             .buckets
-            .read(&execution.result_file())
+            .read(&execution.result_file)
             .await
             .map_err(|e| {
                 ApiError::invalid_request(format!("the results of query {id} are gone: {e}"))
@@ -301,12 +297,7 @@ impl Queries {
         let set = ResultSet::from_file(execution.columns.clone(), execution.header, &contents)
             .map_err(|e| ApiError::internal("InternalServerException", e.to_string()))?;
         let set = Arc::new(set);
-        if let Ok(mut registry) = self.registry.lock() {
-            registry.cache.push_back((id.to_string(), set.clone()));
-            while registry.cache.len() > CACHED_RESULTS {
-                registry.cache.pop_front();
-            }
-        }
+        self.remember(id, set.clone());
         Ok(set)
     }
 
@@ -326,7 +317,7 @@ async fn write_files(
 ) -> crate::error::Result<()> {
     server
         .buckets
-        .write(&execution.result_file(), &finished.results.file_contents())
+        .write(&execution.result_file, &finished.results.file_contents())
         .await?;
     if let (Some(files), Some(manifest)) = (&finished.written_files, &execution.manifest_location) {
         let mut text = files.join("\n");

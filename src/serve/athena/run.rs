@@ -16,12 +16,14 @@ pub async fn run(server: &ServerState, execution: &Execution) -> Result<Finished
             .execute(&format!("USE \"{}\"", db.replace('"', "\"\"")))
             .await?;
     }
-    let mut outputs = session.execute(&execution.query).await?;
+    let query = super::bind_parameters(&execution.query, &execution.parameters)
+        .map_err(|e| crate::error::LakeError::invalid(e.message))?;
+    let mut outputs = session.execute(&query).await?;
     let output = outputs
         .pop()
         .ok_or_else(|| crate::error::LakeError::internal("the statement produced no output"))?;
     let header = has_header(output.kind.athena_type());
-    let results = ResultSet::of(&output.schema, &output.batches, header)?;
+    let results = std::sync::Arc::new(ResultSet::of(&output.schema, &output.batches, header)?);
     let writes = matches!(
         output.kind,
         StatementKind::CreateTableAs | StatementKind::Insert | StatementKind::Unload

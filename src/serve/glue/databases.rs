@@ -10,8 +10,8 @@ use crate::serve::protocol::{ApiResult, input};
 use super::errors::{INVALID_INPUT, already_exists, invalid, lake, not_found};
 use super::inputs::DatabaseInput;
 use super::lookup::{database, name};
-use super::page::Page;
 use super::shapes::database_json;
+use crate::serve::page::Page;
 
 /// GetDatabases' largest page.
 const MAX_DATABASES: usize = 100;

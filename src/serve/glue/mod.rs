@@ -14,7 +14,6 @@ mod expression;
 mod inputs;
 pub(crate) mod lookup;
 pub(crate) mod name_pattern;
-pub(crate) mod page;
 mod partition_writes;
 mod partitions;
 mod segment;

@@ -10,9 +10,9 @@ use crate::serve::protocol::{ApiError, ApiResult, input};
 use super::errors::{INVALID_INPUT, invalid, lake};
 use super::expression::PartitionFilter;
 use super::lookup::{find_partition, name, partition_not_found, table};
-use super::page::Page;
 use super::segment::Segment;
 use super::shapes::partition_json;
+use crate::serve::page::Page;
 
 /// GetPartitions' largest page.
 const MAX_PARTITIONS: usize = 1000;

@@ -12,8 +12,8 @@ use super::errors::{INVALID_INPUT, already_exists, error_detail, invalid, lake, 
 use super::inputs::{TableInput, default_table_location};
 use super::lookup::{database, name, table};
 use super::name_pattern::filter_names;
-use super::page::Page;
 use super::shapes::table_json;
+use crate::serve::page::Page;
 
 /// GetTables' largest page.
 const MAX_TABLES: usize = 100;

@@ -12,8 +12,8 @@ use crate::serve::protocol::{ApiError, ApiResult, input};
 
 use super::errors::{INVALID_INPUT, error_detail, invalid, not_found};
 use super::lookup::{name, table};
-use super::page::Page;
 use super::shapes::{VERSION_ID, table_json};
+use crate::serve::page::Page;
 
 /// GetTableVersions' largest page.
 const MAX_VERSIONS: usize = 100;

@@ -44,10 +44,15 @@ impl Page {
 
     /// This page of `items` and the token of the next page, if there is one.
     pub fn slice<'a, T>(&self, items: &'a [T]) -> (&'a [T], Option<String>) {
-        let start = self.start.min(items.len());
-        let end = start.saturating_add(self.size).min(items.len());
-        let next = (end < items.len()).then(|| end.to_string());
-        (&items[start..end], next)
+        let (range, next) = self.range(items.len());
+        (&items[range], next)
+    }
+
+    /// The positions of this page in a listing of `len` items, and the next page's token.
+    pub fn range(&self, len: usize) -> (std::ops::Range<usize>, Option<String>) {
+        let start = self.start.min(len);
+        let end = start.saturating_add(self.size).min(len);
+        (start..end, (end < len).then(|| end.to_string()))
     }
 }
 
