@@ -94,9 +94,14 @@ enum Command {
         /// Port to listen on.
         #[arg(long, default_value_t = 4566)]
         port: u16,
-        /// Address to listen on (loopback only).
+        /// Address to listen on (a non-loopback one needs --auth).
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
+        /// Check every request's SigV4 signature against these key pairs (a TOML file of
+        /// [[keys]] with access_key_id, secret_access_key and an optional user). Without
+        /// it any signature is accepted.
+        #[arg(long, value_name = "KEYS.TOML")]
+        auth: Option<PathBuf>,
         /// Folder whose subfolders are the S3 buckets. Default: the per-user data
         /// directory's `lakesql/serve`.
         #[arg(long, value_name = "DIR")]
@@ -280,6 +285,7 @@ fn run_server_command(
         Some(Command::Serve {
             port,
             bind,
+            auth,
             data_dir,
             max_running_queries,
             max_active_queries,
@@ -294,6 +300,10 @@ fn run_server_command(
             }
             options.port = *port;
             options.bind = *bind;
+            if let Some(path) = auth {
+                let keys = lakesql::serve::auth::Keys::load(path).map_err(|e| e.to_string())?;
+                options.keys = Some(Arc::new(keys));
+            }
             options.max_running_queries = *max_running_queries;
             if max_active_queries.is_some() {
                 options.max_active_queries = *max_active_queries;
@@ -334,7 +344,9 @@ async fn serve(
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+    let checked = options.keys.is_some();
     let data_dir = options.data_dir.clone();
     let server = lakesql::serve::Server::start(options, catalog)
         .await
@@ -346,10 +358,18 @@ async fn serve(
     eprintln!("  catalog: {}", catalog_path.display());
     eprintln!("  buckets: {}", data_dir.display());
     eprintln!("Point the AWS tools at it with:");
-    println!(
-        "export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1",
-        server.endpoint()
-    );
+    if checked {
+        eprintln!("  (signatures are checked: use a key pair of the --auth file)");
+        println!(
+            "export AWS_ENDPOINT_URL={} AWS_DEFAULT_REGION=us-east-1",
+            server.endpoint()
+        );
+    } else {
+        println!(
+            "export AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1",
+            server.endpoint()
+        );
+    }
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;

@@ -255,15 +255,34 @@ fn python(script: &str, endpoint: &str, args: &[&str]) -> Vec<u8> {
     output.stdout
 }
 
-/// Runs a Python client script against a fresh server.
-async fn run_script(script: &'static str) {
+/// Runs a Python client script against a fresh server; returns what it printed.
+async fn run_script(script: &'static str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
     let endpoint = server.endpoint();
-    tokio::task::spawn_blocking(move || python(script, &endpoint, &[]))
+    let stdout = tokio::task::spawn_blocking(move || python(script, &endpoint, &[]))
         .await
         .unwrap();
     server.stop().await;
+    stdout
+}
+
+/// What a script printed as JSON.
+fn summary(stdout: &[u8]) -> Value {
+    serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn awswrangler_writes_registers_and_reads_back_both_ways() {
+    let out = summary(&run_script("awswrangler_flow.py").await);
+    assert_eq!(out, json!({"csv": 4, "ctas": 4, "partitions": 8}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_aws_cli_drives_s3_glue_and_athena() {
+    let out = summary(&run_script("aws_cli.py").await);
+    assert_eq!(out, json!({"partitions": 3, "rows": 3, "errors": 5}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -414,5 +433,143 @@ async fn throttled_calls_are_retried_and_metrics_and_audit_count_every_call() {
             .skip(1)
             .all(|l| l.contains("StartQueryExecution")),
         "{text}"
+    );
+}
+
+/// The key file of the auth test: one key pair, with a user name.
+const KEYS: &str = "[[keys]]\naccess_key_id = \"lakesql-test\"\n\
+                    secret_access_key = \"lakesql-test-secret\"\nuser = \"tester\"\n";
+
+/// `lakesql serve --auth` as a user runs it: the binary, logging at debug level.
+struct ServeProcess {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl ServeProcess {
+    fn start(dir: &Path, extra: &[&str]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lakesql"))
+            .arg("--catalog")
+            .arg(dir.join("catalog.db"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(dir.join("data"))
+            .args(extra)
+            .env("LAKESQL_LOG", "debug")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("lakesql serve starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let endpoint = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("AWS_ENDPOINT_URL="))
+            .unwrap_or_else(|| panic!("no export line: {line:?}"))
+            .to_string();
+        ServeProcess { child, endpoint }
+    }
+
+    /// Stops the server; returns what it logged.
+    fn stop(mut self) -> String {
+        self.child.kill().unwrap();
+        let mut log = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        self.child.wait().unwrap();
+        log
+    }
+}
+
+#[test]
+fn auth_refuses_wrong_secrets_and_unknown_keys_in_every_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.toml");
+    std::fs::write(&keys, KEYS).unwrap();
+    let server = ServeProcess::start(dir.path(), &["--auth", keys.to_str().unwrap()]);
+    let stdout = python("boto3_auth.py", &server.endpoint, &[]);
+    let address = server.endpoint.trim_start_matches("http://").to_string();
+    let (_, metrics) = http(&address, "GET /_lakesql/metrics HTTP/1.1", b"");
+    let (status, unsigned) = athena(&address, "ListWorkGroups", json!({}));
+    let log = server.stop();
+
+    let codes: Value = serde_json::from_slice(&stdout).expect("JSON codes");
+    assert_eq!(
+        codes,
+        json!({
+            "good": {"athena": null, "glue": null, "sts": null, "s3": null},
+            "wrong_secret": {
+                "athena": ["InvalidSignatureException", 400],
+                "glue": ["InvalidSignatureException", 400],
+                "sts": ["SignatureDoesNotMatch", 403],
+                "s3": ["SignatureDoesNotMatch", 403],
+            },
+            "unknown_key": {
+                "athena": ["UnrecognizedClientException", 400],
+                "glue": ["UnrecognizedClientException", 400],
+                "sts": ["InvalidClientTokenId", 403],
+                "s3": ["InvalidAccessKeyId", 403],
+            },
+            "unsigned_s3": 403,
+        })
+    );
+    assert_eq!(
+        (status, unsigned["__type"].as_str()),
+        (400, Some("MissingAuthenticationTokenException"))
+    );
+    let audit = std::fs::read_to_string(dir.path().join("data/.lakesql/audit.log")).unwrap();
+    assert!(
+        audit.contains("\"errorCode\":\"InvalidSignatureException\""),
+        "{audit}"
+    );
+    for (name, text) in [
+        ("log", &log),
+        ("audit trail", &audit),
+        ("metrics", &metrics),
+    ] {
+        assert!(!text.is_empty(), "the {name} is empty");
+        assert!(
+            !text.contains("lakesql-test-secret") && !text.contains("not-the-secret"),
+            "a secret is in the {name}:\n{text}"
+        );
+    }
+    assert!(log.contains("InvalidSignatureException"), "{log}");
+}
+
+#[test]
+fn serve_refuses_other_addresses_without_auth_and_bad_key_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("lakesql")
+            .unwrap()
+            .arg("--catalog")
+            .arg(dir.path().join("catalog.db"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = serve(&["--bind", "0.0.0.0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0") && stderr.contains("--auth"),
+        "{stderr}"
+    );
+    let keys = dir.path().join("keys.toml");
+    std::fs::write(&keys, "[[keys]]\naccess_key_id = \"A\"\n").unwrap();
+    let out = serve(&["--auth", keys.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("keys.toml") && stderr.contains("secret_access_key"),
+        "{stderr}"
     );
 }

@@ -11,6 +11,7 @@
 
 pub mod athena;
 pub mod audit;
+pub mod auth;
 pub mod buckets;
 mod glue;
 pub mod metrics;
@@ -62,6 +63,9 @@ pub struct ServeOptions {
     pub max_active_queries: Option<usize>,
     /// Size at which the audit log rotates.
     pub audit_max_bytes: u64,
+    /// The key pairs whose SigV4 signatures are checked (`--auth keys.toml`). Without,
+    /// any signature is accepted and only loopback addresses may be bound.
+    pub keys: Option<Arc<auth::Keys>>,
 }
 
 impl ServeOptions {
@@ -76,6 +80,7 @@ impl ServeOptions {
             limits: Vec::new(),
             max_active_queries: None,
             audit_max_bytes: 10 << 20,
+            keys: None,
         }
     }
 
@@ -85,6 +90,20 @@ impl ServeOptions {
         self.max_active_queries = Some(25);
         self
     }
+}
+
+/// Without `--auth` every request is accepted unchecked, so only a loopback address may
+/// be bound.
+fn check_bind(options: &ServeOptions) -> Result<()> {
+    if options.bind.is_loopback() || options.keys.is_some() {
+        return Ok(());
+    }
+    Err(LakeError::invalid(format!(
+        "refusing to listen on {}: without --auth, lakesql serve accepts every request \
+         without checking its signature, so it only listens on a loopback address \
+         (127.0.0.1). Give --auth keys.toml (access key id → secret) to serve other hosts",
+        options.bind
+    )))
 }
 
 /// A running server.
@@ -98,13 +117,7 @@ pub struct Server {
 impl Server {
     /// Starts a server over `catalog` (the catalog file the shell uses).
     pub async fn start(options: ServeOptions, catalog: Arc<dyn CatalogStore>) -> Result<Server> {
-        if !options.bind.is_loopback() {
-            return Err(LakeError::invalid(format!(
-                "refusing to listen on {}: lakesql serve accepts every request without \
-                 checking signatures, so it only listens on a loopback address (127.0.0.1)",
-                options.bind
-            )));
-        }
+        check_bind(&options)?;
         std::fs::create_dir_all(&options.data_dir).map_err(|e| {
             LakeError::io(format!("cannot create {}", options.data_dir.display()), e)
         })?;
@@ -115,7 +128,7 @@ impl Server {
         buckets.ensure_bucket(WAREHOUSE_BUCKET)?;
         let history = History::open(&buckets.root().join(".lakesql").join("queries.db"))?;
         let queries = Queries::open(history, options.max_running_queries)?;
-        let s3 = s3::service(buckets.root())?;
+        let s3 = s3::service(buckets.root(), options.keys.clone())?;
         let audit = audit::AuditLog::open(
             audit_log_path(buckets.root()),
             options.audit_max_bytes,
@@ -131,6 +144,7 @@ impl Server {
             throttle: throttle::Throttle::new(&options.limits),
             metrics: metrics::Metrics::default(),
             audit,
+            keys: options.keys.clone(),
         });
         let app = router::router(server, s3);
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))
@@ -176,5 +190,24 @@ impl Server {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_is_served_without_auth() {
+        let mut options = ServeOptions::new(PathBuf::from("/nonexistent"));
+        assert!(check_bind(&options).is_ok());
+        options.bind = IpAddr::from([0, 0, 0, 0]);
+        let refused = check_bind(&options).unwrap_err().to_string();
+        assert!(refused.contains("--auth"), "{refused}");
+        options.keys = Some(Arc::new(
+            auth::Keys::parse("[[keys]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\n")
+                .unwrap(),
+        ));
+        assert!(check_bind(&options).is_ok());
     }
 }

@@ -15,6 +15,8 @@ use s3s::service::S3Service;
 use serde_json::Value;
 
 use super::audit::AuditEvent;
+use super::auth::Refusal;
+use super::auth::sigv4::{self, SignedRequest};
 use super::protocol::{self, ApiError, ApiResult};
 use super::state::ServerState;
 use super::{athena, glue, s3, sts};
@@ -172,12 +174,13 @@ async fn dispatch(
     if request.method() != Method::POST || request.uri().path() != "/" {
         return s3_call(&app, call, request).await;
     }
-    let target = request
-        .headers()
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let body = match to_bytes(request.into_body(), MAX_BODY).await {
+    let body = match to_bytes(body, MAX_BODY).await {
         Ok(body) => body,
         Err(e) => {
             let result: ApiResult = Err(ApiError::client(
@@ -187,9 +190,19 @@ async fn dispatch(
             return protocol::response(&call.request_id, &result);
         }
     };
+    let refusal = app.server.keys.as_deref().and_then(|keys| {
+        let signed = SignedRequest {
+            method: &parts.method,
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+        };
+        sigv4::verify(&signed, keys, chrono::Utc::now()).err()
+    });
     match target {
-        Some(target) => json_request(&app.server, call, &target, &body).await,
-        None => sts_request(&app.server, call, &body),
+        Some(target) => json_request(&app.server, call, &target, &body, refusal).await,
+        None => sts_request(&app.server, call, &body, refusal),
     }
 }
 
@@ -197,25 +210,61 @@ async fn dispatch(
 async fn s3_call(app: &App, mut call: Call, request: Request<Body>) -> Response<Body> {
     (call.operation, call.resources) = s3_operation(request.method(), request.uri().path());
     let received = content_length(request.headers());
-    let response = s3::call(&app.s3, request).await;
+    let mut response = s3::call(&app.s3, app.server.keys.is_some(), request).await;
     app.server
         .metrics
         .s3_bytes(received, content_length(response.headers()));
     let status = response.status();
     call.status = status.as_u16();
-    call.error = (!status.is_success()).then(|| status.as_str().to_string());
+    if !status.is_success() {
+        let code;
+        (response, code) = s3_error_code(response).await;
+        call.error = Some(code);
+    }
     call.finish(&app.server);
     response
 }
 
+/// The `<Code>` of an S3 error response (its status when it has none), and the response
+/// to send on. Error bodies are small XML documents, so reading them whole is cheap.
+async fn s3_error_code(response: Response<Body>) -> (Response<Body>, String) {
+    let (parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let code = text
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code.to_string())
+        .unwrap_or_else(|| parts.status.as_str().to_string());
+    (Response::from_parts(parts, Body::from(bytes)), code)
+}
+
 /// An STS form post.
-fn sts_request(server: &ServerState, mut call: Call, body: &[u8]) -> Response<Body> {
-    let response = sts::call(&call.request_id, body, call.access_key.as_deref());
-    let status = response.status();
+fn sts_request(
+    server: &ServerState,
+    mut call: Call,
+    body: &[u8],
+    refusal: Option<Refusal>,
+) -> Response<Body> {
     call.service = "sts";
     call.operation = "GetCallerIdentity".to_string();
-    call.status = status.as_u16();
-    call.error = (!status.is_success()).then(|| "InvalidAction".to_string());
+    let key = call.access_key.as_deref();
+    let user = match (&server.keys, key) {
+        (Some(keys), Some(key)) => keys.user(key).unwrap_or(key),
+        _ => "lakesql",
+    };
+    let (response, error) = match refusal {
+        Some(refusal) => {
+            let (status, code, message) = refusal.sts_error();
+            (
+                sts::error(&call.request_id, status, code, &message),
+                Some(code),
+            )
+        }
+        None => sts::call(&call.request_id, body, key, user),
+    };
+    call.status = response.status().as_u16();
+    call.error = error.map(str::to_string);
     call.finish(server);
     response
 }
@@ -226,6 +275,7 @@ async fn json_request(
     mut call: Call,
     target: &str,
     body: &[u8],
+    refusal: Option<Refusal>,
 ) -> Response<Body> {
     let (service, operation) = target.split_once('.').unwrap_or((target, ""));
     let input: Result<Value, ApiError> = if body.is_empty() {
@@ -238,13 +288,17 @@ async fn json_request(
             )
         })
     };
-    let result = match &input {
-        Err(e) => Err(e.clone()),
-        Ok(_) if !server.throttle.admit(operation) => {
+    let result = match (&refusal, &input) {
+        (Some(refusal), _) => {
+            let (code, message) = refusal.json_error();
+            Err(ApiError::client(code, message))
+        }
+        (None, Err(e)) => Err(e.clone()),
+        (None, Ok(_)) if !server.throttle.admit(operation) => {
             server.metrics.throttled(operation);
             Err(ApiError::throttled(operation))
         }
-        Ok(input) => json_call(server, service, operation, input).await,
+        (None, Ok(input)) => json_call(server, service, operation, input).await,
     };
     call.service = match service {
         "AmazonAthena" => "athena",

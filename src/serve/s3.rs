@@ -3,27 +3,37 @@
 //! the very files clients upload).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use s3s::service::{S3Service, S3ServiceBuilder};
 
+use super::auth::{Keys, KeysAuth};
 use crate::error::{LakeError, Result};
 
-/// The S3 service over the buckets in `root`.
-pub fn service(root: &Path) -> Result<S3Service> {
+/// The S3 service over the buckets in `root`. With `keys`, s3s verifies every request's
+/// signature (and refuses unsigned ones); without, any request is served.
+pub fn service(root: &Path, keys: Option<Arc<Keys>>) -> Result<S3Service> {
     let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
         LakeError::internal(format!("cannot serve S3 from {}: {e:?}", root.display()))
     })?;
-    Ok(S3ServiceBuilder::new(fs).build())
+    let mut builder = S3ServiceBuilder::new(fs);
+    if let Some(keys) = keys {
+        builder.set_auth(KeysAuth(keys));
+    }
+    Ok(builder.build())
 }
 
-/// Hands a request to the S3 service. Signatures are not checked: the request goes on
-/// as an anonymous one (s3s refuses signed requests it cannot verify).
-pub async fn call(service: &S3Service, mut request: Request<Body>) -> Response<Body> {
-    request
-        .headers_mut()
-        .remove(axum::http::header::AUTHORIZATION);
+/// Hands a request to the S3 service. Without a key file signatures are not checked:
+/// the request goes on as an anonymous one (s3s refuses signed requests it cannot
+/// verify).
+pub async fn call(service: &S3Service, check: bool, mut request: Request<Body>) -> Response<Body> {
+    if !check {
+        request
+            .headers_mut()
+            .remove(axum::http::header::AUTHORIZATION);
+    }
     let request = request.map(s3s::Body::http_body_unsync);
     match service.call(request).await {
         Ok(response) => response.map(Body::new),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::athena::queries::Queries;
 use super::audit::AuditLog;
+use super::auth::Keys;
 use super::buckets::Buckets;
 use super::metrics::Metrics;
 use super::throttle::Throttle;
@@ -36,6 +37,8 @@ pub struct ServerState {
     pub metrics: Metrics,
     /// The audit trail.
     pub audit: AuditLog,
+    /// The key pairs whose signatures are checked (`--auth`); None: any is accepted.
+    pub keys: Option<Arc<Keys>>,
 }
 
 impl ServerState {
