@@ -372,15 +372,23 @@ impl Session {
         if self.catalog.get_database(&db).await?.is_none() {
             return Err(LakeError::database_not_found(&db));
         }
+        self.set_database(&db);
+        Ok(Outcome::done(format!("Using database {db}")))
+    }
+
+    /// Makes `db` the database unqualified names resolve in, without checking that it
+    /// exists: Athena's `QueryExecutionContext` works this way (`CREATE SCHEMA` may run
+    /// in the context of the schema it creates; a missing one fails only when a table
+    /// is looked up in it, with `SCHEMA_NOT_FOUND`). `USE` checks.
+    pub fn set_database(&mut self, db: &str) {
         self.ctx
             .state_ref()
             .write()
             .config_mut()
             .options_mut()
             .catalog
-            .default_schema = db.clone();
-        self.database = db.clone();
-        Ok(Outcome::done(format!("Using database {db}")))
+            .default_schema = db.to_string();
+        self.database = db.to_string();
     }
 
     /// Loads a table or fails with `SCHEMA_NOT_FOUND` / `TABLE_NOT_FOUND`.

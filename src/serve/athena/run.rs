@@ -12,9 +12,7 @@ use crate::sql::StatementKind;
 pub async fn run(server: &ServerState, execution: &Execution) -> Result<Finished> {
     let mut session = server.session()?;
     if let Some(db) = &execution.database {
-        session
-            .execute(&format!("USE \"{}\"", db.replace('"', "\"\"")))
-            .await?;
+        session.set_database(db);
     }
     let query = super::bind_parameters(&execution.query, &execution.parameters)
         .map_err(|e| crate::error::LakeError::invalid(e.message))?;

@@ -1,6 +1,9 @@
 //! The S3 side of the server: s3s (the S3 protocol: XML, ranges, multipart, aws-chunked
 //! bodies) over s3s-fs (objects as plain files under the data directory, so queries read
-//! the very files clients upload).
+//! the very files clients upload), through [`objects::Objects`] where s3s-fs falls
+//! short of S3.
+
+mod objects;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +21,7 @@ pub fn service(root: &Path, keys: Option<Arc<Keys>>) -> Result<S3Service> {
     let fs = s3s_fs::FileSystem::new(root).map_err(|e| {
         LakeError::internal(format!("cannot serve S3 from {}: {e:?}", root.display()))
     })?;
-    let mut builder = S3ServiceBuilder::new(fs);
+    let mut builder = S3ServiceBuilder::new(objects::Objects::new(fs));
     if let Some(keys) = keys {
         builder.set_auth(KeysAuth(keys));
     }
