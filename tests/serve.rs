@@ -295,6 +295,30 @@ async fn boto3_drives_athena_s3_and_sts() {
     run_script("boto3_athena.py").await;
 }
 
+/// dbt-athena (seed, table, incremental insert_overwrite, view, tests) against the server:
+/// the script checks every model's rows, partitions and files; here its summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dbt_athena_builds_seeds_tables_incrementals_and_views() {
+    let out = summary(&run_script("dbt_athena.py").await);
+    assert_eq!(out["seed_rows"], 36, "{out}");
+    assert_eq!(out["dbt"]["run"]["nodes"], 3, "{out}");
+    assert_eq!(out["dbt"]["test_after_incremental"]["nodes"], 11, "{out}");
+    assert_eq!(
+        out["orders_by_day"],
+        json!({"rows": 36, "partitions": 6}),
+        "{out}"
+    );
+    let revenue = &out["daily_revenue"];
+    assert_eq!(revenue["partitions"], 6, "{out}");
+    assert_eq!(
+        revenue["replaced"],
+        json!(["2024-03-05", "2024-03-06"]),
+        "{out}"
+    );
+    assert_eq!(revenue["kept"].as_array().map(Vec::len), Some(4), "{out}");
+    assert_eq!(out["customer_totals"]["rows"], 9, "{out}");
+}
+
 /// The value of one metrics line (`name{labels} value`).
 fn metric(page: &str, line_start: &str) -> u64 {
     page.lines()

@@ -58,6 +58,12 @@ rows = ["1,alpha,10.5", "2,beta,", "3,gam\"ma,7.25"]
 s3.put_object(Bucket="lake", Key="items/part-0.csv", Body=("\n".join(rows) + "\n").encode())
 listed = s3.list_objects_v2(Bucket="lake", Prefix="items/")
 assert [o["Key"] for o in listed["Contents"]] == ["items/part-0.csv"], listed
+# Real S3 lists every object with its ETag (the MD5 of a single-part upload); dbt-athena
+# and awswrangler index it.
+import hashlib
+body_md5 = hashlib.md5(("\n".join(rows) + "\n").encode()).hexdigest()
+assert listed["Contents"][0]["ETag"] == f'"{body_md5}"', listed
+assert s3.list_objects(Bucket="lake")["Contents"][0]["ETag"] == f'"{body_md5}"'
 
 # Work group: awswrangler indexes these without checking
 wg = athena.get_work_group(WorkGroup="primary")["WorkGroup"]
