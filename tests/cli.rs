@@ -146,8 +146,9 @@ fn stats_json_reports_scan_counts() {
     assert_eq!(stats["files"], 24);
     // Every partition matches: one recursive listing of the table folder beats 24.
     assert_eq!(stats["list_requests"], 1);
-    assert!(stats["get_requests"].as_u64().unwrap() >= 24, "{stats}");
-    assert!(stats["bytes_scanned"].as_u64().unwrap() > 0, "{stats}");
+    // Each small file is read once, whole: one GET per file, its bytes exactly.
+    assert_eq!(stats["get_requests"], 24, "{stats}");
+    assert_eq!(stats["bytes_scanned"], sales_bytes(), "{stats}");
     assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);
     let rows: u64 = String::from_utf8(out.get_output().stdout.clone())
         .unwrap()
@@ -283,4 +284,54 @@ fn explain_shows_partition_pruning() {
             "lake_scan,\"sample.sales: partition filter [year = Int32(2024) AND month >= Int32(2) \
              AND month <= Int32(4)], partitions 3 of 24 matched, 3 location(s) listed, 3 file(s)\"",
         ));
+}
+
+/// The bytes of the sample lake's `sales` Parquet files.
+fn sales_bytes() -> u64 {
+    fn walk(dir: &std::path::Path) -> u64 {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| match p.extension() {
+                _ if p.is_dir() => walk(&p),
+                Some(ext) if ext == "parquet" => std::fs::metadata(&p).unwrap().len(),
+                _ => 0,
+            })
+            .sum()
+    }
+    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/sales"))
+}
+
+/// A cold full scan reads each file once; the next statement of the process reuses the
+/// footers and reads only column chunks, still one GET per file.
+#[test]
+fn a_cold_scan_reads_each_file_once_and_a_warm_one_no_footers() {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["-q", "-f", "queries/setup.sql"])
+        .assert()
+        .success();
+    let query = "SELECT category, sum(quantity * unit_price) FROM sample.sales GROUP BY category";
+    let out = lakesql(&dir)
+        .args(["-q", "--stats", "json", "--format", "csv", "-c"])
+        .arg(format!("{query}; {query}"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let stats: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(stats.len(), 2, "{stderr}");
+    let (cold, warm) = (&stats[0], &stats[1]);
+    assert_eq!(cold["files"], 24, "{cold}");
+    assert_eq!(cold["get_requests"], 24, "{cold}");
+    assert_eq!(cold["bytes_scanned"], sales_bytes(), "{cold}");
+    assert_eq!(warm["get_requests"], 24, "{warm}");
+    let (cold_bytes, warm_bytes) = (
+        cold["bytes_scanned"].as_u64().unwrap(),
+        warm["bytes_scanned"].as_u64().unwrap(),
+    );
+    assert!(warm_bytes < cold_bytes, "{cold} {warm}");
 }

@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod format;
 pub mod name_case;
+pub mod parquet;
 pub mod partition_index;
 pub mod pseudo_columns;
 pub mod record_source;

@@ -11,7 +11,9 @@ use datafusion::common::{Column, DFSchema};
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, FileSource, ParquetSource,
+};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result as DfResult;
@@ -30,6 +32,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::format::file_format;
 use super::name_case::LowerCaseNames;
+use super::parquet::{FooterCache, LakeParquetReaderFactory};
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
 use super::pseudo_columns;
 use super::record_source::RecordSource;
@@ -409,19 +412,45 @@ impl LakeTable {
                 .build();
             return Ok(DataSourceExec::from_data_source(config));
         }
+        if self.format == DataFormat::Parquet {
+            let source = parquet_source(state, table_schema, &group.store)?;
+            let config = FileScanConfigBuilder::new(group.store, source)
+                .with_expr_adapter(Some(Arc::new(LowerCaseNames)))
+                .with_file_groups(spread(group.files, target))
+                .with_projection_indices(file_projection)?
+                .with_limit(limit)
+                .build();
+            return Ok(DataSourceExec::from_data_source(config));
+        }
         let format = file_format(&self.format, group.compression, state)?;
         let source = format.file_source(table_schema);
-        let mut builder = FileScanConfigBuilder::new(group.store, source);
-        if self.format == DataFormat::Parquet {
-            builder = builder.with_expr_adapter(Some(Arc::new(LowerCaseNames)));
-        }
-        let config = builder
+        let config = FileScanConfigBuilder::new(group.store, source)
             .with_file_groups(spread(group.files, target))
             .with_projection_indices(file_projection)?
             .with_limit(limit)
             .build();
         format.create_physical_plan(state, config).await
     }
+}
+
+/// DataFusion's Parquet source with the session's Parquet options, reading through
+/// lakesql's reader (one GET per small file, footers from the session's cache).
+fn parquet_source(
+    state: &dyn Session,
+    table_schema: TableSchema,
+    store_url: &ObjectStoreUrl,
+) -> DfResult<Arc<dyn FileSource>> {
+    let footers = state
+        .config()
+        .get_extension::<FooterCache>()
+        .unwrap_or_default();
+    let store = state.runtime_env().object_store(store_url)?;
+    let factory = LakeParquetReaderFactory::new(store, store_url.as_str(), footers);
+    Ok(Arc::new(
+        ParquetSource::new(table_schema)
+            .with_table_parquet_options(state.table_options().parquet.clone())
+            .with_parquet_file_reader_factory(Arc::new(factory)),
+    ))
 }
 
 /// The partitions of `index` that pass `filters`, as locations to list.

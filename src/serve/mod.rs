@@ -145,6 +145,7 @@ impl Server {
             metrics: metrics::Metrics::default(),
             audit,
             keys: options.keys.clone(),
+            footers: Arc::default(),
         });
         let app = router::router(server, s3);
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))

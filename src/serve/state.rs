@@ -12,6 +12,7 @@ use super::throttle::Throttle;
 use crate::Session;
 use crate::catalog::CatalogStore;
 use crate::error::Result;
+use crate::provider::parquet::FooterCache;
 
 /// The account id the server answers with (STS, Glue `CatalogId`, ARNs).
 pub const ACCOUNT_ID: &str = "123456789012";
@@ -39,6 +40,8 @@ pub struct ServerState {
     pub audit: AuditLog,
     /// The key pairs whose signatures are checked (`--auth`); None: any is accepted.
     pub keys: Option<Arc<Keys>>,
+    /// Parquet footers, shared by every query's session so each is read once.
+    pub footers: Arc<FooterCache>,
 }
 
 impl ServerState {
@@ -50,6 +53,7 @@ impl ServerState {
         session
             .object_stores()
             .serve_buckets_from(self.buckets.root().to_path_buf());
+        session.share_footer_cache(self.footers.clone());
         session.set_warehouse(std::path::PathBuf::from(format!("s3://{WAREHOUSE_BUCKET}")));
         Ok(session)
     }

@@ -36,6 +36,7 @@ pub use stats::{StatementStats, WriteCounts};
 use crate::CATALOG_NAME;
 use crate::catalog::{CatalogStore, DEFAULT_DATABASE, Table};
 use crate::error::{ErrorCode, LakeError, Result};
+use crate::provider::parquet::FooterCache;
 use crate::provider::scan_stats::ScanSnapshot;
 use crate::provider::{LakeCatalog, ScanStats};
 use crate::sql::ast::{Maintenance, SessionStatement, TableName};
@@ -131,7 +132,8 @@ impl Session {
         let config = SessionConfig::new()
             .with_create_default_catalog_and_schema(false)
             .with_default_catalog_and_schema(CATALOG_NAME, DEFAULT_DATABASE)
-            .with_information_schema(true);
+            .with_information_schema(true)
+            .with_extension(Arc::new(FooterCache::default()));
         let counters = Arc::new(RequestCounters::default());
         let object_stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
         let mut runtime =
@@ -164,6 +166,16 @@ impl Session {
             progress: None,
             last_query,
         })
+    }
+
+    /// Reads Parquet footers through `cache` (shared with other sessions, as `lakesql
+    /// serve` does across its queries) instead of this session's own.
+    pub fn share_footer_cache(&self, cache: Arc<FooterCache>) {
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .set_extension(cache);
     }
 
     /// The catalog (databases, tables, partitions).
