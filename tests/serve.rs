@@ -234,6 +234,72 @@ async fn pyathena_matches_the_shell_on_the_sample_lake() {
     server.stop().await;
 }
 
+/// Bytes of the sample lake's `sales` Parquet files.
+fn sales_bytes() -> u64 {
+    fn walk(dir: &Path) -> u64 {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| match p.extension() {
+                _ if p.is_dir() => walk(&p),
+                Some(ext) if ext == "parquet" => std::fs::metadata(&p).unwrap().len(),
+                _ => 0,
+            })
+            .sum()
+    }
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/sales"))
+}
+
+/// Every query runs in a new session, but the server's footer cache is shared: the first
+/// query reads each small file once, whole; the second reads column chunks only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queries_share_parquet_footers_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).expect("catalog"));
+    {
+        let mut session = lakesql::Session::new(catalog.clone()).unwrap();
+        session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
+        let setup =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql"))
+                .unwrap();
+        session.execute(&setup).await.unwrap();
+    }
+    let mut options = ServeOptions::new(dir.path().join("data"));
+    options.port = 0;
+    let server = Server::start(options, catalog)
+        .await
+        .expect("server starts");
+    let address = server.address.to_string();
+    let scanned = tokio::task::spawn_blocking(move || {
+        (0..2)
+            .map(|_| {
+                let (status, out) = athena(
+                    &address,
+                    "StartQueryExecution",
+                    json!({"QueryString": "SELECT sum(quantity) FROM sample.sales"}),
+                );
+                assert_eq!(status, 200, "{out}");
+                let done = wait_done(&address, out["QueryExecutionId"].as_str().unwrap());
+                assert_eq!(done["Status"]["State"], "SUCCEEDED", "{done}");
+                done["Statistics"]["DataScannedInBytes"].as_u64().unwrap()
+            })
+            .collect::<Vec<u64>>()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        scanned[0],
+        sales_bytes(),
+        "the first query reads each file once"
+    );
+    assert!(
+        scanned[1] > 0 && scanned[1] < scanned[0] / 2,
+        "the second query reads no footers: {scanned:?}"
+    );
+    server.stop().await;
+}
+
 /// Runs `tests/serve/<script> ENDPOINT ARGS…` (blocking) with the AWS environment
 /// pointing at `endpoint`; returns its stdout, panics with its stderr on failure.
 fn python(script: &str, endpoint: &str, args: &[&str]) -> Vec<u8> {
