@@ -26,7 +26,7 @@ use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder};
 use futures::FutureExt;
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Shared};
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use parquet::arrow::arrow_reader::ArrowReaderOptions;
@@ -49,14 +49,28 @@ pub const SMALL_FILE: u64 = 1024 * 1024;
 /// costs one more request.
 pub const FOOTER_TAIL: usize = 64 * 1024;
 
+/// A whole-file read other readers of the same file can wait for.
+type WholeFetch = Shared<BoxFuture<'static, Result<Arc<Bytes>, Arc<str>>>>;
+
+/// A small file's bytes as the readers of one scan share them: being fetched (a reader
+/// that needs them waits for that GET instead of making its own, as when DataFusion
+/// splits a file between two partitions), or fetched and held by the readers still open.
+#[derive(Clone)]
+enum OpenFile {
+    Fetching(WholeFetch),
+    Held(Weak<Bytes>),
+}
+
+type OpenFiles = Arc<Mutex<HashMap<Path, OpenFile>>>;
+
 /// Creates [`LakeParquetReader`]s for one scan.
 pub struct LakeParquetReaderFactory {
     store: Arc<dyn ObjectStore>,
     store_url: String,
     footers: Arc<FooterCache>,
-    /// Whole-file buffers of the readers still open, so another reader of the same file
-    /// in this scan reads no bytes again.
-    open: Arc<Mutex<HashMap<Path, Weak<Bytes>>>>,
+    /// Whole-file buffers being fetched or held by open readers, so another reader of
+    /// the same file in this scan reads no bytes again.
+    open: OpenFiles,
     /// Bytes fetched, one counter per output partition (`bytes_scanned` in EXPLAIN
     /// ANALYZE). Not per file: DataFusion's per-file metrics are a few KiB each, which
     /// over 20,000 files is tens of MiB held until the query ends.
@@ -94,7 +108,10 @@ impl LakeParquetReaderFactory {
 
     fn open_buffer(&self, path: &Path) -> Option<Arc<Bytes>> {
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.get(path).and_then(Weak::upgrade)
+        match open.get(path) {
+            Some(OpenFile::Held(buffer)) => buffer.upgrade(),
+            _ => None,
+        }
     }
 }
 
@@ -150,7 +167,7 @@ pub struct LakeParquetReader {
     store: Arc<dyn ObjectStore>,
     store_url: String,
     footers: Arc<FooterCache>,
-    open: Arc<Mutex<HashMap<Path, Weak<Bytes>>>>,
+    open: OpenFiles,
     meta: ObjectMeta,
     held: Vec<Held>,
     bytes_scanned: Count,
@@ -161,32 +178,95 @@ impl LakeParquetReader {
         self.held.iter().find_map(|h| h.slice(range))
     }
 
-    /// Reads the whole (small) file with one GET and keeps it for every later range.
+    /// Reads the whole (small) file with one GET, or waits for the GET another reader of
+    /// the scan has started, and keeps the bytes for every later range.
     async fn read_whole(&mut self) -> ParquetResult<Arc<Bytes>> {
-        let bytes = self
-            .store
-            .get(&self.meta.location)
-            .await
-            .map_err(external)?
-            .bytes()
-            .await
-            .map_err(external)?;
-        self.bytes_scanned.add(bytes.len());
-        if bytes.len() as u64 != self.meta.size {
-            return Err(ParquetError::General(format!(
-                "{} changed while it was read: listed with {} bytes, read {}",
-                self.meta.location,
-                self.meta.size,
-                bytes.len()
-            )));
-        }
-        let whole = Arc::new(bytes);
+        let (fetch, mine) = {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            let current = open.get(&self.meta.location).cloned();
+            match current {
+                Some(OpenFile::Fetching(fetch)) => (fetch, false),
+                Some(OpenFile::Held(buffer)) if buffer.strong_count() > 0 => {
+                    if let Some(whole) = buffer.upgrade() {
+                        self.held.push(Held::whole(whole.clone()));
+                        return Ok(whole);
+                    }
+                    (self.start_whole_fetch(&mut open), true)
+                }
+                _ => (self.start_whole_fetch(&mut open), true),
+            }
+        };
+        let got = fetch.await;
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.retain(|_, buffer| buffer.strong_count() > 0);
-        open.insert(self.meta.location.clone(), Arc::downgrade(&whole));
+        if mine {
+            open.retain(|_, file| match file {
+                OpenFile::Held(buffer) => buffer.strong_count() > 0,
+                OpenFile::Fetching(_) => true,
+            });
+            match &got {
+                Ok(whole) => {
+                    self.bytes_scanned.add(whole.len());
+                    open.insert(
+                        self.meta.location.clone(),
+                        OpenFile::Held(Arc::downgrade(whole)),
+                    );
+                }
+                Err(_) => {
+                    open.remove(&self.meta.location);
+                }
+            }
+        }
         drop(open);
+        let whole = got.map_err(|e| ParquetError::General(e.to_string()))?;
         self.held.push(Held::whole(whole.clone()));
         Ok(whole)
+    }
+
+    /// Takes the buffer of a small file another reader of the scan holds or is fetching
+    /// (a reader whose footer came from the cache has none of its own).
+    async fn adopt_open_buffer(&mut self) {
+        if self.meta.size > SMALL_FILE || !self.held.is_empty() {
+            return;
+        }
+        let current = {
+            let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            open.get(&self.meta.location).cloned()
+        };
+        let whole = match current {
+            Some(OpenFile::Held(buffer)) => buffer.upgrade(),
+            Some(OpenFile::Fetching(fetch)) => fetch.await.ok(),
+            None => None,
+        };
+        if let Some(whole) = whole {
+            self.held.push(Held::whole(whole));
+        }
+    }
+
+    /// Starts the GET of the whole file, registered so other readers wait for it.
+    fn start_whole_fetch(&self, open: &mut HashMap<Path, OpenFile>) -> WholeFetch {
+        let store = self.store.clone();
+        let meta = self.meta.clone();
+        let fetch = async move {
+            let bytes = async { store.get(&meta.location).await?.bytes().await }
+                .await
+                .map_err(|e| Arc::<str>::from(e.to_string()))?;
+            if bytes.len() as u64 != meta.size {
+                return Err(Arc::<str>::from(format!(
+                    "{} changed while it was read: listed with {} bytes, read {}",
+                    meta.location,
+                    meta.size,
+                    bytes.len()
+                )));
+            }
+            Ok(Arc::new(bytes))
+        }
+        .boxed()
+        .shared();
+        open.insert(
+            self.meta.location.clone(),
+            OpenFile::Fetching(fetch.clone()),
+        );
+        fetch
     }
 
     /// Decodes the footer: from the whole file when it is small (with the page index,
@@ -237,6 +317,7 @@ impl LakeParquetReader {
 impl AsyncFileReader for LakeParquetReader {
     fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, ParquetResult<Bytes>> {
         async move {
+            self.adopt_open_buffer().await;
             if let Some(bytes) = self.held_slice(&range) {
                 return Ok(bytes);
             }
@@ -252,6 +333,7 @@ impl AsyncFileReader for LakeParquetReader {
         ranges: Vec<Range<u64>>,
     ) -> BoxFuture<'_, ParquetResult<Vec<Bytes>>> {
         async move {
+            self.adopt_open_buffer().await;
             let mut out: Vec<Option<Bytes>> = ranges.iter().map(|r| self.held_slice(r)).collect();
             let missing: Vec<Range<u64>> = ranges
                 .iter()
@@ -502,6 +584,35 @@ mod tests {
         cache.insert("s3://one", &meta, metadata);
         assert!(cache.get("s3://one", &meta).is_some());
         assert!(cache.get("s3://two", &meta).is_none());
+    }
+
+    #[tokio::test]
+    async fn two_readers_opening_one_file_at_once_make_one_get() {
+        let lake = Lake::new();
+        let bytes = parquet_file(1_000, 500, "c");
+        let meta = lake.put("t/c.parquet", bytes.clone()).await;
+        let factory =
+            LakeParquetReaderFactory::new(lake.store.clone(), "memory://", lake.footers.clone());
+        let metrics = ExecutionPlanMetricsSet::new();
+        let file = PartitionedFile::from(meta.clone());
+        // As when DataFusion splits a file between two partitions: both readers are
+        // created before either has read anything.
+        let mut one = factory
+            .create_reader(0, file.clone(), None, &metrics)
+            .unwrap();
+        let mut two = factory.create_reader(1, file, None, &metrics).unwrap();
+        let before = lake.counters.snapshot();
+        let (a, b) = tokio::join!(one.get_metadata(None), two.get_metadata(None));
+        assert_eq!(a.unwrap().num_row_groups(), 2);
+        assert_eq!(b.unwrap().num_row_groups(), 2);
+        let row_group = two.get_bytes(4..100).await.unwrap();
+        assert_eq!(row_group, bytes.slice(4..100));
+        let requests = lake.counters.snapshot() - before;
+        assert_eq!(
+            (requests.get, requests.bytes),
+            (1, meta.size),
+            "{requests:?}"
+        );
     }
 
     #[tokio::test]
