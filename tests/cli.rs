@@ -5,6 +5,9 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
+#[path = "support/sample.rs"]
+mod sample;
+
 /// `lakesql` with a fresh catalog in `dir`, run from the repository root.
 fn lakesql(dir: &TempDir) -> Command {
     let mut cmd = Command::cargo_bin("lakesql").unwrap();
@@ -148,7 +151,11 @@ fn stats_json_reports_scan_counts() {
     assert_eq!(stats["list_requests"], 1);
     // Each small file is read once, whole: one GET per file, its bytes exactly.
     assert_eq!(stats["get_requests"], 24, "{stats}");
-    assert_eq!(stats["bytes_scanned"], sales_bytes(), "{stats}");
+    assert_eq!(
+        stats["bytes_scanned"],
+        sample::parquet_bytes("sales"),
+        "{stats}"
+    );
     assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);
     let rows: u64 = String::from_utf8(out.get_output().stdout.clone())
         .unwrap()
@@ -286,22 +293,6 @@ fn explain_shows_partition_pruning() {
         ));
 }
 
-/// The bytes of the sample lake's `sales` Parquet files.
-fn sales_bytes() -> u64 {
-    fn walk(dir: &std::path::Path) -> u64 {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| match p.extension() {
-                _ if p.is_dir() => walk(&p),
-                Some(ext) if ext == "parquet" => std::fs::metadata(&p).unwrap().len(),
-                _ => 0,
-            })
-            .sum()
-    }
-    walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/sales"))
-}
-
 /// A cold full scan reads each file once; the next statement of the process reuses the
 /// footers and reads only column chunks, still one GET per file.
 #[test]
@@ -327,7 +318,11 @@ fn a_cold_scan_reads_each_file_once_and_a_warm_one_no_footers() {
     let (cold, warm) = (&stats[0], &stats[1]);
     assert_eq!(cold["files"], 24, "{cold}");
     assert_eq!(cold["get_requests"], 24, "{cold}");
-    assert_eq!(cold["bytes_scanned"], sales_bytes(), "{cold}");
+    assert_eq!(
+        cold["bytes_scanned"],
+        sample::parquet_bytes("sales"),
+        "{cold}"
+    );
     assert_eq!(warm["get_requests"], 24, "{warm}");
     let (cold_bytes, warm_bytes) = (
         cold["bytes_scanned"].as_u64().unwrap(),

@@ -14,6 +14,9 @@ use lakesql::catalog::{CatalogStore, SqliteStore};
 use lakesql::serve::{ServeOptions, Server};
 use serde_json::{Value, json};
 
+#[path = "support/sample.rs"]
+mod sample;
+
 /// The environment a user sets to point the AWS tools at the server: every client and
 /// every service (PyAthena's result reader included) goes to 127.0.0.1, never to AWS or
 /// the instance-metadata address.
@@ -197,19 +200,22 @@ async fn shell_rows(catalog: Arc<dyn CatalogStore>, query: &str) -> Vec<Vec<Opti
     rows
 }
 
+/// A catalog file in `dir` with the sample lake's tables (`queries/setup.sql`).
+async fn sample_catalog(dir: &Path) -> Arc<dyn CatalogStore> {
+    let catalog: Arc<dyn CatalogStore> =
+        Arc::new(SqliteStore::open(&dir.join("catalog.db")).expect("catalog"));
+    let mut session = lakesql::Session::new(catalog.clone()).unwrap();
+    session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
+    let setup =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql")).unwrap();
+    session.execute(&setup).await.unwrap();
+    catalog
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pyathena_matches_the_shell_on_the_sample_lake() {
     let dir = tempfile::tempdir().unwrap();
-    let catalog: Arc<dyn CatalogStore> =
-        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).expect("catalog"));
-    {
-        let mut session = lakesql::Session::new(catalog.clone()).unwrap();
-        session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
-        let setup =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql"))
-                .unwrap();
-        session.execute(&setup).await.unwrap();
-    }
+    let catalog = sample_catalog(dir.path()).await;
     let query = "SELECT category, count(*) AS orders, sum(quantity) AS units, \
                  sum(unit_price * quantity) AS revenue, min(year) AS first_year \
                  FROM sales GROUP BY category ORDER BY category";
@@ -234,37 +240,12 @@ async fn pyathena_matches_the_shell_on_the_sample_lake() {
     server.stop().await;
 }
 
-/// Bytes of the sample lake's `sales` Parquet files.
-fn sales_bytes() -> u64 {
-    fn walk(dir: &Path) -> u64 {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .map(|p| match p.extension() {
-                _ if p.is_dir() => walk(&p),
-                Some(ext) if ext == "parquet" => std::fs::metadata(&p).unwrap().len(),
-                _ => 0,
-            })
-            .sum()
-    }
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/sales"))
-}
-
 /// Every query runs in a new session, but the server's footer cache is shared: the first
 /// query reads each small file once, whole; the second reads column chunks only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn queries_share_parquet_footers_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
-    let catalog: Arc<dyn CatalogStore> =
-        Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).expect("catalog"));
-    {
-        let mut session = lakesql::Session::new(catalog.clone()).unwrap();
-        session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
-        let setup =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql"))
-                .unwrap();
-        session.execute(&setup).await.unwrap();
-    }
+    let catalog = sample_catalog(dir.path()).await;
     let mut options = ServeOptions::new(dir.path().join("data"));
     options.port = 0;
     let server = Server::start(options, catalog)
@@ -290,7 +271,7 @@ async fn queries_share_parquet_footers_across_sessions() {
     .unwrap();
     assert_eq!(
         scanned[0],
-        sales_bytes(),
+        sample::parquet_bytes("sales"),
         "the first query reads each file once"
     );
     assert!(
