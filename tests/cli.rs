@@ -8,6 +8,31 @@ use tempfile::TempDir;
 #[path = "support/sample.rs"]
 mod sample;
 
+/// A fresh catalog with the sample lake's tables (`queries/setup.sql`).
+fn sample_catalog() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    lakesql(&dir)
+        .args(["-q", "-f", "queries/setup.sql"])
+        .assert()
+        .success();
+    dir
+}
+
+/// Runs `sql` with `--stats json`; returns stdout (CSV) and each statement's statistics.
+fn with_stats(dir: &TempDir, sql: &str) -> (String, Vec<serde_json::Value>) {
+    let out = lakesql(dir)
+        .args(["-q", "--stats", "json", "--format", "csv", "-c", sql])
+        .assert()
+        .success();
+    let output = out.get_output();
+    let stats = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (String::from_utf8(output.stdout.clone()).unwrap(), stats)
+}
+
 /// `lakesql` with a fresh catalog in `dir`, run from the repository root.
 fn lakesql(dir: &TempDir) -> Command {
     let mut cmd = Command::cargo_bin("lakesql").unwrap();
@@ -131,18 +156,9 @@ fn formats() {
 
 #[test]
 fn stats_json_reports_scan_counts() {
-    let dir = TempDir::new().unwrap();
-    lakesql(&dir)
-        .args(["-q", "-f", "queries/setup.sql"])
-        .assert()
-        .success();
-    let out = lakesql(&dir)
-        .args(["-q", "--stats", "json", "--format", "csv", "-c"])
-        .arg("SELECT count(*) FROM sample.sales")
-        .assert()
-        .success();
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    let stats: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    let dir = sample_catalog();
+    let (stdout, mut stats) = with_stats(&dir, "SELECT count(*) FROM sample.sales");
+    let stats = stats.pop().unwrap();
     assert_eq!(stats["statement"], "select");
     assert_eq!(stats["partitions_total"], 24);
     assert_eq!(stats["partitions_matched"], 24);
@@ -157,13 +173,7 @@ fn stats_json_reports_scan_counts() {
         "{stats}"
     );
     assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);
-    let rows: u64 = String::from_utf8(out.get_output().stdout.clone())
-        .unwrap()
-        .lines()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let rows: u64 = stdout.lines().nth(1).unwrap().parse().unwrap();
     assert_eq!(stats["rows"], 1);
     assert!(rows > 24 * 40, "{rows}");
 }
@@ -275,11 +285,7 @@ fn empty_results_say_why() {
 
 #[test]
 fn explain_shows_partition_pruning() {
-    let dir = TempDir::new().unwrap();
-    lakesql(&dir)
-        .args(["-q", "-f", "queries/setup.sql"])
-        .assert()
-        .success();
+    let dir = sample_catalog();
     lakesql(&dir)
         .args(["-q", "--format", "csv", "-c"])
         .arg(
@@ -297,24 +303,10 @@ fn explain_shows_partition_pruning() {
 /// footers and reads only column chunks, still one GET per file.
 #[test]
 fn a_cold_scan_reads_each_file_once_and_a_warm_one_no_footers() {
-    let dir = TempDir::new().unwrap();
-    lakesql(&dir)
-        .args(["-q", "-f", "queries/setup.sql"])
-        .assert()
-        .success();
+    let dir = sample_catalog();
     let query = "SELECT category, sum(quantity * unit_price) FROM sample.sales GROUP BY category";
-    let out = lakesql(&dir)
-        .args(["-q", "--stats", "json", "--format", "csv", "-c"])
-        .arg(format!("{query}; {query}"))
-        .assert()
-        .success();
-    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
-    let stats: Vec<serde_json::Value> = stderr
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(stats.len(), 2, "{stderr}");
+    let (_, stats) = with_stats(&dir, &format!("{query}; {query}"));
+    assert_eq!(stats.len(), 2, "{stats:?}");
     let (cold, warm) = (&stats[0], &stats[1]);
     assert_eq!(cold["files"], 24, "{cold}");
     assert_eq!(cold["get_requests"], 24, "{cold}");

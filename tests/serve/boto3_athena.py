@@ -5,30 +5,18 @@ script makes them. Run by tests/serve.rs with the endpoint as argv[1]; exits non
 import sys
 import time
 
-import boto3
 import botocore.exceptions
-from botocore.config import Config
+from serve_client import client
+from serve_client import wait as wait_for
 
 ENDPOINT = sys.argv[1]
-KW = dict(
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="lakesql-test",
-    aws_secret_access_key="lakesql-test-secret",
-    config=Config(retries={"max_attempts": 1}),
-)
-athena = boto3.client("athena", **KW)
-s3 = boto3.client("s3", **KW)
-sts = boto3.client("sts", **KW)
+athena = client("athena", ENDPOINT)
+s3 = client("s3", ENDPOINT)
+sts = client("sts", ENDPOINT)
 
 
 def wait(qid):
-    for _ in range(600):
-        state = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if state["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            return state
-        time.sleep(0.02)
-    raise AssertionError(f"query {qid} did not finish")
+    return wait_for(athena, qid)
 
 
 def run(sql, database="serve_test"):

@@ -2,11 +2,10 @@
 the Glue API, queried through Athena on the same catalog, with Glue's shapes, paging,
 partition expressions and error codes. argv: endpoint. Exits non-zero on a failed check."""
 
-import sys
-import time
 
 import boto3
 import botocore.exceptions
+from serve_client import wait
 
 glue = boto3.client("glue")
 athena = boto3.client("athena")
@@ -25,11 +24,7 @@ def query(sql, database):
     qid = athena.start_query_execution(
         QueryString=sql, QueryExecutionContext={"Database": database}
     )["QueryExecutionId"]
-    while True:
-        status = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]
-        if status["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-        time.sleep(0.01)
+    status = wait(athena, qid)["Status"]
     assert status["State"] == "SUCCEEDED", status
     rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
     return [[d.get("VarCharValue") for d in r["Data"]] for r in rows]

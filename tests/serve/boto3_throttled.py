@@ -3,11 +3,10 @@ ThrottlingException and retried by botocore until it goes through. Prints, as JS
 many calls of each operation succeeded (each success is exactly one 200 at the server)."""
 
 import json
-import sys
-import time
 
 import boto3
 from botocore.config import Config
+from serve_client import wait
 
 calls = {}
 
@@ -25,12 +24,8 @@ athena = boto3.client(
 athena.meta.events.register("after-call.athena.*", count)
 ids = [athena.start_query_execution(QueryString=f"SELECT {n}")["QueryExecutionId"] for n in range(3)]
 for qid in ids:
-    while True:
-        state = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"]
-        if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            assert state == "SUCCEEDED", state
-            break
-        time.sleep(0.01)
+    state = wait(athena, qid)["Status"]["State"]
+    assert state == "SUCCEEDED", state
     rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
     assert len(rows) == 2, rows
 print(json.dumps(calls))

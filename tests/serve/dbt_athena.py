@@ -31,8 +31,7 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
+from serve_client import ACCESS_KEY, REGION, SECRET_KEY, client, wait
 
 ENDPOINT = sys.argv[1]
 HERE = Path(__file__).resolve().parent
@@ -42,9 +41,9 @@ SCHEMA = os.environ.get("LAKESQL_DBT_SCHEMA") or f"dbt_test_{uuid.uuid4().hex[:8
 ENV = dict(
     os.environ,
     AWS_ENDPOINT_URL=ENDPOINT,
-    AWS_ACCESS_KEY_ID="lakesql-test",
-    AWS_SECRET_ACCESS_KEY="lakesql-test-secret",
-    AWS_DEFAULT_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID=ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+    AWS_DEFAULT_REGION=REGION,
     AWS_EC2_METADATA_DISABLED="true",
     AWS_CONFIG_FILE="/dev/null",
     AWS_SHARED_CREDENTIALS_FILE="/dev/null",
@@ -68,16 +67,9 @@ def dbt_executable():
     sys.exit("dbt not found: set LAKESQL_DBT or install dbt-athena (see this file's docstring)")
 
 
-KW = dict(
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="lakesql-test",
-    aws_secret_access_key="lakesql-test-secret",
-    config=Config(retries={"max_attempts": 1}),
-)
-athena = boto3.client("athena", **KW)
-glue = boto3.client("glue", **KW)
-s3 = boto3.client("s3", **KW)
+athena = client("athena", ENDPOINT)
+glue = client("glue", ENDPOINT)
+s3 = client("s3", ENDPOINT)
 
 
 def fail(message):
@@ -129,11 +121,7 @@ def query(sql):
         QueryExecutionContext={"Database": SCHEMA},
         ResultConfiguration={"OutputLocation": "s3://lakesql-query-results/"},
     )["QueryExecutionId"]
-    for _ in range(3000):
-        status = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]
-        if status["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-        time.sleep(0.02)
+    status = wait(athena, qid)["Status"]
     check(status["State"] == "SUCCEEDED", f"{sql!r}: {status}")
     rows = []
     for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid):

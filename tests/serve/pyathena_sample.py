@@ -11,13 +11,14 @@ import time
 from pyathena import connect
 from pyathena.error import OperationalError
 from pyathena.pandas.cursor import PandasCursor
+from serve_client import ACCESS_KEY, REGION, SECRET_KEY
 
 ENDPOINT, QUERY = sys.argv[1], sys.argv[2]
 KW = dict(
     endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="lakesql-test",
-    aws_secret_access_key="lakesql-test-secret",
+    region_name=REGION,
+    aws_access_key_id=ACCESS_KEY,
+    aws_secret_access_key=SECRET_KEY,
     s3_staging_dir="s3://lakesql-query-results/pyathena/",
     schema_name="sample",
     poll_interval=0.01,

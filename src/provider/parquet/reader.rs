@@ -184,15 +184,16 @@ impl LakeParquetReader {
         let (fetch, mine) = {
             let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
             let current = open.get(&self.meta.location).cloned();
-            match current {
-                Some(OpenFile::Fetching(fetch)) => (fetch, false),
-                Some(OpenFile::Held(buffer)) if buffer.strong_count() > 0 => {
-                    if let Some(whole) = buffer.upgrade() {
-                        self.held.push(Held::whole(whole.clone()));
-                        return Ok(whole);
-                    }
-                    (self.start_whole_fetch(&mut open), true)
+            let held = match &current {
+                Some(OpenFile::Held(buffer)) => buffer.upgrade(),
+                _ => None,
+            };
+            match (current, held) {
+                (_, Some(whole)) => {
+                    self.held.push(Held::whole(whole.clone()));
+                    return Ok(whole);
                 }
+                (Some(OpenFile::Fetching(fetch)), None) => (fetch, false),
                 _ => (self.start_whole_fetch(&mut open), true),
             }
         };
@@ -472,15 +473,16 @@ mod tests {
             self.store.head(&path).await.unwrap()
         }
 
+        /// A factory as one scan has it, over this lake's store and footer cache.
+        fn factory(&self) -> LakeParquetReaderFactory {
+            LakeParquetReaderFactory::new(self.store.clone(), "memory://", self.footers.clone())
+        }
+
         /// Reads every row of the file through a fresh factory (a new scan); returns the
         /// rows and the requests it made.
         async fn scan(&self, meta: &ObjectMeta) -> (usize, RequestSnapshot) {
             let before = self.counters.snapshot();
-            let factory = LakeParquetReaderFactory::new(
-                self.store.clone(),
-                "memory://",
-                self.footers.clone(),
-            );
+            let factory = self.factory();
             let file = PartitionedFile::from(meta.clone());
             let reader: Box<dyn AsyncFileReader> = factory
                 .create_reader(0, file, None, &ExecutionPlanMetricsSet::new())
@@ -591,8 +593,7 @@ mod tests {
         let lake = Lake::new();
         let bytes = parquet_file(1_000, 500, "c");
         let meta = lake.put("t/c.parquet", bytes.clone()).await;
-        let factory =
-            LakeParquetReaderFactory::new(lake.store.clone(), "memory://", lake.footers.clone());
+        let factory = lake.factory();
         let metrics = ExecutionPlanMetricsSet::new();
         let file = PartitionedFile::from(meta.clone());
         // As when DataFusion splits a file between two partitions: both readers are
@@ -620,8 +621,7 @@ mod tests {
         let lake = Lake::new();
         let bytes = parquet_file(1_000, 1_000, "b");
         let meta = lake.put("t/b.parquet", bytes.clone()).await;
-        let factory =
-            LakeParquetReaderFactory::new(lake.store.clone(), "memory://", lake.footers.clone());
+        let factory = lake.factory();
         let metrics = ExecutionPlanMetricsSet::new();
         let file = PartitionedFile::from(meta.clone());
         let mut first = factory
