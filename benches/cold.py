@@ -36,17 +36,27 @@ COUNTRIES = ["AR", "AU", "BR", "CA", "CN", "DE", "ES", "FR", "GB", "IN",
 ROWS_PER_DAY = 2000
 TINY_PARTITIONS = 20_000
 
+# (label, query, whether lakesql reads it through the catalog after ANALYZE). The anchors
+# have no catalog statistics: they run the same query the same way in both cases.
 QUERIES = [
     ("point query (one day)",
-     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE year = 2023 AND month = 6 AND day = 15"),
+     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE year = 2023 AND month = 6 AND day = 15",
+     False),
     ("one month",
-     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE year = 2023 AND month = 6"),
+     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE year = 2023 AND month = 6", False),
     ("full scan group-by",
-     "SELECT country, count(*) AS n, sum(amount) AS s FROM events GROUP BY country ORDER BY country"),
+     "SELECT country, count(*) AS n, sum(amount) AS s FROM events GROUP BY country ORDER BY country",
+     False),
     ("non-partition filter",
-     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE amount > 999.5"),
+     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE amount > 999.5", False),
     ("count(*) over 20,000 tiny files",
-     "SELECT count(*) AS n FROM tiny"),
+     "SELECT count(*) AS n FROM tiny", False),
+    ("count(*) over 20,000 tiny files after ANALYZE",
+     "SELECT count(*) AS n FROM tiny", True),
+    ("min/max of a column after ANALYZE",
+     "SELECT min(id) AS lo, max(user_id) AS hi, count(*) AS n FROM events", True),
+    ("filter on a sorted column after ANALYZE",
+     "SELECT count(*) AS n, sum(amount) AS s FROM events WHERE id BETWEEN 1000000 AND 1003999", True),
 ]
 
 
@@ -87,9 +97,11 @@ def generate(lake):
     open(marker, "w").close()
 
 
-def lakesql_setup(binary, lake, catalog):
-    if os.path.exists(catalog):
-        os.remove(catalog)
+def lakesql_setup(binary, lake, catalog, analysed):
+    """Registers the lakes in `catalog`, and in `analysed` with ANALYZE run on them."""
+    for path in (catalog, analysed):
+        if os.path.exists(path):
+            os.remove(path)
     script = f"""
 CREATE DATABASE bench;
 CREATE EXTERNAL TABLE bench.events (id bigint, country string, amount double, user_id bigint)
@@ -100,6 +112,12 @@ CREATE EXTERNAL TABLE bench.tiny (id bigint, v double)
 MSCK REPAIR TABLE bench.tiny;
 """
     subprocess.run([binary, "--catalog", catalog, "-q", "--stats", "off", "-c", script],
+                   check=True, capture_output=True)
+    analyse = """
+ANALYZE TABLE bench.events COMPUTE STATISTICS FOR ALL COLUMNS;
+ANALYZE TABLE bench.tiny COMPUTE STATISTICS;
+"""
+    subprocess.run([binary, "--catalog", analysed, "-q", "--stats", "off", "-c", script + analyse],
                    check=True, capture_output=True)
 
 
@@ -204,12 +222,13 @@ def main():
     lake = os.path.abspath(args.lake_dir)
     generate(lake)
     catalog = os.path.join(lake, "catalog.db")
-    lakesql_setup(args.binary, lake, catalog)
+    analysed = os.path.join(lake, "catalog-analysed.db")
+    lakesql_setup(args.binary, lake, catalog, analysed)
     engines = ["lakesql", "DuckDB", "DataFusion", "Polars"]
     print(f"binary: {args.binary} ({os.path.getsize(args.binary) / 2**20:.0f} MiB); "
           f"duckdb {duck_v}, datafusion {df_v}, polars {polars_v}; "
           f"{args.rounds} paired rounds")
-    for label, query in QUERIES:
+    for label, query, after_analyze in QUERIES:
         if args.only and args.only not in label:
             continue
         times = {e: [] for e in engines}
@@ -219,7 +238,8 @@ def main():
         for _ in range(args.rounds):
             for engine in engines:
                 if engine == "lakesql":
-                    cmd = [args.binary, "--catalog", catalog, "-q", "--stats", "json",
+                    cmd = [args.binary, "--catalog", analysed if after_analyze else catalog,
+                           "-q", "--stats", "json",
                            "--format", "csv", "-d", "bench", "-c", query]
                 else:
                     cmd = [sys.executable, "-c", anchor_code(engine, lake, query)]
@@ -240,7 +260,8 @@ def main():
         s = stats[0]
         print(f"\n{label}: {query}")
         print(f"  lakesql read {s['files']} files with {s['get_requests']} GETs, "
-              f"{s['bytes_scanned'] / 2**20:.1f} MiB")
+              f"{s['bytes_scanned'] / 2**20:.1f} MiB; {s['files_skipped_by_statistics']} files "
+              f"skipped by statistics; answered from statistics: {s['answered_from_statistics']}")
         # ratio: lakesql's median time over this engine's (below 1: lakesql is faster).
         print(f"  {'engine':<12}{'median ms':>11}{'lakesql/x':>11}{'peak MiB':>10}")
         for engine in engines:

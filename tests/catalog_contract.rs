@@ -11,8 +11,9 @@ use std::sync::Arc;
 use lakesql::catalog::model::Properties;
 use lakesql::catalog::partition_path::partition_path;
 use lakesql::catalog::{
-    CatalogStore, Column, DEFAULT_DATABASE, Database, MemoryStore, Partition, SerDeInfo,
-    SqliteStore, StorageDescriptor, Table, TableChange,
+    CatalogStore, Column, ColumnStatistics, DEFAULT_DATABASE, Database, FileStatistics,
+    MemoryStore, Partition, SerDeInfo, SqliteStore, StatisticsScope, StorageDescriptor, Table,
+    TableChange,
 };
 use lakesql::error::{ErrorCode, LakeError};
 use tempfile::TempDir;
@@ -111,6 +112,10 @@ contract_checks!(
     partition_changes_on_a_missing_table_are_table_not_found,
     partition_version_changes_with_every_partition_change,
     partition_version_differs_for_a_recreated_table,
+    file_statistics_round_trip_sorted_by_path,
+    file_statistics_are_replaced_within_their_scope,
+    file_statistics_go_with_their_partition_and_table,
+    file_statistics_of_a_missing_table_are_table_not_found,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1235,4 +1240,130 @@ async fn memory_store_clones_share_one_catalog() {
     let store: Store = Arc::new(store);
     assert_eq!(store.list_tables(DEFAULT_DATABASE).await.unwrap(), ["t"]);
     assert_eq!(count(&store, DEFAULT_DATABASE, "t").await, 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// File statistics (ANALYZE)
+
+/// An entry for file `name` in partition `p`'s folder.
+fn file_entry(p: &Partition, name: &str, rows: u64) -> FileStatistics {
+    FileStatistics {
+        path: format!("{}{name}", p.location),
+        location: p.location.clone(),
+        size: 100 + rows,
+        modified_nanos: 1_700_000_000_123_456_789,
+        e_tag: Some(format!("etag-{name}")),
+        rows: Some(rows),
+        columns: [(
+            "amount".to_string(),
+            ColumnStatistics {
+                hive_type: "double".into(),
+                min: Some("1.5".into()),
+                max: Some("9.25".into()),
+                nulls: 2,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        analyzed_at: T0 + 5,
+    }
+}
+
+async fn stats_paths(store: &Store, table: &str) -> Vec<String> {
+    let entries = store.file_statistics(DEFAULT_DATABASE, table).await.unwrap();
+    entries.into_iter().map(|e| e.path).collect()
+}
+
+async fn file_statistics_round_trip_sorted_by_path(store: Store) {
+    let (_, parts) = year_table(&store, "t", &["2023", "2024"]).await;
+    let entries = vec![
+        file_entry(&parts[1], "b.parquet", 7),
+        file_entry(&parts[0], "a.parquet", 3),
+    ];
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &entries)
+        .await
+        .unwrap();
+    let read = store.file_statistics(DEFAULT_DATABASE, "t").await.unwrap();
+    assert_eq!(read, vec![entries[1].clone(), entries[0].clone()]);
+    assert!(
+        store
+            .file_statistics(DEFAULT_DATABASE, "other")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn file_statistics_are_replaced_within_their_scope(store: Store) {
+    let (_, parts) = year_table(&store, "t", &["2023", "2024"]).await;
+    let first = vec![
+        file_entry(&parts[0], "a.parquet", 3),
+        file_entry(&parts[0], "old.parquet", 1),
+        file_entry(&parts[1], "b.parquet", 7),
+    ];
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &first)
+        .await
+        .unwrap();
+    // Re-analysing 2023 replaces its entries (old.parquet is gone) and keeps 2024's.
+    let again = vec![file_entry(&parts[0], "a.parquet", 4)];
+    let scope = StatisticsScope::Locations(vec![parts[0].location.clone()]);
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", &scope, &again)
+        .await
+        .unwrap();
+    let read = store.file_statistics(DEFAULT_DATABASE, "t").await.unwrap();
+    assert_eq!(read, vec![again[0].clone(), first[2].clone()]);
+    // The whole table's scope replaces everything.
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &[])
+        .await
+        .unwrap();
+    assert!(stats_paths(&store, "t").await.is_empty());
+}
+
+async fn file_statistics_go_with_their_partition_and_table(store: Store) {
+    let (t, parts) = year_table(&store, "t", &["2022", "2023", "2024"]).await;
+    let entries: Vec<FileStatistics> = parts
+        .iter()
+        .map(|p| file_entry(p, "f.parquet", 1))
+        .collect();
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &entries)
+        .await
+        .unwrap();
+    store
+        .drop_partitions(DEFAULT_DATABASE, "t", &[strings(&["2022"])], false)
+        .await
+        .unwrap();
+    store
+        .update_partition(DEFAULT_DATABASE, "t", &moved(&parts[1]))
+        .await
+        .unwrap();
+    // Updating a partition without moving it keeps its entries.
+    store
+        .update_partition(DEFAULT_DATABASE, "t", &parts[2])
+        .await
+        .unwrap();
+    assert_eq!(stats_paths(&store, "t").await, vec![entries[2].path.clone()]);
+    assert!(store.drop_table(DEFAULT_DATABASE, "t", false).await.unwrap());
+    create(&store, &t).await;
+    assert!(stats_paths(&store, "t").await.is_empty());
+}
+
+async fn file_statistics_of_a_missing_table_are_table_not_found(store: Store) {
+    let (_, parts) = year_table(&store, "t", &["2023"]).await;
+    assert_code(
+        store
+            .replace_file_statistics(
+                DEFAULT_DATABASE,
+                "missing",
+                &StatisticsScope::Table,
+                &[file_entry(&parts[0], "a.parquet", 1)],
+            )
+            .await,
+        ErrorCode::TableNotFound,
+    );
+    assert!(stats_paths(&store, "missing").await.is_empty());
 }

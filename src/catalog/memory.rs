@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::model::now_seconds;
+use super::statistics::{FileStatistics, StatisticsScope};
 use super::partition_path::{parse_partition_path, partition_path};
 use super::{
     CatalogStore, Column, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table,
@@ -53,6 +54,8 @@ struct DatabaseEntry {
 struct TableEntry {
     table: Table,
     partitions: BTreeMap<String, Partition>,
+    /// File statistics by path.
+    statistics: BTreeMap<String, FileStatistics>,
 }
 
 impl MemoryStore {
@@ -202,6 +205,7 @@ impl State {
             TableEntry {
                 table: table.clone(),
                 partitions: BTreeMap::new(),
+                statistics: BTreeMap::new(),
             },
         );
         Ok(true)
@@ -289,10 +293,14 @@ impl TableEntry {
 
     /// Removes the registered partitions among `specs`; returns how many were removed.
     fn remove_existing(&mut self, specs: &[String]) -> usize {
-        specs
-            .iter()
-            .filter(|spec| self.partitions.remove(*spec).is_some())
-            .count()
+        let mut removed = 0;
+        for spec in specs {
+            if let Some(p) = self.partitions.remove(spec) {
+                self.statistics.retain(|_, f| f.location != p.location);
+                removed += 1;
+            }
+        }
+        removed
     }
 
     /// Adds a batch after checking all of it (see [`CatalogStore::add_partitions`]).
@@ -353,6 +361,10 @@ impl TableEntry {
             .partitions
             .get_mut(&spec)
             .ok_or_else(|| partition_missing_error(&spec, db, table))?;
+        if stored.location != partition.location {
+            let old = stored.location.clone();
+            self.statistics.retain(|_, f| f.location != old);
+        }
         stored.location = partition.location.clone();
         stored.parameters = partition.parameters.clone();
         Ok(())
@@ -506,6 +518,30 @@ impl CatalogStore for MemoryStore {
             location: p.location.clone(),
         });
         Ok(locations.collect())
+    }
+
+    async fn replace_file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        scope: &StatisticsScope,
+        files: &[FileStatistics],
+    ) -> Result<()> {
+        let mut state = self.lock();
+        let entry = state.table_mut(db, table)?;
+        entry.statistics.retain(|_, f| !scope.covers(&f.location));
+        for f in files {
+            entry.statistics.insert(f.path.clone(), f.clone());
+        }
+        Ok(())
+    }
+
+    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+        let state = self.lock();
+        Ok(state
+            .table(db, table)
+            .map(|t| t.statistics.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn partition_version(&self, db: &str, table: &str) -> Result<Option<i64>> {

@@ -12,6 +12,7 @@ pub mod partition_path;
 pub mod partition_values;
 pub mod serde_options;
 pub mod sqlite;
+pub mod statistics;
 pub mod storage_format;
 pub mod store;
 pub mod view;
@@ -20,6 +21,7 @@ pub use hive_type::HiveType;
 pub use memory::MemoryStore;
 pub use model::{Column, Database, Partition, SerDeInfo, StorageDescriptor, Table};
 pub use sqlite::SqliteStore;
+pub use statistics::{ColumnStatistics, FileStatistics, StatisticsScope};
 pub use view::{VIRTUAL_VIEW, ViewDefinition};
 
 pub use store::{

@@ -19,6 +19,7 @@ use super::model::now_seconds;
 use super::partition_path::{parse_partition_path, partition_path};
 use async_trait::async_trait;
 
+use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table, TableChange,
     check_droppable_database,
@@ -26,7 +27,7 @@ use super::{
 use crate::error::{CatalogError, ErrorCode, LakeError, Result};
 
 /// Version of the SQLite schema this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS databases (
@@ -53,6 +54,15 @@ CREATE TABLE IF NOT EXISTS partitions (
     parameters  TEXT NOT NULL,
     create_time INTEGER NOT NULL,
     PRIMARY KEY (db, tbl, spec),
+    FOREIGN KEY (db, tbl) REFERENCES tables(db, name) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_statistics (
+    db          TEXT NOT NULL,
+    tbl         TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    statistics  TEXT NOT NULL,
+    PRIMARY KEY (db, tbl, path),
     FOREIGN KEY (db, tbl) REFERENCES tables(db, name) ON DELETE CASCADE
 ) WITHOUT ROWID;
 ";
@@ -353,6 +363,7 @@ fn delete_partitions(
     let mut removed = 0;
     for v in values {
         let spec = spec_of(keys, v, db, table)?;
+        drop_partition_statistics(tx, db, table, &spec, None)?;
         let n = stmt.execute(params![db, table, spec])?;
         if n == 0 && !if_exists {
             return Err(LakeError::semantic(
@@ -363,6 +374,24 @@ fn delete_partitions(
         removed += n;
     }
     Ok(removed)
+}
+
+/// Drops the file statistics found in partition `spec`'s folder, unless the folder is
+/// `keep` (a partition moved to where it already is).
+fn drop_partition_statistics(
+    tx: &Connection,
+    db: &str,
+    table: &str,
+    spec: &str,
+    keep: Option<&str>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2 AND location =
+             (SELECT location FROM partitions WHERE db = ?1 AND tbl = ?2 AND spec = ?3)
+         AND location IS NOT ?4",
+    )?
+    .execute(params![db, table, spec, keep])?;
+    Ok(())
 }
 
 #[async_trait]
@@ -488,6 +517,29 @@ impl CatalogStore for SqliteStore {
             .await
     }
 
+    async fn replace_file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        scope: &StatisticsScope,
+        files: &[FileStatistics],
+    ) -> Result<()> {
+        let (db, table, scope, files) = (
+            db.to_string(),
+            table.to_string(),
+            scope.clone(),
+            files.to_vec(),
+        );
+        self.blocking(move |s| s.replace_file_statistics_now(&db, &table, &scope, &files))
+            .await
+    }
+
+    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+        let (db, table) = (db.to_string(), table.to_string());
+        self.read(move |conn| Self::file_statistics_now(conn, &db, &table))
+            .await
+    }
+
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
         let (db, table) = (db.to_string(), table.to_string());
         // A range count over up to millions of rows: not a point read.
@@ -567,6 +619,7 @@ impl SqliteStore {
                     ),
                 ));
             }
+            tx.execute("DELETE FROM file_statistics WHERE db = ?1", params![name])?;
             tx.execute("DELETE FROM partitions WHERE db = ?1", params![name])?;
             tx.execute("DELETE FROM tables WHERE db = ?1", params![name])?;
             tx.execute("DELETE FROM databases WHERE name = ?1", params![name])?;
@@ -626,6 +679,10 @@ impl SqliteStore {
 
     fn drop_table_now(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
         self.write(|tx| {
+            tx.execute(
+                "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2",
+                params![db, name],
+            )?;
             tx.execute(
                 "DELETE FROM partitions WHERE db = ?1 AND tbl = ?2",
                 params![db, name],
@@ -713,6 +770,7 @@ impl SqliteStore {
         self.write(|tx| {
             let keys = partition_keys(tx, db, table)?;
             let spec = spec_of(&keys, &partition.values, db, table)?;
+            drop_partition_statistics(tx, db, table, &spec, Some(&partition.location))?;
             let n = tx.execute(
                 "UPDATE partitions SET location = ?4, parameters = ?5
                  WHERE db = ?1 AND tbl = ?2 AND spec = ?3",
@@ -788,6 +846,67 @@ impl SqliteStore {
             )
             .optional()?;
         version.ok_or_else(|| LakeError::table_not_found(db, table))
+    }
+
+    fn replace_file_statistics_now(
+        &self,
+        db: &str,
+        table: &str,
+        scope: &StatisticsScope,
+        files: &[FileStatistics],
+    ) -> Result<()> {
+        self.write(|tx| {
+            if !table_exists(tx, db, table)? {
+                return Err(LakeError::table_not_found(db, table));
+            }
+            match scope {
+                StatisticsScope::Table => {
+                    tx.execute(
+                        "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2",
+                        params![db, table],
+                    )?;
+                }
+                StatisticsScope::Locations(locations) => {
+                    let mut delete = tx.prepare_cached(
+                        "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2 AND location = ?3",
+                    )?;
+                    for location in locations {
+                        delete.execute(params![db, table, location])?;
+                    }
+                }
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO file_statistics (db, tbl, path, location, statistics)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for f in files {
+                insert.execute(params![db, table, f.path, f.location, to_json(f)?])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn file_statistics_now(conn: &Connection, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT path, location, statistics FROM file_statistics
+             WHERE db = ?1 AND tbl = ?2 ORDER BY path",
+        )?;
+        let what = format!("statistics of {db}.{table}");
+        let rows = stmt.query_map(params![db, table], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (path, location, text) = row?;
+            let mut entry: FileStatistics = from_json(&what, &text)?;
+            entry.path = path;
+            entry.location = location;
+            Ok(entry)
+        })
+        .collect()
     }
 
     fn count_partitions_now(conn: &Connection, db: &str, table: &str) -> Result<usize> {

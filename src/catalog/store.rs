@@ -22,6 +22,9 @@
 //!   changes whenever a table's partitions change, so readers can keep a loaded partition
 //!   index. A backend that cannot tell cheaply returns `None`; readers then reload the
 //!   partitions on every query (correct, only slower).
+//! - **File statistics** (`ANALYZE`) belong to the table: dropping the table drops
+//!   them, and dropping a partition or moving it (`SET LOCATION`) drops those found in its
+//!   folder. `replace_file_statistics` replaces the entries in its scope in one step.
 //! - **Errors.** Missing objects are [`LakeError`](crate::error::LakeError)s with Athena's
 //!   codes (`SCHEMA_NOT_FOUND`, `TABLE_NOT_FOUND`, `ALREADY_EXISTS`, `PARTITION_NOT_FOUND`,
 //!   `SCHEMA_NOT_EMPTY`); backend failures are `LakeError::Catalog`.
@@ -30,6 +33,7 @@
 
 use async_trait::async_trait;
 
+use super::statistics::{FileStatistics, StatisticsScope};
 use super::{Database, Partition, Table};
 use crate::error::{LakeError, Result};
 
@@ -144,4 +148,17 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     async fn partition_version(&self, db: &str, table: &str) -> Result<Option<i64>>;
     /// Number of partitions of a table.
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize>;
+
+    /// Replaces the file statistics of a table within `scope` by `files` (whose
+    /// `location`s lie in the scope), in one step. `TABLE_NOT_FOUND` when the table does
+    /// not exist.
+    async fn replace_file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        scope: &StatisticsScope,
+        files: &[FileStatistics],
+    ) -> Result<()>;
+    /// Every file statistics entry of a table, sorted by path.
+    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>>;
 }

@@ -15,6 +15,7 @@ pub mod partition_index;
 pub mod pseudo_columns;
 pub mod record_source;
 pub mod scan_stats;
+pub mod statistics;
 pub mod table;
 pub mod view;
 

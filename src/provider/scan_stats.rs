@@ -25,8 +25,18 @@ pub struct ScanReport {
     pub partitions_matched: u64,
     /// Locations listed for files.
     pub locations_listed: u64,
-    /// Data files found.
+    /// Data files to read (after those ruled out by statistics).
     pub files: u64,
+    /// Files not read because their statistics in the catalog rule them out.
+    pub files_skipped_by_statistics: u64,
+    /// Whether every file to read has current statistics with a row count, so that the
+    /// scan's row count is known exactly.
+    pub exact_statistics: bool,
+    /// What identifies each file scan this table scan planned ([`super::table::scan_key`]),
+    /// to tell afterwards whether the executed plan still reads them.
+    pub file_scan_keys: Vec<String>,
+    /// Whether the query was answered from this scan's statistics without reading it.
+    pub answered_from_statistics: bool,
 }
 
 /// Totals over the reports of a statement.
@@ -38,6 +48,10 @@ pub struct ScanSnapshot {
     pub partitions_matched: u64,
     /// Data files the scans read.
     pub files: u64,
+    /// Files not read because their statistics ruled them out.
+    pub files_skipped_by_statistics: u64,
+    /// Whether a scan was answered from statistics instead of being read.
+    pub answered_from_statistics: bool,
 }
 
 /// Collector filled in by [`super::LakeTable`] scans.
@@ -52,6 +66,19 @@ impl ScanStats {
     pub fn record(&self, report: ScanReport) {
         if let Ok(mut reports) = self.reports.lock() {
             reports.push(report);
+        }
+    }
+
+    /// Marks the scans whose file scans are absent from the plan that runs (DataFusion
+    /// answered from their exact statistics): `remaining` holds the keys of the file
+    /// scans the plan still has.
+    pub fn mark_answered_from_statistics(&self, remaining: &std::collections::HashSet<String>) {
+        if let Ok(mut reports) = self.reports.lock() {
+            for r in reports.iter_mut() {
+                r.answered_from_statistics = r.exact_statistics
+                    && !r.file_scan_keys.is_empty()
+                    && r.file_scan_keys.iter().all(|k| !remaining.contains(k));
+            }
         }
     }
 
@@ -93,7 +120,37 @@ impl ScanSnapshot {
             .fold(ScanSnapshot::default(), |acc, r| ScanSnapshot {
                 partitions_total: acc.partitions_total + r.partitions_total,
                 partitions_matched: acc.partitions_matched + r.partitions_matched,
-                files: acc.files + r.files,
+                // A scan answered from statistics reads no file.
+                files: acc.files + if r.answered_from_statistics { 0 } else { r.files },
+                files_skipped_by_statistics: acc.files_skipped_by_statistics
+                    + r.files_skipped_by_statistics,
+                answered_from_statistics: acc.answered_from_statistics
+                    || r.answered_from_statistics,
             })
     }
+}
+
+/// The files the file scans of `plan` read, as [`super::table::scan_key`]s: what a
+/// physical plan still reads after DataFusion's optimizers ran.
+pub fn planned_files(
+    plan: &std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+) -> std::collections::HashSet<String> {
+    use datafusion::datasource::physical_plan::FileScanConfig;
+    use datafusion::datasource::source::DataSourceExec;
+    let mut files = std::collections::HashSet::new();
+    let mut stack = vec![plan.clone()];
+    while let Some(node) = stack.pop() {
+        if let Some(exec) = node.downcast_ref::<DataSourceExec>()
+            && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
+        {
+            let store = config.object_store_url.as_str();
+            for group in &config.file_groups {
+                for file in group.iter() {
+                    files.insert(format!("{store}{}", file.object_meta.location));
+                }
+            }
+        }
+        stack.extend(node.children().into_iter().cloned());
+    }
+    files
 }

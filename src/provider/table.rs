@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::Session;
-use datafusion::common::{Column, DFSchema};
+use datafusion::common::{Column, DFSchema, Statistics};
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::listing::PartitionedFile;
@@ -37,6 +37,7 @@ use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter
 use super::pseudo_columns;
 use super::record_source::RecordSource;
 use super::scan_stats::{ScanReport, ScanStats};
+use super::statistics::{ScanFileStatistics, StatisticsSchema};
 use crate::catalog::storage_format::DataFormat;
 use crate::catalog::{CatalogStore, Table};
 use crate::error::{LakeError, Result};
@@ -134,18 +135,13 @@ impl LakeTable {
         })
     }
 
-    /// Finds the files a scan reads and records its report, explaining a partitioned
-    /// scan that reads nothing.
-    async fn scan_files(
-        &self,
-        state: &dyn Session,
-        filters: &[Expr],
-    ) -> Result<Vec<(ObjectStoreUrl, PartitionedFile)>> {
-        let partition_filters: Vec<Expr> = filters
+    /// Finds the files a scan reads (dropping those the catalog's statistics rule out)
+    /// and records its report, explaining a partitioned scan that reads nothing.
+    async fn scan_files(&self, state: &dyn Session, filters: &[Expr]) -> Result<ScanFiles> {
+        let (partition_filters, other_filters): (Vec<Expr>, Vec<Expr>) = filters
             .iter()
-            .filter(|f| is_partition_filter(f, &self.key_names))
             .cloned()
-            .collect();
+            .partition(|f| is_partition_filter(f, &self.key_names));
         let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
         let partitioned = self.table.is_partitioned();
         let partitions_matched = if partitioned {
@@ -159,6 +155,7 @@ impl LakeTable {
         if self.pseudo_columns {
             files = pseudo_columns::attach(files, state, filters)?;
         }
+        let (files, statistics, skipped) = self.apply_statistics(state, files, &other_filters).await?;
         let report = ScanReport {
             projected: projection::config::is_enabled(&self.table),
             table: self.table.qualified_name(),
@@ -169,12 +166,81 @@ impl LakeTable {
             partitions_matched,
             locations_listed,
             files: files.len() as u64,
+            files_skipped_by_statistics: skipped,
+            exact_statistics: statistics.as_ref().is_some_and(|s| s.covers_all_rows()),
+            file_scan_keys: Vec::new(),
+            answered_from_statistics: false,
         };
-        if partitioned && files.is_empty() && !report.projected {
+        if partitioned && files.is_empty() && skipped == 0 && !report.projected {
             self.explain_empty(state, &report).await;
         }
-        self.stats.record(report);
-        Ok(files)
+        Ok(ScanFiles {
+            files,
+            statistics,
+            report,
+        })
+    }
+
+    /// Matches the catalog's file statistics to the listed files and drops the files
+    /// they rule out. Returns the files kept, their statistics, and how many were dropped.
+    async fn apply_statistics(
+        &self,
+        state: &dyn Session,
+        files: Vec<(ObjectStoreUrl, PartitionedFile)>,
+        filters: &[Expr],
+    ) -> Result<(
+        Vec<(ObjectStoreUrl, PartitionedFile)>,
+        Option<ScanFileStatistics>,
+        u64,
+    )> {
+        if files.is_empty() {
+            return Ok((files, None, 0));
+        }
+        let entries = self
+            .catalog
+            .file_statistics(&self.table.database_name, &self.table.name)
+            .await?;
+        let Some(statistics) = ScanFileStatistics::match_files(entries, &files) else {
+            return Ok((files, None, 0));
+        };
+        let schema = StatisticsSchema::new(&self.table, &self.schema);
+        let (files, statistics, skipped) = statistics.prune(state, &schema, filters, files)?;
+        Ok((files, Some(statistics), skipped))
+    }
+
+    /// The data files of the partitions that pass `partition_filters` (all of them
+    /// without filters), listed location by location: what `ANALYZE` records. Returns
+    /// the locations matched and the files found in each.
+    pub async fn files_by_location(
+        &self,
+        state: &dyn Session,
+        partition_filters: &[Expr],
+    ) -> Result<(Vec<String>, Vec<LocatedFile>)> {
+        let (_, locations) = self.scan_locations(state, partition_filters).await?;
+        let names: Vec<String> = locations.iter().map(|l| l.location.clone()).collect();
+        let runtime = state.runtime_env().clone();
+        let listed: Vec<Vec<LocatedFile>> = futures::stream::iter(names.clone().into_iter().map(|location| {
+            let runtime = runtime.clone();
+            async move {
+                let url = LocationUrl::parse(&location)?;
+                let store = runtime.object_store(&url.store)?;
+                let files = list_data_files(&store, &url).await?;
+                Ok::<_, LakeError>(
+                    files
+                        .into_iter()
+                        .map(|meta| LocatedFile {
+                            location: location.clone(),
+                            path: format!("{}{}", url.store.as_str(), meta.location),
+                            meta,
+                        })
+                        .collect(),
+                )
+            }
+        }))
+        .buffered(LIST_CONCURRENCY)
+        .try_collect()
+        .await?;
+        Ok((names, listed.into_iter().flatten().collect()))
     }
 
     /// The locations a scan reads: the table location, or the registered partitions
@@ -402,6 +468,7 @@ impl LakeTable {
         let table_schema = TableSchema::builder(self.file_schema.clone())
             .with_table_partition_cols(self.partition_fields.clone())
             .build();
+        let statistics = group_statistics(&group.files, table_schema.table_schema())?;
         let target = state.config().target_partitions().max(1);
         if let DataFormat::Records(options) = &self.format {
             let source = Arc::new(RecordSource::new(table_schema, options.clone()));
@@ -409,6 +476,7 @@ impl LakeTable {
                 .with_file_groups(spread(group.files, target))
                 .with_projection_indices(file_projection)?
                 .with_limit(limit)
+                .with_statistics(statistics)
                 .build();
             return Ok(DataSourceExec::from_data_source(config));
         }
@@ -419,6 +487,7 @@ impl LakeTable {
                 .with_file_groups(spread(group.files, target))
                 .with_projection_indices(file_projection)?
                 .with_limit(limit)
+                .with_statistics(statistics)
                 .build();
             return Ok(DataSourceExec::from_data_source(config));
         }
@@ -428,8 +497,43 @@ impl LakeTable {
             .with_file_groups(spread(group.files, target))
             .with_projection_indices(file_projection)?
             .with_limit(limit)
+            .with_statistics(statistics)
             .build();
         format.create_physical_plan(state, config).await
+    }
+}
+
+/// A data file found in one of a table's locations.
+#[derive(Clone, Debug)]
+pub struct LocatedFile {
+    /// The partition (or table) folder it was found in, as the catalog writes it.
+    pub location: String,
+    /// Its absolute URL.
+    pub path: String,
+    /// What the listing said about it.
+    pub meta: object_store::ObjectMeta,
+}
+
+/// The files of a scan, their statistics from the catalog, and its report.
+struct ScanFiles {
+    files: Vec<(ObjectStoreUrl, PartitionedFile)>,
+    statistics: Option<ScanFileStatistics>,
+    report: ScanReport,
+}
+
+/// What identifies a file scan in a physical plan: its store and first file.
+pub fn scan_key(store: &ObjectStoreUrl, first: &PartitionedFile) -> String {
+    format!("{}{}", store.as_str(), first.object_meta.location)
+}
+
+/// The statistics of a group of files over `schema` (file then partition columns):
+/// merged from the files' own when every file has them (exact row counts then reach
+/// DataFusion, which answers `count(*)`, `min` and `max` from them), unknown otherwise.
+fn group_statistics(files: &[PartitionedFile], schema: &SchemaRef) -> DfResult<Statistics> {
+    let all: Option<Vec<&Statistics>> = files.iter().map(|f| f.statistics.as_deref()).collect();
+    match all {
+        Some(stats) if !stats.is_empty() => Statistics::try_merge_iter(stats, schema),
+        _ => Ok(Statistics::new_unknown(schema)),
     }
 }
 
@@ -689,15 +793,33 @@ impl TableProvider for LakeTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let files = self.scan_files(state, filters).await?;
+        let ScanFiles {
+            mut files,
+            statistics,
+            mut report,
+        } = self.scan_files(state, filters).await?;
+        if let Some(statistics) = &statistics {
+            let file_fields: Vec<DataType> = self
+                .file_schema
+                .fields()
+                .iter()
+                .map(|f| f.data_type().clone())
+                .collect();
+            let schema = StatisticsSchema::new(&self.table, &self.schema);
+            statistics.attach(&schema, &file_fields, &mut files);
+        }
         let file_projection = self.file_projection(projection);
         let mut plans = Vec::new();
         for group in self.group_files(files)? {
+            if let Some(first) = group.files.first() {
+                report.file_scan_keys.push(scan_key(&group.store, first));
+            }
             plans.push(
                 self.file_scan(state, group, file_projection.clone(), limit)
                     .await?,
             );
         }
+        self.stats.record(report);
         let projected = match projection {
             Some(p) => Arc::new(self.schema.project(p)?),
             None => self.schema.clone(),

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl};
@@ -64,6 +64,14 @@ impl TableFunctionImpl for LastQueryStats {
             ("rows", u64s([s.rows])),
             ("bytes_scanned", u64s([s.bytes_scanned])),
             ("files", u64s([s.files])),
+            (
+                "files_skipped_by_statistics",
+                u64s([s.files_skipped_by_statistics]),
+            ),
+            (
+                "answered_from_statistics",
+                Arc::new(BooleanArray::from(vec![s.answered_from_statistics])) as ArrayRef,
+            ),
             ("partitions_total", u64s([s.partitions_total])),
             ("partitions_matched", u64s([s.partitions_matched])),
             ("list_requests", u64s([s.list_requests])),
@@ -104,6 +112,19 @@ impl TableFunctionImpl for LastQueryScans {
                 u64s(scans.iter().map(|r| r.locations_listed)),
             ),
             ("files", u64s(scans.iter().map(|r| r.files))),
+            (
+                "files_skipped_by_statistics",
+                u64s(scans.iter().map(|r| r.files_skipped_by_statistics)),
+            ),
+            (
+                "answered_from_statistics",
+                Arc::new(BooleanArray::from(
+                    scans
+                        .iter()
+                        .map(|r| r.answered_from_statistics)
+                        .collect::<Vec<_>>(),
+                )) as ArrayRef,
+            ),
         ])
     }
 }

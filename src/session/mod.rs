@@ -4,6 +4,7 @@
 //! the current database, and the counters that make each statement's statistics.
 
 mod catalog_ddl;
+mod analyze;
 mod crawl;
 mod explain;
 mod last_query;
@@ -37,7 +38,7 @@ use crate::CATALOG_NAME;
 use crate::catalog::{CatalogStore, DEFAULT_DATABASE, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 use crate::provider::parquet::FooterCache;
-use crate::provider::scan_stats::ScanSnapshot;
+use crate::provider::scan_stats::{ScanSnapshot, planned_files};
 use crate::provider::{LakeCatalog, ScanStats};
 use crate::sql::ast::{Maintenance, SessionStatement, TableName};
 use crate::sql::{LakeStatement, ScriptStatement, StatementKind, parse_statement, split_script};
@@ -290,6 +291,11 @@ impl Session {
                 database,
                 options,
             } => self.crawl(&location, &database, &options).await,
+            Maintenance::Analyze {
+                name,
+                partition,
+                target,
+            } => self.analyze(&name, partition, target).await,
         }
     }
 
@@ -316,8 +322,14 @@ impl Session {
             })?;
         let df = DataFrame::new(state, plan);
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let batches = df
-            .collect()
+        let task = Arc::new(df.task_ctx());
+        let physical = df
+            .create_physical_plan()
+            .await
+            .map_err(|e| self.with_scan_context(e.into()))?;
+        self.scan_stats
+            .mark_answered_from_statistics(&planned_files(&physical));
+        let batches = datafusion::physical_plan::collect(physical, task)
             .await
             .map_err(|e| self.with_scan_context(e.into()))?;
         Ok(Outcome {

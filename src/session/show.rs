@@ -1,5 +1,6 @@
 //! SHOW and DESCRIBE: answered from the catalog as small result sets.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringArray};
@@ -168,6 +169,53 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
     rows
 }
 
+/// DESCRIBE FORMATTED's "Statistics" section: what `ANALYZE` recorded, as recorded
+/// (queries use an entry only while its file is unchanged).
+fn statistics_rows(entries: &[crate::catalog::FileStatistics]) -> Vec<Vec<String>> {
+    let mut rows = vec![text_row("", "", ""), text_row("# Statistics", "", "")];
+    if entries.is_empty() {
+        rows.push(text_row("Analysed:", "never (ANALYZE TABLE … COMPUTE STATISTICS)", ""));
+        return rows;
+    }
+    let bytes: u64 = entries.iter().map(|e| e.size).sum();
+    let counted: Vec<u64> = entries.iter().filter_map(|e| e.rows).collect();
+    let first = entries.iter().map(|e| e.analyzed_at).min().unwrap_or_default();
+    let last = entries.iter().map(|e| e.analyzed_at).max().unwrap_or_default();
+    let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in entries {
+        for name in e.columns.keys() {
+            *columns.entry(name).or_default() += 1;
+        }
+    }
+    rows.push(text_row("Files analysed:", &entries.len().to_string(), ""));
+    rows.push(text_row("Total size:", &format!("{bytes} bytes"), ""));
+    rows.push(text_row(
+        "Rows:",
+        &counted.iter().sum::<u64>().to_string(),
+        &format!("counted in {} of {} files", counted.len(), entries.len()),
+    ));
+    rows.push(text_row("Analysed at:", &time(last), ""));
+    if first != last {
+        rows.push(text_row("Earliest analysis:", &time(first), ""));
+    }
+    let described: Vec<String> = columns
+        .iter()
+        .map(|(name, n)| match *n == entries.len() {
+            true => name.to_string(),
+            false => format!("{name} ({n} files)"),
+        })
+        .collect();
+    rows.push(text_row(
+        "Column statistics:",
+        &match described.is_empty() {
+            true => "none (ANALYZE … FOR COLUMNS)".to_string(),
+            false => described.join(", "),
+        },
+        "",
+    ));
+    rows
+}
+
 /// DESCRIBE FORMATTED's "View Information" section (Hive's).
 fn view_information_rows(table: &Table) -> Vec<Vec<String>> {
     let sql = table
@@ -302,6 +350,15 @@ impl Session {
                 let table = self.load_table(&name).await?;
                 let rows = match column {
                     Some(c) => vec![column_row(find_column(&table, &c)?)],
+                    None if formatted && !table.is_view() => {
+                        let statistics = self
+                            .catalog
+                            .file_statistics(&table.database_name, &table.name)
+                            .await?;
+                        let mut rows = describe_rows(&table, formatted);
+                        rows.extend(statistics_rows(&statistics));
+                        rows
+                    }
                     None => describe_rows(&table, formatted),
                 };
                 string_table(&["col_name", "data_type", "comment"], rows)

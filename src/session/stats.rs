@@ -23,6 +23,12 @@ pub struct StatementStats {
     pub bytes_scanned: u64,
     /// Data files read.
     pub files: u64,
+    /// Data files not read because their statistics in the catalog (`ANALYZE`) showed
+    /// that the filters reject all their rows.
+    pub files_skipped_by_statistics: u64,
+    /// Whether the answer came from the catalog's statistics instead of the files
+    /// (`count(*)`, `min`, `max` over analysed files).
+    pub answered_from_statistics: bool,
     /// Partitions of the scanned tables.
     pub partitions_total: u64,
     /// Partitions read.
@@ -71,6 +77,8 @@ impl StatementStats {
             elapsed_ms: (elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
             bytes_scanned: requests.bytes,
             files: scans.files,
+            files_skipped_by_statistics: scans.files_skipped_by_statistics,
+            answered_from_statistics: scans.answered_from_statistics,
             partitions_total: scans.partitions_total,
             partitions_matched: scans.partitions_matched,
             list_requests: requests.list,
@@ -115,9 +123,19 @@ impl StatementStats {
                     self.partitions_matched, self.partitions_total
                 ));
             }
+            line.push_str(&format!("; files {}", self.files));
+            if self.files_skipped_by_statistics > 0 {
+                line.push_str(&format!(
+                    " ({} skipped by statistics)",
+                    self.files_skipped_by_statistics
+                ));
+            }
+            if self.answered_from_statistics {
+                line.push_str(" (answered from statistics)");
+            }
             line.push_str(&format!(
-                "; files {}; requests LIST {} GET {}",
-                self.files, self.list_requests, self.get_requests
+                "; requests LIST {} GET {}",
+                self.list_requests, self.get_requests
             ));
         }
         line

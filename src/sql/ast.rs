@@ -251,6 +251,17 @@ pub enum Maintenance {
     },
     /// `VALIDATE PROJECTION t`: sample projected locations against storage.
     ValidateProjection(TableName),
+    /// `ANALYZE TABLE t [PARTITION (k[=v], …)] COMPUTE STATISTICS [NOSCAN | FOR COLUMNS
+    /// c, … | FOR ALL COLUMNS]` (Hive's and Spark's syntax).
+    Analyze {
+        /// Table.
+        name: TableName,
+        /// The partitions to analyse: keys with a value restrict, keys without one
+        /// (`PARTITION (year)`) do not; `None` analyses the whole table.
+        partition: Option<Vec<(String, Option<String>)>>,
+        /// What to compute.
+        target: AnalyzeTarget,
+    },
     /// `CRAWL 'location' INTO db [WITH (option = value, …)]`.
     Crawl {
         /// Location to crawl.
@@ -260,6 +271,19 @@ pub enum Maintenance {
         /// Options, as written (checked by the crawler).
         options: Vec<(String, String)>,
     },
+}
+
+/// What an `ANALYZE` computes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnalyzeTarget {
+    /// `NOSCAN`: sizes only, from the listing; no file is read.
+    NoScan,
+    /// Row counts (the default).
+    Rows,
+    /// `FOR COLUMNS a, b`: row counts, and min/max/null counts of these columns.
+    Columns(Vec<String>),
+    /// `FOR ALL COLUMNS`.
+    AllColumns,
 }
 
 /// A value in a CTAS or UNLOAD `WITH (…)` list.
@@ -432,6 +456,7 @@ impl LakeStatement {
                 Maintenance::Msck { .. } => K::MsckRepair,
                 Maintenance::ValidateProjection(_) => K::ValidateProjection,
                 Maintenance::Crawl { .. } => K::Crawl,
+                Maintenance::Analyze { .. } => K::Analyze,
             },
             LakeStatement::Session(s) => match s {
                 SessionStatement::Use(_) => K::Use,

@@ -62,6 +62,8 @@ pub enum StatementKind {
     ValidateProjection,
     /// `CRAWL`.
     Crawl,
+    /// `ANALYZE TABLE … COMPUTE STATISTICS`.
+    Analyze,
     /// `USE`.
     Use,
     /// `SET` (S3 settings and DataFusion options).
@@ -111,6 +113,7 @@ impl StatementKind {
             MsckRepair => "msck_repair",
             ValidateProjection => "validate_projection",
             Crawl => "crawl",
+            Analyze => "analyze",
             Use => "use",
             Set => "set",
             ShowS3Settings => "show_s3_settings",
@@ -136,7 +139,7 @@ impl StatementKind {
             | CreateTableAs | CreateView | DropView => AthenaStatementType::Ddl,
             Select | Insert | Unload | Other => AthenaStatementType::Dml,
             ShowDatabases | ShowTables | ShowCreateTable | ShowColumns | ShowTblProperties
-            | ShowPartitions | Describe | ValidateProjection | Use | Set | ShowS3Settings
+            | ShowPartitions | Describe | ValidateProjection | Analyze | Use | Set | ShowS3Settings
             | Explain | ShowViews | ShowCreateView => AthenaStatementType::Utility,
         }
     }
@@ -163,6 +166,7 @@ impl StatementKind {
             MsckRepair => "MSCK_REPAIR_TABLE",
             ValidateProjection => "VALIDATE_PROJECTION",
             Crawl => "CRAWL",
+            Analyze => "ANALYZE",
             Use => "USE",
             Set => "SET_SESSION",
             ShowS3Settings => "SHOW_S3_SETTINGS",

@@ -442,6 +442,8 @@ impl StatementParser<'_> {
             Some(self.set_s3()?)
         } else if self.eat_kw("CRAWL") {
             Some(self.crawl()?)
+        } else if self.eat_kws(&["ANALYZE", "TABLE"]) {
+            Some(self.analyze()?)
         } else if self.peek_kw("SHOW") {
             self.show_statement()?
         } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
@@ -845,6 +847,67 @@ impl StatementParser<'_> {
             mode,
             dry_run,
         }))
+    }
+
+    /// After `ANALYZE TABLE`: `t [PARTITION (k[=v], …)] COMPUTE STATISTICS [NOSCAN | FOR
+    /// COLUMNS c, … | FOR ALL COLUMNS]`.
+    fn analyze(&mut self) -> Result<LakeStatement> {
+        let name = self.table_name()?;
+        let partition = match self.eat_kw("PARTITION") {
+            true => Some(self.analyze_partition()?),
+            false => None,
+        };
+        self.expect_kws(&["COMPUTE", "STATISTICS"])?;
+        let target = if self.eat_kw("NOSCAN") {
+            AnalyzeTarget::NoScan
+        } else if self.eat_kws(&["FOR", "ALL", "COLUMNS"]) {
+            AnalyzeTarget::AllColumns
+        } else if self.eat_kw("FOR") {
+            self.expect_kws(&["COLUMNS"])?;
+            let mut columns = Vec::new();
+            loop {
+                let pos = self.peek().span.start;
+                let column = self.name("a column name")?;
+                if columns.contains(&column) {
+                    return Err(at(pos, format!("column '{column}' is given twice")));
+                }
+                columns.push(column);
+                if !self.eat_token(&Token::Comma) {
+                    break;
+                }
+            }
+            AnalyzeTarget::Columns(columns)
+        } else {
+            AnalyzeTarget::Rows
+        };
+        Ok(LakeStatement::Maintenance(Maintenance::Analyze {
+            name,
+            partition,
+            target,
+        }))
+    }
+
+    /// `(k[=v], …)` after `ANALYZE TABLE t PARTITION`.
+    fn analyze_partition(&mut self) -> Result<Vec<(String, Option<String>)>> {
+        self.expect_token(&Token::LParen)?;
+        let mut spec = Vec::new();
+        loop {
+            let pos = self.peek().span.start;
+            let key = self.name("a partition key")?;
+            if spec.iter().any(|(k, _)| *k == key) {
+                return Err(at(pos, format!("partition key '{key}' is given twice")));
+            }
+            let value = match self.eat_token(&Token::Eq) {
+                true => Some(self.partition_value()?),
+                false => None,
+            };
+            spec.push((key, value));
+            if !self.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(spec)
     }
 
     fn alter_table(&mut self) -> Result<LakeStatement> {
