@@ -1270,7 +1270,10 @@ fn file_entry(p: &Partition, name: &str, rows: u64) -> FileStatistics {
 }
 
 async fn stats_paths(store: &Store, table: &str) -> Vec<String> {
-    let entries = store.file_statistics(DEFAULT_DATABASE, table).await.unwrap();
+    let entries = store
+        .file_statistics(DEFAULT_DATABASE, table)
+        .await
+        .unwrap();
     entries.into_iter().map(|e| e.path).collect()
 }
 
@@ -1346,8 +1349,16 @@ async fn file_statistics_go_with_their_partition_and_table(store: Store) {
         .update_partition(DEFAULT_DATABASE, "t", &parts[2])
         .await
         .unwrap();
-    assert_eq!(stats_paths(&store, "t").await, vec![entries[2].path.clone()]);
-    assert!(store.drop_table(DEFAULT_DATABASE, "t", false).await.unwrap());
+    assert_eq!(
+        stats_paths(&store, "t").await,
+        vec![entries[2].path.clone()]
+    );
+    assert!(
+        store
+            .drop_table(DEFAULT_DATABASE, "t", false)
+            .await
+            .unwrap()
+    );
     create(&store, &t).await;
     assert!(stats_paths(&store, "t").await.is_empty());
 }

@@ -46,7 +46,10 @@ impl Lake {
     async fn new() -> Lake {
         let dir = TempDir::new().unwrap();
         copy_dir(&root().join("sample-data/sales"), &dir.path().join("sales"));
-        copy_dir(&root().join("sample-data/events"), &dir.path().join("events"));
+        copy_dir(
+            &root().join("sample-data/events"),
+            &dir.path().join("events"),
+        );
         let store: Arc<dyn CatalogStore> =
             Arc::new(SqliteStore::open(&dir.path().join("catalog.db")).unwrap());
         let mut session = Session::with_s3_config(store.clone(), S3Config::empty()).unwrap();
@@ -174,8 +177,16 @@ async fn filters_skip_the_files_their_statistics_exclude() {
     lake.run("ANALYZE TABLE s.sales COMPUTE STATISTICS FOR ALL COLUMNS")
         .await;
     let (max, _) = lake.query("SELECT max(order_id) - 20 FROM s.plain").await;
-    let threshold: i64 = max.lines().nth(3).unwrap().trim_matches(['|', ' ']).parse().unwrap();
-    let sql = format!("SELECT order_id, category FROM s.sales WHERE order_id > {threshold} ORDER BY order_id");
+    let threshold: i64 = max
+        .lines()
+        .nth(3)
+        .unwrap()
+        .trim_matches(['|', ' '])
+        .parse()
+        .unwrap();
+    let sql = format!(
+        "SELECT order_id, category FROM s.sales WHERE order_id > {threshold} ORDER BY order_id"
+    );
     let (text, out, reference) = lake.both(&sql).await;
     assert_eq!(text, reference);
     assert!(text.lines().count() > 5, "{text}");
@@ -223,8 +234,10 @@ async fn a_file_changed_after_analyze_is_read_not_trusted() {
     assert_eq!(out.stats.files, 2);
 
     // Analysing the changed partition again makes it current.
-    lake.run("ANALYZE TABLE s.sales PARTITION (year=2024, month=12) COMPUTE STATISTICS FOR ALL COLUMNS")
-        .await;
+    lake.run(
+        "ANALYZE TABLE s.sales PARTITION (year=2024, month=12) COMPUTE STATISTICS FOR ALL COLUMNS",
+    )
+    .await;
     let (text, out, reference) = lake.both(AGGREGATES).await;
     assert_eq!(text, reference);
     assert!(out.stats.answered_from_statistics, "{:?}", out.stats);
@@ -244,9 +257,14 @@ async fn partitions_scope_analyze_and_describe_shows_what_was_recorded() {
             .any(|l| l.contains("Files analysed:") && l.contains("| 12 ")),
         "{described}"
     );
-    assert!(described.contains("none (ANALYZE … FOR COLUMNS)"), "{described}");
+    assert!(
+        described.contains("none (ANALYZE … FOR COLUMNS)"),
+        "{described}"
+    );
 
-    let (_, out) = lake.query("SELECT count(*) FROM s.sales WHERE year = 2024").await;
+    let (_, out) = lake
+        .query("SELECT count(*) FROM s.sales WHERE year = 2024")
+        .await;
     assert!(out.stats.answered_from_statistics);
     let (_, out) = lake.query("SELECT count(*) FROM s.sales").await;
     assert!(!out.stats.answered_from_statistics);
@@ -268,7 +286,10 @@ async fn partitions_scope_analyze_and_describe_shows_what_was_recorded() {
         .await;
     assert_eq!(out.stats.get_requests, 0, "{:?}", out.stats);
     let described = lake.describe_rows("s.sales").await;
-    assert!(described.contains("counted in 11 of 23 files"), "{described}");
+    assert!(
+        described.contains("counted in 11 of 23 files"),
+        "{described}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,8 +327,14 @@ async fn bad_analyze_statements_name_the_problem_and_change_nothing() {
             "ANALYZE TABLE s.events PARTITION (year=1) COMPUTE STATISTICS",
             "table s.events is not partitioned",
         ),
-        ("ANALYZE TABLE s.v COMPUTE STATISTICS", "s.v is a view, not a table"),
-        ("ANALYZE TABLE s.missing COMPUTE STATISTICS", "TABLE_NOT_FOUND"),
+        (
+            "ANALYZE TABLE s.v COMPUTE STATISTICS",
+            "s.v is a view, not a table",
+        ),
+        (
+            "ANALYZE TABLE s.missing COMPUTE STATISTICS",
+            "TABLE_NOT_FOUND",
+        ),
         ("ANALYZE TABLE s.sales COMPUTE", "STATISTICS"),
     ];
     for (sql, expected) in cases {

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::model::now_seconds;
-use super::statistics::{FileStatistics, StatisticsScope};
 use super::partition_path::{parse_partition_path, partition_path};
+use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, Column, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table,
     TableChange, check_droppable_database,

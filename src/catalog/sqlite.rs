@@ -886,7 +886,11 @@ impl SqliteStore {
         })
     }
 
-    fn file_statistics_now(conn: &Connection, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+    fn file_statistics_now(
+        conn: &Connection,
+        db: &str,
+        table: &str,
+    ) -> Result<Vec<FileStatistics>> {
         let mut stmt = conn.prepare_cached(
             "SELECT path, location, statistics FROM file_statistics
              WHERE db = ?1 AND tbl = ?2 ORDER BY path",

@@ -121,7 +121,12 @@ impl ScanSnapshot {
                 partitions_total: acc.partitions_total + r.partitions_total,
                 partitions_matched: acc.partitions_matched + r.partitions_matched,
                 // A scan answered from statistics reads no file.
-                files: acc.files + if r.answered_from_statistics { 0 } else { r.files },
+                files: acc.files
+                    + if r.answered_from_statistics {
+                        0
+                    } else {
+                        r.files
+                    },
                 files_skipped_by_statistics: acc.files_skipped_by_statistics
                     + r.files_skipped_by_statistics,
                 answered_from_statistics: acc.answered_from_statistics

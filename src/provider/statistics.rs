@@ -33,6 +33,9 @@ use datafusion::scalar::ScalarValue;
 use crate::catalog::{FileStatistics, Table};
 use crate::error::Result;
 
+/// A scan's files, each with its store.
+pub type ListedFiles = Vec<(ObjectStoreUrl, PartitionedFile)>;
+
 /// The current statistics of the files of one scan, aligned with the files.
 pub struct ScanFileStatistics {
     /// Per file (same order as the scan's files): its current entry, if any.
@@ -112,14 +115,9 @@ impl ScanFileStatistics {
         state: &dyn Session,
         schema: &StatisticsSchema<'_>,
         filters: &[Expr],
-        files: Vec<(ObjectStoreUrl, PartitionedFile)>,
-    ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, Self, u64)> {
-        let Some(predicate) = conjunction(
-            filters
-                .iter()
-                .cloned()
-                .map(unnormalize_col),
-        ) else {
+        files: ListedFiles,
+    ) -> Result<(ListedFiles, Self, u64)> {
+        let Some(predicate) = conjunction(filters.iter().cloned().map(unnormalize_col)) else {
             return Ok((files, self, 0));
         };
         let df_schema = DFSchema::try_from(schema.table_schema.as_ref().clone())?;
@@ -201,13 +199,9 @@ fn file_statistics(
             match field {
                 // Lenient text columns are read as text and cast afterwards: their
                 // statistics (in table types) do not describe what the file scan outputs.
-                Some(f) if f.data_type() == data_type => column_statistics(
-                    schema,
-                    entry,
-                    f.name(),
-                    data_type,
-                    rows,
-                ),
+                Some(f) if f.data_type() == data_type => {
+                    column_statistics(schema, entry, f.name(), data_type, rows)
+                }
                 _ => DfColumnStatistics::new_unknown(),
             }
         })
@@ -291,21 +285,25 @@ impl FilePruningStatistics<'_, '_> {
         let index = self.schema.table_schema.index_of(&column.name).ok()?;
         let data_type = self.schema.table_schema.field(index).data_type();
         let null = ScalarValue::try_from(data_type).ok()?;
-        let values = self.files.iter().zip(self.entries).map(|((_, file), entry)| {
-            if index >= self.schema.columns {
-                // A partition or pseudo column: one value per file.
-                return file
-                    .partition_values
-                    .get(index - self.schema.columns)
-                    .cloned()
-                    .unwrap_or_else(|| null.clone());
-            }
-            entry
-                .as_ref()
-                .and_then(|e| current_column(self.schema, e, &column.name))
-                .and_then(|s| parse_value(pick(s), data_type))
-                .unwrap_or_else(|| null.clone())
-        });
+        let values = self
+            .files
+            .iter()
+            .zip(self.entries)
+            .map(|((_, file), entry)| {
+                if index >= self.schema.columns {
+                    // A partition or pseudo column: one value per file.
+                    return file
+                        .partition_values
+                        .get(index - self.schema.columns)
+                        .cloned()
+                        .unwrap_or_else(|| null.clone());
+                }
+                entry
+                    .as_ref()
+                    .and_then(|e| current_column(self.schema, e, &column.name))
+                    .and_then(|s| parse_value(pick(s), data_type))
+                    .unwrap_or_else(|| null.clone())
+            });
         ScalarValue::iter_to_array(values).ok()
     }
 }

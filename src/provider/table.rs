@@ -37,7 +37,7 @@ use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter
 use super::pseudo_columns;
 use super::record_source::RecordSource;
 use super::scan_stats::{ScanReport, ScanStats};
-use super::statistics::{ScanFileStatistics, StatisticsSchema};
+use super::statistics::{ListedFiles, ScanFileStatistics, StatisticsSchema};
 use crate::catalog::storage_format::DataFormat;
 use crate::catalog::{CatalogStore, Table};
 use crate::error::{LakeError, Result};
@@ -155,7 +155,8 @@ impl LakeTable {
         if self.pseudo_columns {
             files = pseudo_columns::attach(files, state, filters)?;
         }
-        let (files, statistics, skipped) = self.apply_statistics(state, files, &other_filters).await?;
+        let (files, statistics, skipped) =
+            self.apply_statistics(state, files, &other_filters).await?;
         let report = ScanReport {
             projected: projection::config::is_enabled(&self.table),
             table: self.table.qualified_name(),
@@ -188,11 +189,7 @@ impl LakeTable {
         state: &dyn Session,
         files: Vec<(ObjectStoreUrl, PartitionedFile)>,
         filters: &[Expr],
-    ) -> Result<(
-        Vec<(ObjectStoreUrl, PartitionedFile)>,
-        Option<ScanFileStatistics>,
-        u64,
-    )> {
+    ) -> Result<(ListedFiles, Option<ScanFileStatistics>, u64)> {
         if files.is_empty() {
             return Ok((files, None, 0));
         }
@@ -219,27 +216,28 @@ impl LakeTable {
         let (_, locations) = self.scan_locations(state, partition_filters).await?;
         let names: Vec<String> = locations.iter().map(|l| l.location.clone()).collect();
         let runtime = state.runtime_env().clone();
-        let listed: Vec<Vec<LocatedFile>> = futures::stream::iter(names.clone().into_iter().map(|location| {
-            let runtime = runtime.clone();
-            async move {
-                let url = LocationUrl::parse(&location)?;
-                let store = runtime.object_store(&url.store)?;
-                let files = list_data_files(&store, &url).await?;
-                Ok::<_, LakeError>(
-                    files
-                        .into_iter()
-                        .map(|meta| LocatedFile {
-                            location: location.clone(),
-                            path: format!("{}{}", url.store.as_str(), meta.location),
-                            meta,
-                        })
-                        .collect(),
-                )
-            }
-        }))
-        .buffered(LIST_CONCURRENCY)
-        .try_collect()
-        .await?;
+        let listed: Vec<Vec<LocatedFile>> =
+            futures::stream::iter(names.clone().into_iter().map(|location| {
+                let runtime = runtime.clone();
+                async move {
+                    let url = LocationUrl::parse(&location)?;
+                    let store = runtime.object_store(&url.store)?;
+                    let files = list_data_files(&store, &url).await?;
+                    Ok::<_, LakeError>(
+                        files
+                            .into_iter()
+                            .map(|meta| LocatedFile {
+                                location: location.clone(),
+                                path: format!("{}{}", url.store.as_str(), meta.location),
+                                meta,
+                            })
+                            .collect(),
+                    )
+                }
+            }))
+            .buffered(LIST_CONCURRENCY)
+            .try_collect()
+            .await?;
         Ok((names, listed.into_iter().flatten().collect()))
     }
 

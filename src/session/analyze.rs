@@ -17,9 +17,9 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type, TimestampMillisecondType};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::Column as DfColumn;
+use datafusion::common::TableReference;
 use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::logical_expr::{Expr, col, lit};
-use datafusion::common::TableReference;
 
 use super::{Outcome, Session};
 use crate::CATALOG_NAME;
@@ -70,7 +70,13 @@ impl Session {
         let mut entries = Vec::with_capacity(listed.len());
         let mut changed = 0;
         for file in listed {
-            match entry(&file, &measured, previous.get(&file.path), &target, analyzed_at) {
+            match entry(
+                &file,
+                &measured,
+                previous.get(&file.path),
+                &target,
+                analyzed_at,
+            ) {
                 Some(e) => entries.push(e),
                 None => changed += 1,
             }
@@ -132,7 +138,10 @@ impl Session {
 }
 
 /// The columns `target` asks for: (name, Arrow type, Hive type), in table order.
-fn analysed_columns(table: &Table, target: &AnalyzeTarget) -> Result<Vec<(String, DataType, String)>> {
+fn analysed_columns(
+    table: &Table,
+    target: &AnalyzeTarget,
+) -> Result<Vec<(String, DataType, String)>> {
     let wanted: Vec<&crate::catalog::Column> = match target {
         AnalyzeTarget::NoScan | AnalyzeTarget::Rows => Vec::new(),
         AnalyzeTarget::AllColumns => table.storage_descriptor.columns.iter().collect(),
@@ -175,7 +184,10 @@ fn analysed_columns(table: &Table, target: &AnalyzeTarget) -> Result<Vec<(String
 }
 
 /// The filters `PARTITION (k=v, …)` stands for; keys without a value do not restrict.
-fn partition_filters(table: &Table, spec: Option<&[(String, Option<String>)]>) -> Result<Vec<Expr>> {
+fn partition_filters(
+    table: &Table,
+    spec: Option<&[(String, Option<String>)]>,
+) -> Result<Vec<Expr>> {
     let Some(spec) = spec else {
         return Ok(Vec::new());
     };
@@ -343,7 +355,11 @@ fn summary(
     entries: &[FileStatistics],
     changed: usize,
 ) -> String {
-    let mut line = format!("analysed {}: {} file(s)", table.qualified_name(), entries.len());
+    let mut line = format!(
+        "analysed {}: {} file(s)",
+        table.qualified_name(),
+        entries.len()
+    );
     if table.is_partitioned() {
         line.push_str(&format!(" in {} partition(s)", locations.len()));
     }

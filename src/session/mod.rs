@@ -3,8 +3,8 @@
 //! A session owns a DataFusion context whose default catalog is the lakesql catalog,
 //! the current database, and the counters that make each statement's statistics.
 
-mod catalog_ddl;
 mod analyze;
+mod catalog_ddl;
 mod crawl;
 mod explain;
 mod last_query;

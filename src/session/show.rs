@@ -174,13 +174,25 @@ fn describe_rows(table: &Table, formatted: bool) -> Vec<Vec<String>> {
 fn statistics_rows(entries: &[crate::catalog::FileStatistics]) -> Vec<Vec<String>> {
     let mut rows = vec![text_row("", "", ""), text_row("# Statistics", "", "")];
     if entries.is_empty() {
-        rows.push(text_row("Analysed:", "never (ANALYZE TABLE … COMPUTE STATISTICS)", ""));
+        rows.push(text_row(
+            "Analysed:",
+            "never (ANALYZE TABLE … COMPUTE STATISTICS)",
+            "",
+        ));
         return rows;
     }
     let bytes: u64 = entries.iter().map(|e| e.size).sum();
     let counted: Vec<u64> = entries.iter().filter_map(|e| e.rows).collect();
-    let first = entries.iter().map(|e| e.analyzed_at).min().unwrap_or_default();
-    let last = entries.iter().map(|e| e.analyzed_at).max().unwrap_or_default();
+    let first = entries
+        .iter()
+        .map(|e| e.analyzed_at)
+        .min()
+        .unwrap_or_default();
+    let last = entries
+        .iter()
+        .map(|e| e.analyzed_at)
+        .max()
+        .unwrap_or_default();
     let mut columns: BTreeMap<&str, usize> = BTreeMap::new();
     for e in entries {
         for name in e.columns.keys() {

@@ -139,8 +139,8 @@ impl StatementKind {
             | CreateTableAs | CreateView | DropView => AthenaStatementType::Ddl,
             Select | Insert | Unload | Other => AthenaStatementType::Dml,
             ShowDatabases | ShowTables | ShowCreateTable | ShowColumns | ShowTblProperties
-            | ShowPartitions | Describe | ValidateProjection | Analyze | Use | Set | ShowS3Settings
-            | Explain | ShowViews | ShowCreateView => AthenaStatementType::Utility,
+            | ShowPartitions | Describe | ValidateProjection | Analyze | Use | Set
+            | ShowS3Settings | Explain | ShowViews | ShowCreateView => AthenaStatementType::Utility,
         }
     }
 
