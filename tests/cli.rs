@@ -173,9 +173,38 @@ fn stats_json_reports_scan_counts() {
         "{stats}"
     );
     assert!(stats["elapsed_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(stats["files_skipped_by_statistics"], 0, "{stats}");
+    assert_eq!(stats["answered_from_statistics"], false, "{stats}");
     let rows: u64 = stdout.lines().nth(1).unwrap().parse().unwrap();
     assert_eq!(stats["rows"], 1);
     assert!(rows > 24 * 40, "{rows}");
+}
+
+#[test]
+fn after_analyze_the_statistics_line_says_what_came_from_the_catalog() {
+    let dir = sample_catalog();
+    let out = lakesql(&dir)
+        .args([
+            "-c",
+            "ANALYZE TABLE sample.sales COMPUTE STATISTICS",
+            "-c",
+            "SELECT count(*) FROM sample.sales",
+        ])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("analysed sample.sales: 24 file(s) in 24 partition(s)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("files 0 (answered from statistics); requests LIST 1 GET 0"),
+        "{stderr}"
+    );
+    let (stdout, stats) = with_stats(&dir, "SELECT count(*) FROM sample.sales");
+    assert_eq!(stats[0]["answered_from_statistics"], true, "{stats:?}");
+    assert_eq!(stats[0]["get_requests"], 0, "{stats:?}");
+    assert!(stdout.lines().nth(1).unwrap().parse::<u64>().unwrap() > 24 * 40);
 }
 
 #[test]

@@ -346,3 +346,47 @@ async fn bad_analyze_statements_name_the_problem_and_change_nothing() {
         assert!(entries.is_empty(), "{table}: {entries:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_without_columns_come_from_parquet_footers() {
+    let mut lake = Lake::new().await;
+    let (plan, _) = lake
+        .query("EXPLAIN SELECT year, count(*) FROM s.plain GROUP BY year")
+        .await;
+    assert!(plan.contains("ParquetRowCountExec: files=24"), "{plan}");
+    // The same counts through DataFusion's Parquet scan: the CASE reads a column.
+    let (from_footers, out) = lake
+        .query(
+            "SELECT year, month, count(*) AS n, min(\"$path\") AS p FROM s.plain \
+             GROUP BY year, month ORDER BY year, month",
+        )
+        .await;
+    assert_eq!(out.stats.get_requests, 24);
+    let (from_data, _) = lake
+        .query(
+            "SELECT year, month, sum(CASE WHEN order_id IS NULL THEN 1 ELSE 1 END) AS n, \
+             min(\"$path\") AS p FROM s.plain GROUP BY year, month ORDER BY year, month",
+        )
+        .await;
+    assert_eq!(from_footers, from_data);
+    let (plan, _) = lake
+        .query("EXPLAIN SELECT sum(CASE WHEN order_id IS NULL THEN 1 ELSE 1 END) FROM s.plain")
+        .await;
+    assert!(!plan.contains("ParquetRowCountExec"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_shows_what_statistics_did() {
+    let mut lake = Lake::new().await;
+    lake.run("ANALYZE TABLE s.sales COMPUTE STATISTICS FOR ALL COLUMNS")
+        .await;
+    let (plan, _) = lake
+        .query(
+            "EXPLAIN SELECT count(*) FROM s.sales WHERE order_ts < TIMESTAMP '2023-02-01 00:00:00'",
+        )
+        .await;
+    assert!(
+        plan.contains("1 file(s), 23 skipped by statistics, exact statistics"),
+        "{plan}"
+    );
+}

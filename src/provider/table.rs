@@ -32,6 +32,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::format::file_format;
 use super::name_case::LowerCaseNames;
+use super::parquet::row_counts::ParquetRowCountExec;
 use super::parquet::{FooterCache, LakeParquetReaderFactory};
 use super::partition_index::{PartitionCache, PartitionIndex, is_partition_filter};
 use super::pseudo_columns;
@@ -455,6 +456,16 @@ impl LakeTable {
         )
     }
 
+    /// When the scan's projection holds partition (or pseudo) columns only, their
+    /// indexes among the partition values; `None` when it needs a column of the files.
+    fn partition_columns_only(&self, file_projection: Option<&[usize]>) -> Option<Vec<usize>> {
+        let file_columns = self.file_schema.fields().len();
+        file_projection?
+            .iter()
+            .map(|&i| i.checked_sub(file_columns))
+            .collect()
+    }
+
     /// One file scan over the files of `group`, spread over the target partitions.
     async fn file_scan(
         &self,
@@ -479,7 +490,27 @@ impl LakeTable {
             return Ok(DataSourceExec::from_data_source(config));
         }
         if self.format == DataFormat::Parquet {
-            let source = parquet_source(state, table_schema, &group.store)?;
+            let factory = Arc::new(reader_factory(state, &group.store)?);
+            let counted = group.files.iter().all(|f| f.statistics.is_some());
+            if let Some(columns) = self.partition_columns_only(file_projection.as_deref())
+                && !counted
+            {
+                // No column of the files is needed: their footers' row counts suffice.
+                // (With statistics for every file, DataFusion answers from those.)
+                let schema = Arc::new(Schema::new(
+                    columns
+                        .iter()
+                        .map(|&c| self.partition_fields[c].clone())
+                        .collect::<Vec<_>>(),
+                ));
+                return Ok(Arc::new(ParquetRowCountExec::new(
+                    group.files,
+                    factory,
+                    columns,
+                    schema,
+                )));
+            }
+            let source = parquet_source(state, table_schema, factory);
             let config = FileScanConfigBuilder::new(group.store, source)
                 .with_expr_adapter(Some(Arc::new(LowerCaseNames)))
                 .with_file_groups(spread(group.files, target))
@@ -535,24 +566,36 @@ fn group_statistics(files: &[PartitionedFile], schema: &SchemaRef) -> DfResult<S
     }
 }
 
-/// DataFusion's Parquet source with the session's Parquet options, reading through
-/// lakesql's reader (one GET per small file, footers from the session's cache).
-fn parquet_source(
+/// lakesql's Parquet reader (one GET per small file, footers from the session's
+/// cache) for the files of `store_url`.
+fn reader_factory(
     state: &dyn Session,
-    table_schema: TableSchema,
     store_url: &ObjectStoreUrl,
-) -> DfResult<Arc<dyn FileSource>> {
+) -> DfResult<LakeParquetReaderFactory> {
     let footers = state
         .config()
         .get_extension::<FooterCache>()
         .unwrap_or_default();
     let store = state.runtime_env().object_store(store_url)?;
-    let factory = LakeParquetReaderFactory::new(store, store_url.as_str(), footers);
-    Ok(Arc::new(
+    Ok(LakeParquetReaderFactory::new(
+        store,
+        store_url.as_str(),
+        footers,
+    ))
+}
+
+/// DataFusion's Parquet source with the session's Parquet options, reading through
+/// `factory`.
+fn parquet_source(
+    state: &dyn Session,
+    table_schema: TableSchema,
+    factory: Arc<LakeParquetReaderFactory>,
+) -> Arc<dyn FileSource> {
+    Arc::new(
         ParquetSource::new(table_schema)
             .with_table_parquet_options(state.table_options().parquet.clone())
-            .with_parquet_file_reader_factory(Arc::new(factory)),
-    ))
+            .with_parquet_file_reader_factory(factory),
+    )
 }
 
 /// The partitions of `index` that pass `filters`, as locations to list.

@@ -32,6 +32,15 @@ pub fn describe(report: &ScanReport) -> String {
         "{} location(s) listed, {} file(s)",
         report.locations_listed, report.files
     ));
+    if report.files_skipped_by_statistics > 0 {
+        text.push_str(&format!(
+            ", {} skipped by statistics",
+            report.files_skipped_by_statistics
+        ));
+    }
+    if report.exact_statistics {
+        text.push_str(", exact statistics");
+    }
     text
 }
 
