@@ -40,7 +40,7 @@ use super::record_source::RecordSource;
 use super::scan_stats::{ScanReport, ScanStats};
 use super::statistics::{ListedFiles, ScanFileStatistics, StatisticsSchema};
 use crate::catalog::storage_format::DataFormat;
-use crate::catalog::{CatalogStore, Table};
+use crate::catalog::{CatalogStore, FileStatistics, Table};
 use crate::error::{LakeError, Result};
 use crate::projection::{self, ProjectionConfig};
 use crate::storage::LocationUrl;
@@ -144,6 +144,9 @@ impl LakeTable {
             .cloned()
             .partition(|f| is_partition_filter(f, &self.key_names));
         let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
+        // After the partitions (which may come from the same catalog connection), before
+        // the listing, which it then overlaps.
+        let entries = self.start_statistics_load();
         let partitioned = self.table.is_partitioned();
         let partitions_matched = if partitioned {
             locations.len() as u64
@@ -156,8 +159,9 @@ impl LakeTable {
         if self.pseudo_columns {
             files = pseudo_columns::attach(files, state, filters)?;
         }
-        let (files, statistics, skipped) =
-            self.apply_statistics(state, files, &other_filters).await?;
+        let (files, statistics, skipped) = self
+            .apply_statistics(state, files, entries, &other_filters)
+            .await?;
         let report = ScanReport {
             projected: projection::config::is_enabled(&self.table),
             table: self.table.qualified_name(),
@@ -183,21 +187,29 @@ impl LakeTable {
         })
     }
 
-    /// Matches the catalog's file statistics to the listed files and drops the files
-    /// they rule out. Returns the files kept, their statistics, and how many were dropped.
+    /// Starts reading the table's file statistics from the catalog, so that the read
+    /// runs while the partitions are listed.
+    fn start_statistics_load(&self) -> tokio::task::JoinHandle<Result<Vec<FileStatistics>>> {
+        let catalog = self.catalog.clone();
+        let (db, name) = (self.table.database_name.clone(), self.table.name.clone());
+        tokio::spawn(async move { catalog.file_statistics(&db, &name).await })
+    }
+
+    /// Matches the catalog's file statistics (`entries`, being loaded) to the listed
+    /// files and drops the files they rule out. Returns the files kept, their
+    /// statistics, and how many were dropped.
     async fn apply_statistics(
         &self,
         state: &dyn Session,
         files: Vec<(ObjectStoreUrl, PartitionedFile)>,
+        entries: tokio::task::JoinHandle<Result<Vec<FileStatistics>>>,
         filters: &[Expr],
     ) -> Result<(ListedFiles, Option<ScanFileStatistics>, u64)> {
         if files.is_empty() {
+            entries.abort();
             return Ok((files, None, 0));
         }
-        let entries = self
-            .catalog
-            .file_statistics(&self.table.database_name, &self.table.name)
-            .await?;
+        let entries = entries.await??;
         let Some(statistics) = ScanFileStatistics::match_files(entries, &files) else {
             return Ok((files, None, 0));
         };
