@@ -1271,7 +1271,7 @@ fn file_entry(p: &Partition, name: &str, rows: u64) -> FileStatistics {
 
 async fn stats_paths(store: &Store, table: &str) -> Vec<String> {
     let entries = store
-        .file_statistics(DEFAULT_DATABASE, table)
+        .file_statistics(DEFAULT_DATABASE, table, None)
         .await
         .unwrap();
     entries.into_iter().map(|e| e.path).collect()
@@ -1287,11 +1287,21 @@ async fn file_statistics_round_trip_sorted_by_path(store: Store) {
         .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &entries)
         .await
         .unwrap();
-    let read = store.file_statistics(DEFAULT_DATABASE, "t").await.unwrap();
+    let read = store
+        .file_statistics(DEFAULT_DATABASE, "t", None)
+        .await
+        .unwrap();
     assert_eq!(read, vec![entries[1].clone(), entries[0].clone()]);
+    // By location: the entries found in those folders only.
+    let some = [parts[1].location.clone(), "s3://nowhere/".to_string()];
+    let read = store
+        .file_statistics(DEFAULT_DATABASE, "t", Some(&some))
+        .await
+        .unwrap();
+    assert_eq!(read, vec![entries[0].clone()]);
     assert!(
         store
-            .file_statistics(DEFAULT_DATABASE, "other")
+            .file_statistics(DEFAULT_DATABASE, "other", None)
             .await
             .unwrap()
             .is_empty()
@@ -1316,7 +1326,10 @@ async fn file_statistics_are_replaced_within_their_scope(store: Store) {
         .replace_file_statistics(DEFAULT_DATABASE, "t", &scope, &again)
         .await
         .unwrap();
-    let read = store.file_statistics(DEFAULT_DATABASE, "t").await.unwrap();
+    let read = store
+        .file_statistics(DEFAULT_DATABASE, "t", None)
+        .await
+        .unwrap();
     assert_eq!(read, vec![again[0].clone(), first[2].clone()]);
     // The whole table's scope replaces everything.
     store

@@ -342,7 +342,7 @@ async fn bad_analyze_statements_name_the_problem_and_change_nothing() {
         assert!(error.contains(expected), "{sql}: {error}");
     }
     for table in ["sales", "events"] {
-        let entries = lake.store.file_statistics("s", table).await.unwrap();
+        let entries = lake.store.file_statistics("s", table, None).await.unwrap();
         assert!(entries.is_empty(), "{table}: {entries:?}");
     }
 }

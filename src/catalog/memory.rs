@@ -536,11 +536,23 @@ impl CatalogStore for MemoryStore {
         Ok(())
     }
 
-    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+    async fn file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        locations: Option<&[String]>,
+    ) -> Result<Vec<FileStatistics>> {
         let state = self.lock();
+        let wanted = |f: &FileStatistics| locations.is_none_or(|l| l.contains(&f.location));
         Ok(state
             .table(db, table)
-            .map(|t| t.statistics.values().cloned().collect())
+            .map(|t| {
+                t.statistics
+                    .values()
+                    .filter(|f| wanted(f))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default())
     }
 

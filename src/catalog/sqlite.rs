@@ -65,6 +65,8 @@ CREATE TABLE IF NOT EXISTS file_statistics (
     PRIMARY KEY (db, tbl, path),
     FOREIGN KEY (db, tbl) REFERENCES tables(db, name) ON DELETE CASCADE
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS file_statistics_by_location
+    ON file_statistics (db, tbl, location);
 ";
 
 /// SQLite's errors are the catalog backend's errors.
@@ -534,9 +536,15 @@ impl CatalogStore for SqliteStore {
             .await
     }
 
-    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>> {
+    async fn file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        locations: Option<&[String]>,
+    ) -> Result<Vec<FileStatistics>> {
         let (db, table) = (db.to_string(), table.to_string());
-        self.read(move |conn| Self::file_statistics_now(conn, &db, &table))
+        let locations = locations.map(<[String]>::to_vec);
+        self.read(move |conn| Self::file_statistics_now(conn, &db, &table, locations.as_deref()))
             .await
     }
 
@@ -890,27 +898,43 @@ impl SqliteStore {
         conn: &Connection,
         db: &str,
         table: &str,
+        locations: Option<&[String]>,
     ) -> Result<Vec<FileStatistics>> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT path, location, statistics FROM file_statistics
-             WHERE db = ?1 AND tbl = ?2 ORDER BY path",
-        )?;
         let what = format!("statistics of {db}.{table}");
-        let rows = stmt.query_map(params![db, table], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (path, location, text) = row?;
+        let decode = |(path, location, text): (String, String, String)| -> Result<FileStatistics> {
             let mut entry: FileStatistics = from_json(&what, &text)?;
             entry.path = path;
             entry.location = location;
             Ok(entry)
-        })
-        .collect()
+        };
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String)> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        };
+        let mut entries = Vec::new();
+        match locations {
+            None => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT path, location, statistics FROM file_statistics
+                     WHERE db = ?1 AND tbl = ?2 ORDER BY path",
+                )?;
+                for r in stmt.query_map(params![db, table], row)? {
+                    entries.push(decode(r?)?);
+                }
+            }
+            Some(locations) => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT path, location, statistics FROM file_statistics
+                     WHERE db = ?1 AND tbl = ?2 AND location = ?3",
+                )?;
+                for location in locations {
+                    for r in stmt.query_map(params![db, table, location], row)? {
+                        entries.push(decode(r?)?);
+                    }
+                }
+                entries.sort_by(|a, b| a.path.cmp(&b.path));
+            }
+        }
+        Ok(entries)
     }
 
     fn count_partitions_now(conn: &Connection, db: &str, table: &str) -> Result<usize> {

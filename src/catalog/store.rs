@@ -159,6 +159,12 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         scope: &StatisticsScope,
         files: &[FileStatistics],
     ) -> Result<()>;
-    /// Every file statistics entry of a table, sorted by path.
-    async fn file_statistics(&self, db: &str, table: &str) -> Result<Vec<FileStatistics>>;
+    /// The file statistics entries of a table found in `locations` (every entry with
+    /// `None`), sorted by path.
+    async fn file_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        locations: Option<&[String]>,
+    ) -> Result<Vec<FileStatistics>>;
 }

@@ -145,8 +145,12 @@ impl LakeTable {
             .partition(|f| is_partition_filter(f, &self.key_names));
         let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
         // After the partitions (which may come from the same catalog connection), before
-        // the listing, which it then overlaps.
-        let entries = self.start_statistics_load();
+        // the listing, which it then overlaps. A pruned scan loads the entries of its
+        // partitions only.
+        let pruned = self.table.is_partitioned() && (locations.len() as u64) < partitions_total;
+        let entries = self.start_statistics_load(
+            pruned.then(|| locations.iter().map(|l| l.location.clone()).collect()),
+        );
         let partitioned = self.table.is_partitioned();
         let partitions_matched = if partitioned {
             locations.len() as u64
@@ -189,10 +193,17 @@ impl LakeTable {
 
     /// Starts reading the table's file statistics from the catalog, so that the read
     /// runs while the partitions are listed.
-    fn start_statistics_load(&self) -> tokio::task::JoinHandle<Result<Vec<FileStatistics>>> {
+    fn start_statistics_load(
+        &self,
+        locations: Option<Vec<String>>,
+    ) -> tokio::task::JoinHandle<Result<Vec<FileStatistics>>> {
         let catalog = self.catalog.clone();
         let (db, name) = (self.table.database_name.clone(), self.table.name.clone());
-        tokio::spawn(async move { catalog.file_statistics(&db, &name).await })
+        tokio::spawn(async move {
+            catalog
+                .file_statistics(&db, &name, locations.as_deref())
+                .await
+        })
     }
 
     /// Matches the catalog's file statistics (`entries`, being loaded) to the listed

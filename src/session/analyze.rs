@@ -61,7 +61,7 @@ impl Session {
             .await?;
         let previous: HashMap<String, FileStatistics> = self
             .catalog
-            .file_statistics(&table.database_name, &table.name)
+            .file_statistics(&table.database_name, &table.name, Some(&locations))
             .await?
             .into_iter()
             .map(|e| (e.path.clone(), e))

@@ -365,7 +365,7 @@ impl Session {
                     None if formatted && !table.is_view() => {
                         let statistics = self
                             .catalog
-                            .file_statistics(&table.database_name, &table.name)
+                            .file_statistics(&table.database_name, &table.name, None)
                             .await?;
                         let mut rows = describe_rows(&table, formatted);
                         rows.extend(statistics_rows(&statistics));
