@@ -232,13 +232,9 @@ fn column_statistics(
     };
     let mut out =
         DfColumnStatistics::new_unknown().with_null_count(Precision::Exact(stats.nulls as usize));
-    if stats.nulls as usize == rows {
-        // Every value is NULL: so are min and max.
-        if let Ok(null) = ScalarValue::try_from(data_type) {
-            out = out
-                .with_min_value(Precision::Exact(null.clone()))
-                .with_max_value(Precision::Exact(null));
-        }
+    if stats.nulls as usize >= rows {
+        // No value (every row NULL, or no row): min and max stay unknown. An exact NULL
+        // would be merged with other files' values as the smallest one.
         return out;
     }
     if let Some(min) = parse_value(stats.min.as_deref(), data_type) {

@@ -29,6 +29,10 @@ use crate::error::{LakeError, Result};
 use crate::provider::table::{LakeTable, LocatedFile};
 use crate::sql::ast::{AnalyzeTarget, TableName};
 
+/// How far the store's clock may be ahead of this machine's: a file modified at least this
+/// long before ANALYZE started was listed by its query as it is now.
+const SKEW_SECONDS: i64 = 60;
+
 /// What the aggregate query measured of one file.
 struct Measured {
     size: i64,
@@ -48,6 +52,7 @@ impl Session {
         let table = self.load_data_table(name, "ANALYZE").await?;
         let columns = analysed_columns(&table, &target)?;
         let filters = partition_filters(&table, partition.as_deref())?;
+        let started = chrono::Utc::now();
         let measured = match target {
             AnalyzeTarget::NoScan => HashMap::new(),
             _ => self.measure(&table, &filters, &columns).await?,
@@ -70,9 +75,12 @@ impl Session {
         let mut entries = Vec::with_capacity(listed.len());
         let mut changed = 0;
         for file in listed {
+            let seen = file.meta.last_modified < started - chrono::Duration::seconds(SKEW_SECONDS);
+            let unmeasured = seen.then(|| empty_measurement(&columns));
+            let measured = measured.get(&file.path).or(unmeasured.as_ref());
             match entry(
                 &file,
-                &measured,
+                measured,
                 previous.get(&file.path),
                 &target,
                 analyzed_at,
@@ -312,7 +320,7 @@ fn read_measurements(
 /// query and the listing (or vanished from the query's view).
 fn entry(
     file: &LocatedFile,
-    measured: &HashMap<String, Measured>,
+    measured: Option<&Measured>,
     previous: Option<&FileStatistics>,
     target: &AnalyzeTarget,
     analyzed_at: i64,
@@ -335,15 +343,45 @@ fn entry(
     if *target == AnalyzeTarget::NoScan {
         return Some(entry);
     }
-    // A file the query did not see (it has no rows, or arrived after the query) is
-    // left out: queries read it as if it had never been analysed.
-    let m = measured.get(&file.path)?;
-    if m.size != meta.size as i64 || m.modified_millis != meta.last_modified.timestamp_millis() {
+    // A file the query gave no row for is measured as empty only when it is older than
+    // the query (see `empty_measurement`); otherwise (it may have arrived after the
+    // query) it is left out, and queries read it as if it had never been analysed.
+    let m = measured?;
+    let empty = m.size < 0;
+    if !empty
+        && (m.size != meta.size as i64
+            || m.modified_millis != meta.last_modified.timestamp_millis())
+    {
         return None;
     }
     entry.rows = Some(m.rows);
     entry.columns.extend(m.columns.clone());
     Some(entry)
+}
+
+/// The measurement of a file the query gave no row for although it listed it as it is
+/// now (modified well before the query started): no rows, no values. Its size is -1:
+/// it is not compared with the listing.
+fn empty_measurement(columns: &[(String, DataType, String)]) -> Measured {
+    Measured {
+        size: -1,
+        modified_millis: 0,
+        rows: 0,
+        columns: columns
+            .iter()
+            .map(|(name, _, hive_type)| {
+                (
+                    name.clone(),
+                    ColumnStatistics {
+                        hive_type: hive_type.clone(),
+                        min: None,
+                        max: None,
+                        nulls: 0,
+                    },
+                )
+            })
+            .collect(),
+    }
 }
 
 /// The one-line report.
