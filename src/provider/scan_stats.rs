@@ -69,9 +69,17 @@ impl ScanStats {
         }
     }
 
+    /// Whether a scan so far has exact statistics (and so may be answered from them).
+    pub fn any_exact_statistics(&self) -> bool {
+        self.reports
+            .lock()
+            .map(|r| r.iter().any(|r| r.exact_statistics))
+            .unwrap_or(false)
+    }
+
     /// Marks the scans whose file scans are absent from the plan that runs (DataFusion
-    /// answered from their exact statistics): `remaining` holds the keys of the file
-    /// scans the plan still has.
+    /// answered from their exact statistics): `remaining` holds the files the plan still
+    /// reads ([`planned_files`]).
     pub fn mark_answered_from_statistics(&self, remaining: &std::collections::HashSet<String>) {
         if let Ok(mut reports) = self.reports.lock() {
             for r in reports.iter_mut() {

@@ -147,11 +147,11 @@ impl LakeTable {
         // After the partitions (which may come from the same catalog connection), before
         // the listing, which it then overlaps. A pruned scan loads the entries of its
         // partitions only.
-        let pruned = self.table.is_partitioned() && (locations.len() as u64) < partitions_total;
+        let partitioned = self.table.is_partitioned();
+        let pruned = partitioned && (locations.len() as u64) < partitions_total;
         let entries = self.start_statistics_load(
             pruned.then(|| locations.iter().map(|l| l.location.clone()).collect()),
         );
-        let partitioned = self.table.is_partitioned();
         let partitions_matched = if partitioned {
             locations.len() as u64
         } else {

@@ -327,8 +327,10 @@ impl Session {
             .create_physical_plan()
             .await
             .map_err(|e| self.with_scan_context(e.into()))?;
-        self.scan_stats
-            .mark_answered_from_statistics(&planned_files(&physical));
+        if self.scan_stats.any_exact_statistics() {
+            self.scan_stats
+                .mark_answered_from_statistics(&planned_files(&physical));
+        }
         let batches = datafusion::physical_plan::collect(physical, task)
             .await
             .map_err(|e| self.with_scan_context(e.into()))?;
