@@ -1269,6 +1269,14 @@ fn file_entry(p: &Partition, name: &str, rows: u64) -> FileStatistics {
     }
 }
 
+/// Replaces the statistics of `default.t` within `scope`.
+async fn replace(store: &Store, scope: &StatisticsScope, entries: &[FileStatistics]) {
+    store
+        .replace_file_statistics(DEFAULT_DATABASE, "t", scope, entries)
+        .await
+        .unwrap();
+}
+
 async fn stats_paths(store: &Store, table: &str) -> Vec<String> {
     let entries = store
         .file_statistics(DEFAULT_DATABASE, table, None)
@@ -1283,10 +1291,7 @@ async fn file_statistics_round_trip_sorted_by_path(store: Store) {
         file_entry(&parts[1], "b.parquet", 7),
         file_entry(&parts[0], "a.parquet", 3),
     ];
-    store
-        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &entries)
-        .await
-        .unwrap();
+    replace(&store, &StatisticsScope::Table, &entries).await;
     let read = store
         .file_statistics(DEFAULT_DATABASE, "t", None)
         .await
@@ -1315,27 +1320,18 @@ async fn file_statistics_are_replaced_within_their_scope(store: Store) {
         file_entry(&parts[0], "old.parquet", 1),
         file_entry(&parts[1], "b.parquet", 7),
     ];
-    store
-        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &first)
-        .await
-        .unwrap();
+    replace(&store, &StatisticsScope::Table, &first).await;
     // Re-analysing 2023 replaces its entries (old.parquet is gone) and keeps 2024's.
     let again = vec![file_entry(&parts[0], "a.parquet", 4)];
     let scope = StatisticsScope::Locations(vec![parts[0].location.clone()]);
-    store
-        .replace_file_statistics(DEFAULT_DATABASE, "t", &scope, &again)
-        .await
-        .unwrap();
+    replace(&store, &scope, &again).await;
     let read = store
         .file_statistics(DEFAULT_DATABASE, "t", None)
         .await
         .unwrap();
     assert_eq!(read, vec![again[0].clone(), first[2].clone()]);
     // The whole table's scope replaces everything.
-    store
-        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &[])
-        .await
-        .unwrap();
+    replace(&store, &StatisticsScope::Table, &[]).await;
     assert!(stats_paths(&store, "t").await.is_empty());
 }
 
@@ -1345,10 +1341,7 @@ async fn file_statistics_go_with_their_partition_and_table(store: Store) {
         .iter()
         .map(|p| file_entry(p, "f.parquet", 1))
         .collect();
-    store
-        .replace_file_statistics(DEFAULT_DATABASE, "t", &StatisticsScope::Table, &entries)
-        .await
-        .unwrap();
+    replace(&store, &StatisticsScope::Table, &entries).await;
     store
         .drop_partitions(DEFAULT_DATABASE, "t", &[strings(&["2022"])], false)
         .await

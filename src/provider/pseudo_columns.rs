@@ -25,6 +25,7 @@ use datafusion::scalar::ScalarValue;
 use sqlparser::ast::{Statement, Visit, Visitor};
 
 use crate::error::{LakeError, Result};
+use crate::storage::location::object_url;
 
 /// The pseudo-column names, in the order they follow a table's columns.
 pub const NAMES: [&str; 3] = ["$path", "$file_size", "$file_modified_time"];
@@ -75,7 +76,7 @@ pub fn attach(
 ) -> Result<Vec<(ObjectStoreUrl, PartitionedFile)>> {
     let paths: Vec<String> = files
         .iter()
-        .map(|(store, f)| format!("{}{}", store.as_str(), f.object_meta.location))
+        .map(|(store, f)| object_url(store, &f.object_meta.location))
         .collect();
     let sizes: Vec<i64> = files
         .iter()

@@ -6,6 +6,8 @@
 
 use std::sync::Mutex;
 
+use crate::storage::location::object_url;
+
 /// One scan of one lake table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScanReport {
@@ -32,9 +34,9 @@ pub struct ScanReport {
     /// Whether every file to read has current statistics with a row count, so that the
     /// scan's row count is known exactly.
     pub exact_statistics: bool,
-    /// What identifies each file scan this table scan planned ([`super::table::scan_key`]),
-    /// to tell afterwards whether the executed plan still reads them.
-    pub file_scan_keys: Vec<String>,
+    /// The URL of the first file of each file scan this table scan planned, to tell
+    /// afterwards whether the executed plan still reads them.
+    pub file_scan_first_files: Vec<String>,
     /// Whether the query was answered from this scan's statistics without reading it.
     pub answered_from_statistics: bool,
 }
@@ -84,8 +86,10 @@ impl ScanStats {
         if let Ok(mut reports) = self.reports.lock() {
             for r in reports.iter_mut() {
                 r.answered_from_statistics = r.exact_statistics
-                    && !r.file_scan_keys.is_empty()
-                    && r.file_scan_keys.iter().all(|k| !remaining.contains(k));
+                    && !r.file_scan_first_files.is_empty()
+                    && r.file_scan_first_files
+                        .iter()
+                        .all(|k| !remaining.contains(k));
             }
         }
     }
@@ -143,8 +147,8 @@ impl ScanSnapshot {
     }
 }
 
-/// The files the file scans of `plan` read, as [`super::table::scan_key`]s: what a
-/// physical plan still reads after DataFusion's optimizers ran.
+/// The files the file scans of `plan` read, as URLs: what a physical plan still reads
+/// after DataFusion's optimizers ran.
 pub fn planned_files(
     plan: &std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
 ) -> std::collections::HashSet<String> {
@@ -156,10 +160,12 @@ pub fn planned_files(
         if let Some(exec) = node.downcast_ref::<DataSourceExec>()
             && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
         {
-            let store = config.object_store_url.as_str();
             for group in &config.file_groups {
                 for file in group.iter() {
-                    files.insert(format!("{store}{}", file.object_meta.location));
+                    files.insert(object_url(
+                        &config.object_store_url,
+                        &file.object_meta.location,
+                    ));
                 }
             }
         }

@@ -32,6 +32,7 @@ use datafusion::scalar::ScalarValue;
 
 use crate::catalog::{FileStatistics, Table};
 use crate::error::Result;
+use crate::storage::location::object_url;
 
 /// A scan's files, each with its store.
 pub type ListedFiles = Vec<(ObjectStoreUrl, PartitionedFile)>;
@@ -87,8 +88,7 @@ impl ScanFileStatistics {
             .iter()
             .map(|(store, file)| {
                 let meta = &file.object_meta;
-                let path = format!("{}{}", store.as_str(), meta.location);
-                let entry = by_path.remove(&path)?;
+                let entry = by_path.remove(&object_url(store, &meta.location))?;
                 let modified = meta.last_modified.timestamp_nanos_opt()?;
                 entry
                     .is_current(meta.size, modified, meta.e_tag.as_deref())

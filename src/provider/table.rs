@@ -45,6 +45,7 @@ use crate::error::{LakeError, Result};
 use crate::projection::{self, ProjectionConfig};
 use crate::storage::LocationUrl;
 use crate::storage::files::{is_data_file, list_data_files, text_compression};
+use crate::storage::location::object_url;
 
 /// How many locations are listed at once.
 const LIST_CONCURRENCY: usize = 16;
@@ -178,7 +179,7 @@ impl LakeTable {
             files: files.len() as u64,
             files_skipped_by_statistics: skipped,
             exact_statistics: statistics.as_ref().is_some_and(|s| s.covers_all_rows()),
-            file_scan_keys: Vec::new(),
+            file_scan_first_files: Vec::new(),
             answered_from_statistics: false,
         };
         if partitioned && files.is_empty() && skipped == 0 && !report.projected {
@@ -252,7 +253,7 @@ impl LakeTable {
                             .into_iter()
                             .map(|meta| LocatedFile {
                                 location: location.clone(),
-                                path: format!("{}{}", url.store.as_str(), meta.location),
+                                path: object_url(&url.store, &meta.location),
                                 meta,
                             })
                             .collect(),
@@ -573,11 +574,6 @@ struct ScanFiles {
     report: ScanReport,
 }
 
-/// What identifies a file scan in a physical plan: its store and first file.
-pub fn scan_key(store: &ObjectStoreUrl, first: &PartitionedFile) -> String {
-    format!("{}{}", store.as_str(), first.object_meta.location)
-}
-
 /// The statistics of a group of files over `schema` (file then partition columns):
 /// merged from the files' own when every file has them (exact row counts then reach
 /// DataFusion, which answers `count(*)`, `min` and `max` from them), unknown otherwise.
@@ -876,7 +872,9 @@ impl TableProvider for LakeTable {
         let mut plans = Vec::new();
         for group in self.group_files(files)? {
             if let Some(first) = group.files.first() {
-                report.file_scan_keys.push(scan_key(&group.store, first));
+                report
+                    .file_scan_first_files
+                    .push(object_url(&group.store, &first.object_meta.location));
             }
             plans.push(
                 self.file_scan(state, group, file_projection.clone(), limit)

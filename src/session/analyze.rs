@@ -52,12 +52,12 @@ impl Session {
         let table = self.load_data_table(name, "ANALYZE").await?;
         let columns = analysed_columns(&table, &target)?;
         let filters = partition_filters(&table, partition.as_deref())?;
+        let provider = self.lake_table(&table).await?;
         let started = chrono::Utc::now();
         let measured = match target {
             AnalyzeTarget::NoScan => HashMap::new(),
-            _ => self.measure(&table, &filters, &columns).await?,
+            _ => self.measure(provider.clone(), &filters, &columns).await?,
         };
-        let provider = self.lake_table(&table).await?;
         let state = self.ctx.state();
         let (locations, listed) = provider
             .downcast_ref::<LakeTable>()
@@ -76,7 +76,7 @@ impl Session {
         let mut changed = 0;
         for file in listed {
             let seen = file.meta.last_modified < started - chrono::Duration::seconds(SKEW_SECONDS);
-            let unmeasured = seen.then(|| empty_measurement(&columns));
+            let unmeasured = seen.then(|| empty_measurement(&columns, &file));
             let measured = measured.get(&file.path).or(unmeasured.as_ref());
             match entry(
                 &file,
@@ -114,13 +114,11 @@ impl Session {
     /// Runs the aggregate query: per file, its rows and the statistics of `columns`.
     async fn measure(
         &self,
-        table: &Table,
+        provider: Arc<dyn datafusion::datasource::TableProvider>,
         filters: &[Expr],
         columns: &[(String, DataType, String)],
     ) -> Result<HashMap<String, Measured>> {
-        self.lake_catalog.refresh(false, true).await?;
-        let reference = TableReference::full(CATALOG_NAME, &*table.database_name, &*table.name);
-        let mut df = self.ctx.table(reference).await?;
+        let mut df = self.ctx.read_table(provider)?;
         for f in filters {
             df = df.filter(f.clone())?;
         }
@@ -347,11 +345,7 @@ fn entry(
     // the query (see `empty_measurement`); otherwise (it may have arrived after the
     // query) it is left out, and queries read it as if it had never been analysed.
     let m = measured?;
-    let empty = m.size < 0;
-    if !empty
-        && (m.size != meta.size as i64
-            || m.modified_millis != meta.last_modified.timestamp_millis())
-    {
+    if m.size != meta.size as i64 || m.modified_millis != meta.last_modified.timestamp_millis() {
         return None;
     }
     entry.rows = Some(m.rows);
@@ -359,13 +353,12 @@ fn entry(
     Some(entry)
 }
 
-/// The measurement of a file the query gave no row for although it listed it as it is
-/// now (modified well before the query started): no rows, no values. Its size is -1:
-/// it is not compared with the listing.
-fn empty_measurement(columns: &[(String, DataType, String)]) -> Measured {
+/// The measurement of `file` when the query gave no row for it although it listed it as
+/// it is now (it was modified well before the query started): no rows, no values.
+fn empty_measurement(columns: &[(String, DataType, String)], file: &LocatedFile) -> Measured {
     Measured {
-        size: -1,
-        modified_millis: 0,
+        size: file.meta.size as i64,
+        modified_millis: file.meta.last_modified.timestamp_millis(),
         rows: 0,
         columns: columns
             .iter()

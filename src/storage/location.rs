@@ -119,6 +119,13 @@ impl LocationUrl {
     }
 }
 
+/// The absolute URL of the object at `path` in the store at `store` (`s3://bucket/key`,
+/// `file:///dir/file`): how a data file is named in `"$path"`, in file statistics and in
+/// physical plans.
+pub fn object_url(store: &ObjectStoreUrl, path: &Path) -> String {
+    format!("{}{path}", store.as_str())
+}
+
 /// A child location: `<parent>/<segment>`, keeping the parent's form.
 pub fn join_location(parent: &str, segment: &str) -> String {
     if parent.ends_with('/') {
