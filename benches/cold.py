@@ -250,7 +250,8 @@ def main():
                     stats.append(json.loads(err.strip().splitlines()[-1]))
                     rows = lakesql_rows(out)
                 else:
-                    rows = json.loads(out)
+                    # The result is the last line (a library may print a notice first).
+                    rows = json.loads(out.strip().splitlines()[-1])
                 results[engine] = normalise(rows)
         reference = results["lakesql"]
         for engine in engines[1:]:

@@ -3,11 +3,14 @@
 //! Locations are stored as absolute URLs (`file:///…`, `s3://…`). Every store a session
 //! uses is wrapped in a [`CountingStore`], the single source of the LIST/GET/HEAD and
 //! byte counts that per-statement statistics report. [`StoreRegistry`] hands stores out by
-//! URL (building one S3 client per bucket from [`S3Config`]). [`files`] holds the rules for
-//! which objects under a location are a table's data files and how they are compressed.
+//! URL (building one S3 client per bucket from [`S3Config`]; local disk is a
+//! [`local::LocalStore`], whose recursive listing walks folders in parallel). [`files`]
+//! holds the rules for which objects under a location are a table's data files and how
+//! they are compressed.
 
 pub mod counting;
 pub mod files;
+pub mod local;
 pub mod location;
 pub mod registry;
 pub mod retry;

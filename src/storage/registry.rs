@@ -11,11 +11,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::storage::local::LocalStore;
 use datafusion::common::DataFusionError;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use object_store::aws::AmazonS3Builder;
 use object_store::limit::LimitStore;
-use object_store::local::LocalFileSystem;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use url::Url;
 
@@ -40,7 +40,7 @@ pub struct StoreRegistry {
 impl StoreRegistry {
     /// A registry counting into `counters`, with S3 settings `s3`.
     pub fn new(counters: Arc<RequestCounters>, s3: S3Config) -> Self {
-        let local = CountingStore::new(Arc::new(LocalFileSystem::new()), counters.clone());
+        let local = CountingStore::new(Arc::new(LocalStore::new()), counters.clone());
         StoreRegistry {
             counters,
             local: Arc::new(local),
@@ -70,7 +70,7 @@ impl StoreRegistry {
         };
         check_bucket(bucket)?;
         let dir = root.join(bucket);
-        let local = LocalFileSystem::new_with_prefix(&dir)
+        let local = LocalStore::with_root(&dir)
             .map_err(|e| LakeError::invalid(format!("bucket {bucket} ({}): {e}", dir.display())))?;
         let store: Arc<dyn ObjectStore> =
             Arc::new(CountingStore::new(Arc::new(local), self.counters.clone()));
