@@ -66,6 +66,14 @@ pub enum ErrorCode {
     HiveColumnOrderMismatch,
     /// An INSERT's query gives a column a type the table's column cannot take.
     TypeMismatch,
+    /// A query would read more than `max_bytes_scanned`.
+    ExceededScanLimit,
+    /// A statement ran longer than `query_timeout`.
+    ExceededTimeLimit,
+    /// A query on a table that requires a partition filter has none.
+    QueryRejected,
+    /// A statement would change a catalog opened read-only (`--read-only`).
+    ReadOnlyViolation,
     /// The catalog store could not be opened, read or written.
     CatalogError,
     /// A failure inside lakesql (a failed task, a poisoned lock): a bug, not bad input.
@@ -103,6 +111,10 @@ impl ErrorCode {
             HivePathAlreadyExists => "HIVE_PATH_ALREADY_EXISTS",
             HiveColumnOrderMismatch => "HIVE_COLUMN_ORDER_MISMATCH",
             TypeMismatch => "TYPE_MISMATCH",
+            ExceededScanLimit => "EXCEEDED_SCAN_LIMIT",
+            ExceededTimeLimit => "EXCEEDED_TIME_LIMIT",
+            QueryRejected => "QUERY_REJECTED",
+            ReadOnlyViolation => "READ_ONLY_VIOLATION",
             CatalogError => "CATALOG_ERROR",
             GenericInternalError => "GENERIC_INTERNAL_ERROR",
         }

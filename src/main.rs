@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use lakesql::Session;
-use lakesql::catalog::{CatalogStore, SqliteStore};
+use lakesql::catalog::{CatalogStore, OpenMode, SqliteStore};
 use lakesql::shell::{self, OutputFormat, ScriptSource, ShellOptions, StatsMode};
 
 /// An embedded, Athena-like SQL engine over a data-lake catalog.
@@ -49,6 +49,24 @@ struct Args {
     /// Do not register the sample tables on an interactive start.
     #[arg(long)]
     no_sample: bool,
+
+    /// Open the catalog read-only: statements that would change it are refused (and
+    /// nothing is ever written to the file); queries, SHOW, DESCRIBE and UNLOAD run.
+    #[arg(long, global = true)]
+    read_only: bool,
+
+    /// Cancel a statement that runs longer (`30s`, `5m`; `SET query_timeout`).
+    #[arg(long, value_name = "DURATION")]
+    query_timeout: Option<String>,
+
+    /// Refuse a query that would read more (`10GB`; `SET max_bytes_scanned`).
+    #[arg(long, value_name = "SIZE")]
+    max_bytes_scanned: Option<String>,
+
+    /// Memory the query operators may hold before they spill to disk (`2GB`, `512MiB`;
+    /// `SET memory_limit`; default: `LAKESQL_MEMORY_LIMIT`, else no limit).
+    #[arg(long, value_name = "SIZE")]
+    memory_limit: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -271,7 +289,12 @@ fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Stri
 /// The catalog file (`--catalog`, else the default) and its store.
 fn open_catalog(args: &Args) -> Result<(PathBuf, Arc<dyn CatalogStore>), String> {
     let path = args.catalog.clone().unwrap_or_else(default_catalog);
-    let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+    let mode = if args.read_only {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    let store = SqliteStore::open_with(&path, mode).map_err(|e| e.to_string())?;
     Ok((path, Arc::new(store)))
 }
 
@@ -401,6 +424,18 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let (catalog_path, catalog) = open_catalog(args)?;
     let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
+    session.set_read_only(args.read_only);
+    for (name, value) in [
+        ("query_timeout", &args.query_timeout),
+        ("max_bytes_scanned", &args.max_bytes_scanned),
+        ("memory_limit", &args.memory_limit),
+    ] {
+        if let Some(value) = value {
+            session
+                .set_limit(name, value)
+                .map_err(|e| format!("--{}: {e}", name.replace('_', "-")))?;
+        }
+    }
     if !args.quiet {
         session.set_progress(shell::terminal_progress());
     }
@@ -412,14 +447,14 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     };
     let sources = script_sources(args);
     let interactive = sources.is_empty() && std::io::stdin().is_terminal();
-    let start_db = if interactive && !args.no_sample {
+    let start_db = if interactive && !args.no_sample && !args.read_only {
         runtime.block_on(register_sample(&mut session, args))
     } else {
         args.database.clone()
     };
     if let Some(db) = start_db {
         runtime
-            .block_on(session.execute(&format!("USE \"{db}\"")))
+            .block_on(session.use_database(&db))
             .map_err(|e| e.to_string())?;
     }
     if !interactive {

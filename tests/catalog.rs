@@ -8,6 +8,18 @@ use lakesql::catalog::{CatalogStore, MemoryStore, SqliteStore, Table};
 use lakesql::storage::S3Config;
 use tempfile::TempDir;
 
+/// The repository root: relative LOCATIONs resolve against it.
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A session over `store` with no S3 settings from the environment, at the root.
+fn session_over(store: Arc<dyn CatalogStore>) -> Session {
+    let mut session = Session::with_s3_config(store, S3Config::empty()).unwrap();
+    session.set_base_dir(root());
+    session
+}
+
 async fn run(session: &mut Session, sql: &str) -> Vec<lakesql::StatementOutput> {
     session
         .execute(sql)
@@ -33,10 +45,9 @@ fn first_value(output: &lakesql::StatementOutput) -> String {
 
 #[tokio::test]
 async fn show_create_table_re_executes_to_the_same_definition() {
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
     let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::in_memory().unwrap());
-    let mut session = Session::new(store.clone()).unwrap();
-    let setup = std::fs::read_to_string("queries/setup.sql").unwrap();
+    let mut session = session_over(store.clone());
+    let setup = std::fs::read_to_string(root().join("queries/setup.sql")).unwrap();
     run(&mut session, &setup).await;
     run(
         &mut session,
@@ -95,16 +106,15 @@ async fn round_trip(session: &mut Session, store: &Arc<dyn CatalogStore>, db: &s
 
 #[tokio::test]
 async fn a_view_persists_in_the_catalog_file_as_glue_stores_it() {
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("catalog.db");
     let sql = "SELECT product, count(*) FROM sales WHERE year = 2024 GROUP BY product";
     {
         let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
-        let mut session = Session::new(store).unwrap();
+        let mut session = session_over(store);
         run(
             &mut session,
-            &std::fs::read_to_string("queries/setup.sql").unwrap(),
+            &std::fs::read_to_string(root().join("queries/setup.sql")).unwrap(),
         )
         .await;
         run(&mut session, "CREATE DATABASE reports").await;
@@ -143,7 +153,7 @@ async fn a_view_persists_in_the_catalog_file_as_glue_stores_it() {
     assert_eq!(definition.schema, "sample");
 
     // A new session over the reopened file reads the view.
-    let mut session = Session::new(store).unwrap();
+    let mut session = session_over(store);
     let out = run(&mut session, "SELECT sum(orders) FROM reports.orders_2024").await;
     let sum = out[0].batches[0]
         .column(0)
@@ -165,7 +175,7 @@ fn concurrent_sessions_share_one_catalog_file() {
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Runtime::new().unwrap();
                 let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
-                let mut session = Session::new(store).unwrap();
+                let mut session = session_over(store);
                 rt.block_on(async {
                     for i in 0..10 {
                         session

@@ -257,6 +257,65 @@ fn corrupt_catalog_file_is_reported() {
         .stderr(predicate::str::contains("catalog.db"));
 }
 
+/// `-d` names a database; it is never pasted into SQL.
+#[test]
+fn database_option_is_a_name_not_sql() {
+    let dir = sample_catalog();
+    lakesql(&dir)
+        .args([
+            "-q",
+            "-d",
+            "x\"; DROP DATABASE sample CASCADE; --",
+            "-c",
+            "SELECT 1",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "x\"; DROP DATABASE sample CASCADE; --",
+        ));
+    lakesql(&dir)
+        .args(["-q", "-d", "sample", "--format", "csv", "-c", "SHOW TABLES"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("products"));
+}
+
+/// `--read-only`: queries run, catalog changes are refused, the file is not touched.
+#[test]
+fn read_only_refuses_catalog_changes_and_writes_nothing() {
+    let dir = sample_catalog();
+    let catalog = dir.path().join("catalog.db");
+    let before = std::fs::read(&catalog).unwrap();
+    lakesql(&dir)
+        .args(["-q", "--read-only", "-d", "sample", "--format", "csv"])
+        .args(["-c", "SELECT count(*) AS n FROM products; SHOW TABLES"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("n\n").and(predicate::str::contains("products")));
+    for statement in [
+        "DROP TABLE sample.products",
+        "CREATE DATABASE other",
+        "MSCK REPAIR TABLE sample.products",
+        "ANALYZE TABLE sample.products COMPUTE STATISTICS",
+        "CREATE VIEW sample.v AS SELECT 1 AS x",
+    ] {
+        lakesql(&dir)
+            .args(["-q", "--read-only", "-c", statement])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("open read-only"));
+    }
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+    lakesql(&dir)
+        .args(["-q", "--read-only", "-c", "SELECT 1"])
+        .env("LAKESQL_CATALOG", dir.path().join("missing.db"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not exist"));
+    assert!(!dir.path().join("missing.db").exists());
+}
+
 #[test]
 fn explain_shows_the_lake_scan() {
     let dir = TempDir::new().unwrap();

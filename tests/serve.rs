@@ -168,7 +168,8 @@ async fn queries_are_answered_after_a_restart() {
 /// The shell's rows of `query` on the sample lake, as text (NULL as `None`).
 async fn shell_rows(catalog: Arc<dyn CatalogStore>, query: &str) -> Vec<Vec<Option<String>>> {
     use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-    let mut session = lakesql::Session::new(catalog).unwrap();
+    let mut session =
+        lakesql::Session::with_s3_config(catalog, lakesql::storage::S3Config::empty()).unwrap();
     session.execute("USE sample").await.unwrap();
     let output = session.execute(query).await.unwrap().pop().unwrap();
     let mut rows = vec![
@@ -204,7 +205,9 @@ async fn shell_rows(catalog: Arc<dyn CatalogStore>, query: &str) -> Vec<Vec<Opti
 async fn sample_catalog(dir: &Path) -> Arc<dyn CatalogStore> {
     let catalog: Arc<dyn CatalogStore> =
         Arc::new(SqliteStore::open(&dir.join("catalog.db")).expect("catalog"));
-    let mut session = lakesql::Session::new(catalog.clone()).unwrap();
+    let mut session =
+        lakesql::Session::with_s3_config(catalog.clone(), lakesql::storage::S3Config::empty())
+            .unwrap();
     session.set_base_dir(env!("CARGO_MANIFEST_DIR").into());
     let setup =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/setup.sql")).unwrap();

@@ -19,6 +19,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::ArrayFormatter;
 use lakesql::Session;
 use lakesql::catalog::SqliteStore;
+use lakesql::storage::S3Config;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 
 struct LakeDb {
@@ -170,7 +171,8 @@ fn main() {
             async move {
                 let store =
                     Arc::new(SqliteStore::in_memory().map_err(|e| SltError(e.to_string()))?);
-                let mut session = Session::new(store).map_err(|e| SltError(e.to_string()))?;
+                let mut session = Session::with_s3_config(store, S3Config::empty())
+                    .map_err(|e| SltError(e.to_string()))?;
                 let scratch = tempfile::tempdir().map_err(|e| SltError(e.to_string()))?;
                 session.set_warehouse(scratch.path().join("warehouse"));
                 Ok(LakeDb {

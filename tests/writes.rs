@@ -17,7 +17,7 @@ fn repo_root() -> PathBuf {
 
 fn session(catalog: &Path) -> Session {
     let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(catalog).unwrap());
-    let mut session = Session::new(store).unwrap();
+    let mut session = Session::with_s3_config(store, lakesql::storage::S3Config::empty()).unwrap();
     session.set_base_dir(repo_root());
     session
 }

@@ -15,6 +15,11 @@ use crate::error::{ErrorCode, LakeError};
 /// Largest decimal precision Hive (and Arrow's Decimal128) supports.
 pub const MAX_DECIMAL_PRECISION: u8 = 38;
 
+/// Deepest nesting of `array`, `map` and `struct` a type may have. Hive and Athena
+/// tables rarely go past a handful of levels; the limit keeps a hostile type string from
+/// exhausting the stack of the parser and of everything that walks the type.
+pub const MAX_TYPE_DEPTH: usize = 100;
+
 /// A parsed Hive column type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HiveType {
@@ -211,7 +216,11 @@ impl FromStr for HiveType {
 
     /// Parses a Hive type string; errors give the character offset of the problem.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut p = TypeParser { text: s, pos: 0 };
+        let mut p = TypeParser {
+            text: s,
+            pos: 0,
+            depth: 0,
+        };
         let t = p.parse_type()?;
         p.skip_ws();
         if p.pos < s.len() {
@@ -225,18 +234,32 @@ impl FromStr for HiveType {
 struct TypeParser<'a> {
     text: &'a str,
     pos: usize,
+    /// Nesting of the type being parsed.
+    depth: usize,
 }
 
 impl TypeParser<'_> {
     fn error(&self, what: &str) -> LakeError {
+        // A long type string is cut short: the position says where the problem is.
+        let shown = match self.text.char_indices().nth(200) {
+            Some((end, _)) => format!("{}…", &self.text[..end]),
+            None => self.text.to_string(),
+        };
         LakeError::semantic(
             ErrorCode::InvalidColumnType,
-            format!(
-                "{what} in type '{}' at character {}",
-                self.text,
-                self.pos + 1
-            ),
+            format!("{what} in type '{shown}' at character {}", self.pos + 1),
         )
+    }
+
+    /// Parses the type nested in an `array`, `map` or `struct`.
+    fn nested_type(&mut self) -> Result<HiveType, LakeError> {
+        if self.depth >= MAX_TYPE_DEPTH {
+            return Err(self.error(&format!("types nest at most {MAX_TYPE_DEPTH} levels deep")));
+        }
+        self.depth += 1;
+        let t = self.parse_type();
+        self.depth -= 1;
+        t
     }
 
     fn skip_ws(&mut self) {
@@ -378,7 +401,7 @@ impl TypeParser<'_> {
     /// `<T>` after array.
     fn array(&mut self) -> Result<HiveType, LakeError> {
         self.expect('<')?;
-        let item = self.parse_type()?;
+        let item = self.nested_type()?;
         self.expect('>')?;
         Ok(HiveType::Array(Box::new(item)))
     }
@@ -386,12 +409,12 @@ impl TypeParser<'_> {
     /// `<K,V>` after map; keys must be primitive.
     fn map(&mut self) -> Result<HiveType, LakeError> {
         self.expect('<')?;
-        let key = self.parse_type()?;
+        let key = self.nested_type()?;
         if !key.is_primitive() {
             return Err(self.error("map keys must be a primitive type"));
         }
         self.expect(',')?;
-        let value = self.parse_type()?;
+        let value = self.nested_type()?;
         self.expect('>')?;
         Ok(HiveType::Map(Box::new(key), Box::new(value)))
     }
@@ -403,7 +426,7 @@ impl TypeParser<'_> {
         loop {
             let field = self.name()?;
             self.expect(':')?;
-            let t = self.parse_type()?;
+            let t = self.nested_type()?;
             if fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(&field)) {
                 return Err(self.error(&format!("duplicate struct field '{field}'")));
             }
@@ -440,6 +463,20 @@ mod tests {
             "struct<`user-agent`:string>"
         );
         assert_eq!(round_trip("varchar(20)"), "varchar(20)");
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |depth: usize| format!("{}int{}", "array<".repeat(depth), ">".repeat(depth));
+        assert!(nested(MAX_TYPE_DEPTH).parse::<HiveType>().is_ok());
+        let err = nested(10_000).parse::<HiveType>().unwrap_err().to_string();
+        assert!(err.contains("at most 100 levels"), "{err}");
+        assert!(err.contains("at character 607"), "{err}");
+        assert!(err.len() < 400, "{err}");
+        let err = format!("{}int", "struct<a:".repeat(101))
+            .parse::<HiveType>()
+            .unwrap_err();
+        assert!(err.to_string().contains("at most 100 levels"), "{err}");
     }
 
     #[test]

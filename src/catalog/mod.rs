@@ -20,7 +20,7 @@ pub mod view;
 pub use hive_type::HiveType;
 pub use memory::MemoryStore;
 pub use model::{Column, Database, Partition, SerDeInfo, StorageDescriptor, Table};
-pub use sqlite::SqliteStore;
+pub use sqlite::{OpenMode, SqliteStore};
 pub use statistics::{ColumnStatistics, FileStatistics, StatisticsScope};
 pub use view::{VIRTUAL_VIEW, ViewDefinition};
 

@@ -52,9 +52,11 @@ pub fn unescape_path_name(name: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Two hex digits exactly (`u8::from_str_radix` would also take a sign).
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && name.is_char_boundary(i + 3)
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
             && let Ok(b) = u8::from_str_radix(&name[i + 1..i + 3], 16)
         {
             out.push(b);
@@ -98,6 +100,7 @@ mod tests {
         assert_eq!(escape_path_name("a/b=c%"), "a%2Fb%3Dc%25");
         assert_eq!(escape_path_name(""), DEFAULT_PARTITION_NAME);
         assert_eq!(escape_path_name("\u{1}x"), "%01x");
+        assert_eq!(unescape_path_name("%+1%-1%4"), "%+1%-1%4");
         for v in ["a/b=c%", "10:00", "plain", "ü#?"] {
             assert_eq!(unescape_path_name(&escape_path_name(v)), v);
         }

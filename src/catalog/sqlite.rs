@@ -69,6 +69,67 @@ CREATE INDEX IF NOT EXISTS file_statistics_by_location
     ON file_statistics (db, tbl, location);
 ";
 
+/// Refuses a catalog file cut short: SQLite reads such a file until it reaches a missing
+/// page, and a write to it would make the damage permanent. The header (first 100 bytes)
+/// gives the page size and, when valid, the page count. A file with a write-ahead log
+/// beside it is left to SQLite: its newest pages may be in the log.
+fn check_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut header = [0u8; 100];
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 || wal_path(path).exists() {
+        return Ok(());
+    }
+    if len < 100 || file.read_exact(&mut header).is_err() {
+        return Err(damaged(
+            path,
+            format!("it is {len} bytes long, too short for SQLite"),
+        ));
+    }
+    if !header.starts_with(b"SQLite format 3\0") {
+        return Err(damaged(path, "it is not an SQLite database".to_string()));
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes(
+        header[28..32].try_into().unwrap_or_default(),
+    ));
+    // The page count is valid when "version-valid-for" matches the change counter.
+    let valid = header[92..96] == header[24..28];
+    if valid && pages * page_size > len {
+        return Err(damaged(
+            path,
+            format!(
+                "it is cut short: {len} bytes, where its header says {} ({pages} pages)",
+                pages * page_size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The write-ahead log SQLite keeps beside `path`.
+fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    std::path::PathBuf::from(name)
+}
+
+fn damaged(path: &Path, why: String) -> LakeError {
+    LakeError::semantic(
+        ErrorCode::CatalogError,
+        format!(
+            "catalog file {} is damaged or not a catalog: {why}",
+            path.display()
+        ),
+    )
+}
+
 /// SQLite's errors are the catalog backend's errors.
 impl From<rusqlite::Error> for LakeError {
     fn from(e: rusqlite::Error) -> Self {
@@ -87,39 +148,69 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
 }
 
+/// How [`SqliteStore::open_with`] opens a catalog file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Read and write, creating the file (and its folder) when missing.
+    ReadWrite,
+    /// Read only: the file must exist, and nothing is ever written to it.
+    ReadOnly,
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the catalog file at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                LakeError::io(format!("cannot create catalog folder {}", dir.display()), e)
-            })?;
-        }
-        let conn = Connection::open(path)?;
-        Self::init(conn, true).map_err(|e| match e {
+        Self::open_with(path, OpenMode::ReadWrite)
+    }
+
+    /// Opens the catalog file at `path`. A file that is not a catalog, is cut short, or
+    /// was written by a newer lakesql is refused with nothing written to it.
+    pub fn open_with(path: &Path, mode: OpenMode) -> Result<Self> {
+        let named = |err: LakeError| match err {
             LakeError::Catalog(err) => LakeError::semantic(
                 ErrorCode::CatalogError,
                 format!("cannot open catalog file {}: {err}", path.display()),
             ),
             other => other,
-        })
+        };
+        check_header(path).map_err(named)?;
+        let conn = match mode {
+            OpenMode::ReadWrite => {
+                if let Some(dir) = path.parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        LakeError::io(format!("cannot create catalog folder {}", dir.display()), e)
+                    })?;
+                }
+                Connection::open(path)?
+            }
+            OpenMode::ReadOnly => {
+                if !path.is_file() {
+                    return Err(LakeError::semantic(
+                        ErrorCode::CatalogError,
+                        format!(
+                            "catalog file {} does not exist (a read-only catalog is not created)",
+                            path.display()
+                        ),
+                    ));
+                }
+                Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?
+            }
+        };
+        Self::init(conn, Some(mode)).map_err(named)
     }
 
     /// An in-memory catalog (tests, throw-away sessions).
     pub fn in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?, false)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    /// `file`: WAL mode only applies to a file (an in-memory database has no journal file).
-    fn init(mut conn: Connection, file: bool) -> Result<Self> {
+    /// Checks the schema version, then (read-write) brings the schema up to this build's.
+    /// `file` is `None` in memory, which has no journal file to put in WAL mode.
+    fn init(mut conn: Connection, file: Option<OpenMode>) -> Result<Self> {
         conn.busy_timeout(Duration::from_secs(30))?;
-        if file {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Reading the version first: nothing is written to a file this build cannot use.
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(LakeError::semantic(
@@ -130,6 +221,31 @@ impl SqliteStore {
                 ),
             ));
         }
+        if file == Some(OpenMode::ReadOnly) {
+            if version < SCHEMA_VERSION {
+                return Err(LakeError::semantic(
+                    ErrorCode::CatalogError,
+                    format!(
+                        "catalog schema version {version} is older than this lakesql's \
+                         ({SCHEMA_VERSION}); open it once without --read-only to upgrade it"
+                    ),
+                ));
+            }
+            return Ok(Self::from_connection(conn));
+        }
+        if file.is_some() {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        if version < SCHEMA_VERSION {
+            Self::upgrade(&mut conn)?;
+        }
+        Ok(Self::from_connection(conn))
+    }
+
+    /// Creates what is missing of the schema, and the `default` database.
+    fn upgrade(conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(SCHEMA)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -145,9 +261,13 @@ impl SqliteStore {
             params![default.name, to_json(&default)?],
         )?;
         tx.commit()?;
-        Ok(SqliteStore {
+        Ok(())
+    }
+
+    fn from_connection(conn: Connection) -> Self {
+        SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
-        })
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -1039,5 +1159,74 @@ mod tests {
         // The file is left as it was.
         let bytes = std::fs::read(&path).unwrap();
         assert!(bytes.starts_with(b"this is not sqlite"));
+    }
+
+    /// A catalog with a table, written and closed; returns its bytes.
+    async fn written_catalog(path: &Path) -> Vec<u8> {
+        {
+            let store = SqliteStore::open(path).unwrap();
+            store
+                .create_table(&table("default", "t"), false)
+                .await
+                .unwrap();
+        }
+        std::fs::read(path).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refuses_a_truncated_file_and_leaves_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let bytes = written_catalog(&path).await;
+        assert!(bytes.len() > 4096, "{}", bytes.len());
+        let cut = &bytes[..bytes.len() - 1000];
+        std::fs::write(&path, cut).unwrap();
+        for mode in [OpenMode::ReadWrite, OpenMode::ReadOnly] {
+            let err = SqliteStore::open_with(&path, mode).unwrap_err().to_string();
+            assert!(
+                err.contains("catalog.db") && err.contains("cut short"),
+                "{err}"
+            );
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), cut);
+    }
+
+    #[tokio::test]
+    async fn refuses_a_newer_catalog_without_writing_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        written_catalog(&path).await;
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        for mode in [OpenMode::ReadWrite, OpenMode::ReadOnly] {
+            let err = SqliteStore::open_with(&path, mode).unwrap_err().to_string();
+            assert!(err.contains("newer than this lakesql"), "{err}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(!wal_path(&path).exists());
+    }
+
+    #[tokio::test]
+    async fn read_only_reads_and_never_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.db");
+        let missing = SqliteStore::open_with(&dir.path().join("none.db"), OpenMode::ReadOnly);
+        assert!(missing.unwrap_err().to_string().contains("does not exist"));
+        assert!(!dir.path().join("none.db").exists());
+        written_catalog(&path).await;
+        let store = SqliteStore::open_with(&path, OpenMode::ReadOnly).unwrap();
+        assert!(store.get_table("default", "t").await.unwrap().is_some());
+        let err = store
+            .create_table(&table("default", "u"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("readonly"), "{err}");
+        assert!(store.get_table("default", "u").await.unwrap().is_none());
     }
 }

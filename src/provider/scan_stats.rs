@@ -31,6 +31,8 @@ pub struct ScanReport {
     pub files: u64,
     /// Files not read because their statistics in the catalog rule them out.
     pub files_skipped_by_statistics: u64,
+    /// The size of the data files to read, in bytes.
+    pub bytes: u64,
     /// Whether every file to read has current statistics with a row count, so that the
     /// scan's row count is known exactly.
     pub exact_statistics: bool,
@@ -92,6 +94,22 @@ impl ScanStats {
                         .all(|k| !remaining.contains(k));
             }
         }
+    }
+
+    /// The bytes and files the scans so far will read (a scan answered from statistics
+    /// reads none). For Parquet, an upper bound: a query reads only the columns it needs.
+    pub fn planned_bytes(&self) -> (u64, u64) {
+        self.reports
+            .lock()
+            .map(|reports| {
+                reports
+                    .iter()
+                    .filter(|r| !r.answered_from_statistics)
+                    .fold((0, 0), |(bytes, files), r| {
+                        (bytes + r.bytes, files + r.files)
+                    })
+            })
+            .unwrap_or_default()
     }
 
     /// Records a notice for the user (printed on stderr).

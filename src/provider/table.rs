@@ -41,7 +41,7 @@ use super::scan_stats::{ScanReport, ScanStats};
 use super::statistics::{ListedFiles, ScanFileStatistics, StatisticsSchema};
 use crate::catalog::storage_format::DataFormat;
 use crate::catalog::{CatalogStore, FileStatistics, Table};
-use crate::error::{LakeError, Result};
+use crate::error::{ErrorCode, LakeError, Result};
 use crate::projection::{self, ProjectionConfig};
 use crate::storage::LocationUrl;
 use crate::storage::files::{is_data_file, list_data_files, text_compression};
@@ -49,6 +49,9 @@ use crate::storage::location::object_url;
 
 /// How many locations are listed at once.
 const LIST_CONCURRENCY: usize = 16;
+
+/// The table property that makes a query without a partition filter an error.
+pub const PARTITION_FILTER_REQUIRED: &str = "partition_filter.required";
 
 /// Unnamed text columns read after a text table's own, so that lines with more fields
 /// than the table has columns are read (the extra fields ignored, as Hive does) instead
@@ -144,6 +147,7 @@ impl LakeTable {
             .iter()
             .cloned()
             .partition(|f| is_partition_filter(f, &self.key_names));
+        self.check_partition_filter(&partition_filters)?;
         let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
         // After the partitions (which may come from the same catalog connection), before
         // the listing, which it then overlaps. A pruned scan loads the entries of its
@@ -178,6 +182,7 @@ impl LakeTable {
             locations_listed,
             files: files.len() as u64,
             files_skipped_by_statistics: skipped,
+            bytes: files.iter().map(|(_, f)| f.object_meta.size).sum(),
             exact_statistics: statistics.as_ref().is_some_and(|s| s.covers_all_rows()),
             file_scan_first_files: Vec::new(),
             answered_from_statistics: false,
@@ -190,6 +195,29 @@ impl LakeTable {
             statistics,
             report,
         })
+    }
+
+    /// Refuses a scan without a filter on the partition columns of a table that requires
+    /// one (`'partition_filter.required'='true'`), as Trino's Hive connector does with
+    /// `query_partition_filter_required` and BigQuery with `require_partition_filter`.
+    fn check_partition_filter(&self, partition_filters: &[Expr]) -> Result<()> {
+        let required = self
+            .table
+            .parameters
+            .get(PARTITION_FILTER_REQUIRED)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if required && self.table.is_partitioned() && partition_filters.is_empty() {
+            return Err(LakeError::semantic(
+                ErrorCode::QueryRejected,
+                format!(
+                    "Filter required on {} for at least one partition column: {} (the table \
+                     sets '{PARTITION_FILTER_REQUIRED}'='true')",
+                    self.table.qualified_name(),
+                    self.key_names.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Starts reading the table's file statistics from the catalog, so that the read
@@ -869,6 +897,14 @@ impl TableProvider for LakeTable {
             statistics.attach(&schema, &file_fields, &mut files);
         }
         let file_projection = self.file_projection(projection);
+        if self.format == DataFormat::Parquet
+            && self
+                .partition_columns_only(file_projection.as_deref())
+                .is_some()
+        {
+            // Row counts come from the footers: no data page is read.
+            report.bytes = 0;
+        }
         let mut plans = Vec::new();
         for group in self.group_files(files)? {
             if let Some(first) = group.files.first() {

@@ -6,8 +6,10 @@
 mod analyze;
 mod catalog_ddl;
 mod crawl;
+mod diagnose;
 mod explain;
 mod last_query;
+mod limits;
 mod msck;
 mod partition_ddl;
 mod s3_settings;
@@ -32,6 +34,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement as DfStatement;
 
+pub use limits::{LIMIT_NAMES, Limits};
 pub use stats::{StatementStats, WriteCounts};
 
 use crate::CATALOG_NAME;
@@ -113,6 +116,9 @@ pub struct Session {
     warehouse: PathBuf,
     progress: Option<ProgressFn>,
     last_query: last_query::LastQuery,
+    /// Refuse statements that change the catalog (`--read-only`).
+    read_only: bool,
+    limits: Limits,
 }
 
 /// Receives progress text for long-running statements (MSCK); the shell shows it.
@@ -139,7 +145,8 @@ impl Session {
         let object_stores = Arc::new(StoreRegistry::new(counters.clone(), s3));
         let mut runtime =
             RuntimeEnvBuilder::new().with_object_store_registry(object_stores.clone());
-        if let Some(limit) = memory_limit_from_env()? {
+        let memory_limit = memory_limit_from_env()?;
+        if let Some(limit) = memory_limit {
             runtime = runtime.with_memory_limit(limit, 1.0);
         }
         let runtime = runtime.build_arc()?;
@@ -166,6 +173,11 @@ impl Session {
             warehouse: default_warehouse(),
             progress: None,
             last_query,
+            read_only: false,
+            limits: Limits {
+                memory_limit: memory_limit.map(|m| m as u64),
+                ..Limits::default()
+            },
         })
     }
 
@@ -215,6 +227,25 @@ impl Session {
         self.warehouse = dir;
     }
 
+    /// Makes the session refuse every statement that changes the catalog (`--read-only`);
+    /// queries, `SHOW`, `DESCRIBE`, `SET` and `UNLOAD` still run.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    fn check_read_only(&self, kind: StatementKind) -> Result<()> {
+        if self.read_only && kind.changes_catalog() {
+            return Err(LakeError::semantic(
+                ErrorCode::ReadOnlyViolation,
+                format!(
+                    "{} changes the catalog, which is open read-only (--read-only)",
+                    kind.athena_substatement().replace('_', " ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Sets (or clears) the progress receiver.
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
         self.progress = progress;
@@ -236,7 +267,13 @@ impl Session {
         self.scan_stats.take();
         let parsed = parse_statement(stmt.tokens)?;
         let kind = parsed.kind();
-        let mut outcome = self.dispatch(parsed).await?;
+        self.check_read_only(kind)?;
+        let mut outcome = match self.limits.query_timeout {
+            Some(limit) => tokio::time::timeout(limit, self.dispatch(parsed))
+                .await
+                .map_err(|_| Self::timed_out(limit))??,
+            None => self.dispatch(parsed).await?,
+        };
         let (reports, notices) = self.scan_stats.take();
         if kind == StatementKind::Explain {
             explain::append_scan_reports(&mut outcome, &reports)?;
@@ -301,9 +338,13 @@ impl Session {
 
     async fn session_statement(&mut self, statement: SessionStatement) -> Result<Outcome> {
         match statement {
-            SessionStatement::Use(db) => self.use_database(db).await,
+            SessionStatement::Use(db) => {
+                self.use_database(&db).await?;
+                Ok(Outcome::done(format!("Using database {db}")))
+            }
             SessionStatement::SetS3 { bucket, key, value } => self.set_s3(bucket, &key, &value),
             SessionStatement::ShowS3Settings => self.show_s3_settings(),
+            SessionStatement::SetLimit { name, value } => self.set_limit_statement(&name, &value),
         }
     }
 
@@ -331,9 +372,15 @@ impl Session {
             self.scan_stats
                 .mark_answered_from_statistics(&planned_files(&physical));
         }
-        let batches = datafusion::physical_plan::collect(physical, task)
-            .await
-            .map_err(|e| self.with_scan_context(e.into()))?;
+        self.check_bytes_scanned()?;
+        let batches = match datafusion::physical_plan::collect(physical.clone(), task.clone()).await
+        {
+            Ok(batches) => batches,
+            Err(e) => {
+                let error = diagnose::name_failing_file(e.into(), &physical, task).await;
+                return Err(self.with_scan_context(error));
+            }
+        };
         Ok(Outcome {
             schema,
             batches,
@@ -394,12 +441,14 @@ impl Session {
         error
     }
 
-    async fn use_database(&mut self, db: String) -> Result<Outcome> {
-        if self.catalog.get_database(&db).await?.is_none() {
-            return Err(LakeError::database_not_found(&db));
+    /// `USE db`: makes `db` the current database, failing when it does not exist. The
+    /// name is taken as it is (no SQL quoting), as `--database` passes it.
+    pub async fn use_database(&mut self, db: &str) -> Result<()> {
+        if self.catalog.get_database(db).await?.is_none() {
+            return Err(LakeError::database_not_found(db));
         }
-        self.set_database(&db);
-        Ok(Outcome::done(format!("Using database {db}")))
+        self.set_database(db);
+        Ok(())
     }
 
     /// Makes `db` the database unqualified names resolve in, without checking that it
@@ -438,7 +487,10 @@ impl Session {
             .map(|r| format!("table {} at {}", r.table, r.location))
             .collect();
         let message = error.to_string();
-        if error.code() != ErrorCode::HiveBadData || tables.is_empty() || message.contains("file") {
+        if error.code() != ErrorCode::HiveBadData
+            || tables.is_empty()
+            || diagnose::names_a_file(&message)
+        {
             return error;
         }
         let message = message.strip_prefix("HIVE_BAD_DATA: ").unwrap_or(&message);

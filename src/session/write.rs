@@ -222,6 +222,7 @@ impl Session {
             compression,
             query_id: new_query_id(),
             progress: self.progress.clone(),
+            admit: &|| self.check_bytes_scanned(),
         };
         crate::write::write(state, job)
             .await

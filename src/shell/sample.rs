@@ -37,6 +37,6 @@ pub async fn ensure_sample(session: &mut Session) -> Result<bool> {
     let result = session.execute(SETUP_SQL).await;
     session.set_base_dir(cwd);
     // The setup script switches databases; go back to where the user was.
-    session.execute(&format!("USE \"{database}\"")).await?;
+    session.use_database(&database).await?;
     result.map(|_| true)
 }

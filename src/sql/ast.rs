@@ -401,6 +401,13 @@ pub enum SessionStatement {
     },
     /// `SHOW S3 SETTINGS`: the effective S3 settings, secrets redacted.
     ShowS3Settings,
+    /// `SET query_timeout | max_bytes_scanned | memory_limit = 'value'`.
+    SetLimit {
+        /// One of the session's limits.
+        name: String,
+        /// Value (as written).
+        value: String,
+    },
 }
 
 /// A parsed statement, by family: each family has one handler in the session.
@@ -460,7 +467,7 @@ impl LakeStatement {
             },
             LakeStatement::Session(s) => match s {
                 SessionStatement::Use(_) => K::Use,
-                SessionStatement::SetS3 { .. } => K::Set,
+                SessionStatement::SetS3 { .. } | SessionStatement::SetLimit { .. } => K::Set,
                 SessionStatement::ShowS3Settings => K::ShowS3Settings,
             },
             LakeStatement::Write(w) => match w {

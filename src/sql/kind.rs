@@ -130,6 +130,30 @@ impl StatementKind {
         }
     }
 
+    /// Whether the statement changes the catalog (definitions, partitions, statistics):
+    /// what a read-only catalog refuses. `UNLOAD` writes files but no catalog entry.
+    pub fn changes_catalog(self) -> bool {
+        use StatementKind::*;
+        matches!(
+            self,
+            CreateDatabase
+                | DropDatabase
+                | CreateTable
+                | DropTable
+                | AlterTable
+                | AddPartitions
+                | DropPartitions
+                | SetPartitionLocation
+                | MsckRepair
+                | Crawl
+                | Analyze
+                | CreateTableAs
+                | Insert
+                | CreateView
+                | DropView
+        )
+    }
+
     /// Athena's `StatementType`.
     pub fn athena_type(self) -> AthenaStatementType {
         use StatementKind::*;

@@ -440,6 +440,9 @@ impl StatementParser<'_> {
         } else if self.peek_set_s3() {
             self.parser.next_token();
             Some(self.set_s3()?)
+        } else if self.peek_set_limit() {
+            self.parser.next_token();
+            Some(self.set_limit()?)
         } else if self.eat_kw("CRAWL") {
             Some(self.crawl()?)
         } else if self.eat_kws(&["ANALYZE", "TABLE"]) {
@@ -526,6 +529,33 @@ impl StatementParser<'_> {
             name,
             if_exists,
             cascade,
+        }))
+    }
+
+    /// Whether `SET` of one of the session's limits comes next.
+    fn peek_set_limit(&self) -> bool {
+        self.peek_kw("SET")
+            && crate::session::LIMIT_NAMES
+                .iter()
+                .any(|name| self.peek_nth_kw(1, name))
+    }
+
+    /// `name = value` or `name TO value` (after `SET`), for a session limit.
+    fn set_limit(&mut self) -> Result<LakeStatement> {
+        let name = self.name("a limit name")?.to_ascii_lowercase();
+        if !(self.eat_token(&Token::Eq) || self.eat_kw("TO")) {
+            return Err(self.error_here("'=' or TO"));
+        }
+        let value = match self.peek().token {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s,
+            Token::Number(n, _) => n,
+            Token::Word(w) => w.value,
+            _ => return Err(self.error_here("a value, such as '30s' or '10GB'")),
+        };
+        self.parser.next_token();
+        Ok(LakeStatement::Session(SessionStatement::SetLimit {
+            name,
+            value,
         }))
     }
 

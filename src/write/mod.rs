@@ -54,6 +54,9 @@ pub struct WriteJob<'a> {
     pub query_id: String,
     /// Receives progress text.
     pub progress: Option<Progress>,
+    /// Checked once the plan is built, before a row is read or written (the session's
+    /// `max_bytes_scanned`).
+    pub admit: &'a (dyn Fn() -> Result<()> + Sync),
 }
 
 /// Runs the job's plan and writes its rows to the destination.
@@ -65,6 +68,7 @@ pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
         compression,
         query_id,
         progress,
+        admit,
     } = job;
     let root = crate::storage::LocationUrl::parse(&destination.location)?;
     let store = state.runtime_env().object_store(&root.store)?;
@@ -72,6 +76,7 @@ pub async fn write(state: &SessionState, job: WriteJob<'_>) -> Result<Written> {
     let keys: Vec<String> = destination.keys().iter().map(|k| k.name.clone()).collect();
     let state = writer_state(state, !keys.is_empty(), root.local_path().is_some())?;
     let input = state.create_physical_plan(&plan).await?;
+    admit()?;
     let mut parquet = state.table_options().parquet.clone();
     if !keys.is_empty() {
         // One file per partition value is open at once: keep each one's unwritten data

@@ -1,7 +1,8 @@
 //! A real S3-compatible server for tests: moto in server mode on 127.0.0.1.
 //!
-//! `.ci/run` installs it (`pip install 'moto[server]'`). A missing moto fails the test with
-//! the install command: S3 tests are never skipped. moto answers ListObjectsV2 with
+//! `.ci/run` installs it; on a machine without it, the first test to start a server
+//! installs it with pip (once per test process), so `cargo test` needs only python3. If
+//! that fails the test fails with the install command: S3 tests are never skipped. moto answers ListObjectsV2 with
 //! delimiters, common prefixes and continuation tokens, and ranged GETs, as S3 does.
 
 use std::io::{Read, Write};
@@ -20,6 +21,38 @@ pub const ACCESS_KEY: &str = "lakesql-test-key";
 /// A secret no output may contain.
 pub const SECRET_KEY: &str = "s3cr3t-Must-Never-Appear-0042";
 
+/// Installs moto with pip when python3 cannot import it (once per process).
+fn ensure_moto() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let importable = |python: &str| {
+            Command::new(python)
+                .args(["-c", "import moto.server, flask, flask_cors"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if importable("python3") {
+            return;
+        }
+        let status = Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "moto[server]>=5.1,<6",
+            ])
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()) && importable("python3"),
+            "moto is not installed and pip could not install it: run pip install 'moto[server]'"
+        );
+    });
+}
+
 /// A moto server process, killed on drop.
 pub struct S3Server {
     child: Child,
@@ -30,6 +63,7 @@ pub struct S3Server {
 impl S3Server {
     /// Starts a server on a free loopback port and waits until it answers.
     pub fn start() -> S3Server {
+        ensure_moto();
         let port = free_port();
         let child = Command::new("python3")
             .args([
