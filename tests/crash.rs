@@ -348,3 +348,89 @@ fn killed_statements_leave_the_catalog_before_or_after() {
     }
     assert!(total >= 50, "{total} kills");
 }
+
+/// `statement` run by a shell that caps the size of every file the process writes
+/// (`ulimit -f`, with SIGXFSZ ignored so that a write past the cap fails with EFBIG, as on
+/// a full disk). Returns the exit code and stderr.
+fn run_with_file_size_cap(catalog: &Path, dir: &Path, kib: u64, statement: &str) -> (i32, String) {
+    let out = Command::new("sh")
+        .current_dir(dir)
+        .env("LAKESQL_CATALOG", catalog)
+        .env("LAKESQL_WAREHOUSE", dir.join("warehouse"))
+        .arg("-c")
+        // dash and bash count `ulimit -f` in different units; -f of the block count of
+        // 512 bytes is at most twice the cap either way.
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {}; exec \"$0\" -q -c \"$1\"",
+            kib * 2
+        ))
+        .arg(env!("CARGO_BIN_EXE_lakesql"))
+        .arg(statement)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sh");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes that run out of space (the catalog's log, or a CTAS's files) fail with an error
+/// and change nothing.
+#[test]
+fn a_full_disk_fails_cleanly() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path();
+    partition_folders(dir, 5_000);
+    let catalog = dir.join("catalog.db");
+    run(
+        &catalog,
+        dir,
+        "CREATE DATABASE crash; \
+         CREATE EXTERNAL TABLE crash.big (v int) PARTITIONED BY (k int) \
+           ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION 'lake/big/'",
+    );
+    let before = dump(&catalog);
+    let size = std::fs::metadata(&catalog).unwrap().len() / 1024;
+    // Room for the catalog as it is, not for 5,000 partitions in its log.
+    let (code, stderr) =
+        run_with_file_size_cap(&catalog, dir, size + 64, "MSCK REPAIR TABLE crash.big");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("could not be written (is the disk full?)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        dump(&catalog),
+        before,
+        "MSCK on a full disk changed the catalog"
+    );
+
+    // A CTAS whose files do not fit.
+    let (code, stderr) = run_with_file_size_cap(
+        &catalog,
+        dir,
+        size + 64,
+        "CREATE TABLE crash.copy WITH (format = 'TEXTFILE', external_location = 'written/') \
+         AS SELECT value, repeat('x', 100) AS pad FROM range(200000)",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(dump(&catalog), before, "a failed CTAS changed the catalog");
+    let visible: Vec<PathBuf> = files_under(&dir.join("written"))
+        .into_iter()
+        .filter(|f| {
+            let relative = f
+                .strip_prefix(dir.join("written"))
+                .unwrap()
+                .to_string_lossy();
+            !relative
+                .split('/')
+                .any(|p| p.starts_with('.') || p.starts_with('_'))
+        })
+        .collect();
+    assert!(visible.is_empty(), "files a reader would see: {visible:?}");
+    // The catalog still works.
+    run(&catalog, dir, "MSCK REPAIR TABLE crash.big");
+}

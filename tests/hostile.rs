@@ -354,3 +354,27 @@ fn symbolic_link_loops_under_crawl_and_msck() {
         }
     }
 }
+
+/// A small `.gz` that expands to 200 MiB without a line break (gzip members of 1 MiB
+/// each, concatenated: a valid gzip file) is refused at Trino's 100 MB line limit, not
+/// read into memory whole.
+#[test]
+fn a_gzip_bomb_hits_the_line_limit() {
+    let case = Case::new();
+    let member = gzip(&vec![b'a'; 1 << 20]);
+    let bomb: Vec<u8> = member
+        .iter()
+        .copied()
+        .cycle()
+        .take(member.len() * 200)
+        .collect();
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    case.file("lake/bomb.json.gz", &bomb);
+    let stderr = case.fails(
+        "CREATE EXTERNAL TABLE t (a string) \
+         ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 'lake/'",
+        "SELECT count(*) FROM t",
+        "bomb.json.gz",
+    );
+    assert!(stderr.contains("longer than 100 MiB"), "{stderr}");
+}

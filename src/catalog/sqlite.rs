@@ -133,7 +133,15 @@ fn damaged(path: &Path, why: String) -> LakeError {
 /// SQLite's errors are the catalog backend's errors.
 impl From<rusqlite::Error> for LakeError {
     fn from(e: rusqlite::Error) -> Self {
-        LakeError::Catalog(CatalogError::new(e))
+        use rusqlite::ErrorCode::{DiskFull, SystemIoFailure};
+        match e.sqlite_error_code() {
+            // The failed transaction is rolled back: say what to look at.
+            Some(DiskFull | SystemIoFailure) => LakeError::Catalog(CatalogError::new(format!(
+                "{e}: the catalog file could not be written (is the disk full?); the \
+                 change was rolled back"
+            ))),
+            _ => LakeError::Catalog(CatalogError::new(e)),
+        }
     }
 }
 

@@ -10,6 +10,14 @@ use super::Record;
 use crate::catalog::storage_format::Framing;
 use crate::error::{ErrorCode, LakeError, Result};
 
+/// The longest line a text file may have: Trino's `hive.text.max-line-length` (100 MB).
+/// A longer one, such as a compressed file that expands to gigabytes without a line
+/// break, is an error rather than an allocation that takes the machine's memory.
+pub const MAX_LINE_BYTES: usize = 100 << 20;
+
+/// The largest CloudTrail document read (one JSON document per file, read whole).
+pub const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
+
 /// The records of one file, read lazily from `reader`.
 pub fn records(
     reader: Box<dyn Read + Send>,
@@ -54,14 +62,26 @@ impl Lines {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            let n = self
-                .reader
+            let n = (&mut self.reader)
+                .take(MAX_LINE_BYTES as u64 + 1)
                 .read_until(b'\n', &mut buf)
                 .map_err(|e| LakeError::io(format!("reading {}", self.file), e))?;
             if n == 0 {
                 return Ok(None);
             }
             self.number += 1;
+            if n > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+                return Err(LakeError::semantic(
+                    ErrorCode::HiveBadData,
+                    format!(
+                        "line {} of {} is longer than {} MiB (Trino's \
+                         hive.text.max-line-length)",
+                        self.number,
+                        self.file,
+                        MAX_LINE_BYTES >> 20
+                    ),
+                ));
+            }
             if self.number <= self.skip_header {
                 continue;
             }
@@ -103,11 +123,22 @@ impl Iterator for Lines {
 }
 
 /// The elements of a CloudTrail log file's `Records` array, as JSON text.
-fn cloudtrail_records(mut reader: Box<dyn Read + Send>, file: &str) -> Result<Vec<Record>> {
+fn cloudtrail_records(reader: Box<dyn Read + Send>, file: &str) -> Result<Vec<Record>> {
     let mut data = Vec::new();
     reader
+        .take(MAX_DOCUMENT_BYTES + 1)
         .read_to_end(&mut data)
         .map_err(|e| LakeError::io(format!("reading {file}"), e))?;
+    if data.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(LakeError::semantic(
+            ErrorCode::HiveBadData,
+            format!(
+                "{file} is larger than {} MiB uncompressed: not read as one CloudTrail \
+                 document",
+                MAX_DOCUMENT_BYTES >> 20
+            ),
+        ));
+    }
     let bad = |what: String| {
         LakeError::semantic(
             ErrorCode::HiveBadData,
