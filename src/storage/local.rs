@@ -454,19 +454,27 @@ mod tests {
         assert_eq!(listed(&ours, None).await, listed(&theirs, None).await);
     }
 
+    /// The error of listing `t/` in `root` after `links` (target, link) are made.
     #[cfg(unix)]
-    #[tokio::test]
-    async fn a_link_to_a_folder_above_is_an_error() {
+    async fn loop_error(links: &[(&str, &str)]) -> String {
         let dir = tree();
         let root = std::fs::canonicalize(dir.path()).unwrap();
-        std::os::unix::fs::symlink(root.join("t"), root.join("t/year=2024/up")).unwrap();
+        for (target, link) in links {
+            std::os::unix::fs::symlink(root.join(target), root.join(link)).unwrap();
+        }
         let prefix = Path::from_filesystem_path(root.join("t")).unwrap();
-        let err = LocalStore::new()
+        LocalStore::new()
             .list(Some(&prefix))
             .try_collect::<Vec<_>>()
             .await
             .unwrap_err()
-            .to_string();
+            .to_string()
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_link_to_a_folder_above_is_an_error() {
+        let err = loop_error(&[("t", "t/year=2024/up")]).await;
         assert!(err.contains("symbolic link loop"), "{err}");
         assert!(err.contains("year=2024/up"), "{err}");
     }
@@ -475,17 +483,7 @@ mod tests {
     #[cfg(unix)]
     #[tokio::test]
     async fn a_loop_through_two_links_is_an_error() {
-        let dir = tree();
-        let root = std::fs::canonicalize(dir.path()).unwrap();
-        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("t/a")).unwrap();
-        std::os::unix::fs::symlink(root.join("t"), root.join("elsewhere/back")).unwrap();
-        let prefix = Path::from_filesystem_path(root.join("t")).unwrap();
-        let err = LocalStore::new()
-            .list(Some(&prefix))
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap_err()
-            .to_string();
+        let err = loop_error(&[("elsewhere", "t/a"), ("t", "elsewhere/back")]).await;
         assert!(err.contains("symbolic link loop"), "{err}");
     }
 }
