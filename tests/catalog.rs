@@ -1,5 +1,6 @@
 //! Catalog behaviour through the library: SHOW CREATE TABLE round trips, several sessions
-//! writing one catalog file at once, and the same answers from every catalog backend.
+//! writing one catalog file at once, two sessions seeing each other's changes at once, and
+//! the same answers from every catalog backend.
 
 use std::sync::Arc;
 
@@ -264,4 +265,58 @@ async fn every_backend_answers_the_sample_queries_alike() {
             .any(|a| a.starts_with("select: ") && a.contains("| 2024"))
     );
     assert_eq!(from_sqlite, from_memory);
+}
+
+/// `SELECT count(*)`'s answer.
+async fn count(session: &mut Session, sql: &str) -> i64 {
+    let out = run(session, sql).await;
+    let batch = &out.last().unwrap().batches[0];
+    batch
+        .column(0)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::Int64Array>()
+        .unwrap()
+        .value(0)
+}
+
+/// Two sessions on one catalog file, each with its own connection, as two shells open
+/// side by side: every statement of one is seen by the next statement of the other,
+/// partitions included (the partition cache follows the catalog's partition version).
+#[tokio::test]
+async fn two_sessions_on_one_file_see_each_other_at_once() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("catalog.db");
+    for k in 0..3 {
+        let folder = dir.path().join(format!("lake/k={k}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("part-0.csv"), "1\n").unwrap();
+    }
+    let open = || {
+        let store: Arc<dyn CatalogStore> = Arc::new(SqliteStore::open(&path).unwrap());
+        session_over(store)
+    };
+    let (mut a, mut b) = (open(), open());
+    let location = dir.path().join("lake").display().to_string();
+    run(
+        &mut a,
+        &format!(
+            "CREATE EXTERNAL TABLE t (v int) PARTITIONED BY (k int) \
+             ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION '{location}/'"
+        ),
+    )
+    .await;
+    assert_eq!(count(&mut b, "SELECT count(*) FROM t").await, 0);
+    run(
+        &mut a,
+        "ALTER TABLE t ADD PARTITION (k = 0) PARTITION (k = 1)",
+    )
+    .await;
+    assert_eq!(count(&mut b, "SELECT count(*) FROM t").await, 2);
+    run(&mut b, "MSCK REPAIR TABLE t").await;
+    assert_eq!(count(&mut a, "SELECT count(*) FROM t").await, 3);
+    run(&mut a, "ALTER TABLE t DROP PARTITION (k = 2)").await;
+    assert_eq!(count(&mut b, "SELECT count(*) FROM t").await, 2);
+    run(&mut b, "DROP TABLE t").await;
+    let err = a.execute("SELECT count(*) FROM t").await.unwrap_err();
+    assert!(err.to_string().contains("TABLE_NOT_FOUND"), "{err}");
 }
