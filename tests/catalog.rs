@@ -9,6 +9,10 @@ use lakesql::catalog::{CatalogStore, MemoryStore, SqliteStore, Table};
 use lakesql::storage::S3Config;
 use tempfile::TempDir;
 
+#[path = "support/session.rs"]
+mod session;
+use session::{count, run};
+
 /// The repository root: relative LOCATIONs resolve against it.
 fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -19,13 +23,6 @@ fn session_over(store: Arc<dyn CatalogStore>) -> Session {
     let mut session = Session::with_s3_config(store, S3Config::empty()).unwrap();
     session.set_base_dir(root());
     session
-}
-
-async fn run(session: &mut Session, sql: &str) -> Vec<lakesql::StatementOutput> {
-    session
-        .execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn strip_times(mut t: Table) -> Table {
@@ -265,18 +262,6 @@ async fn every_backend_answers_the_sample_queries_alike() {
             .any(|a| a.starts_with("select: ") && a.contains("| 2024"))
     );
     assert_eq!(from_sqlite, from_memory);
-}
-
-/// `SELECT count(*)`'s answer.
-async fn count(session: &mut Session, sql: &str) -> i64 {
-    let out = run(session, sql).await;
-    let batch = &out.last().unwrap().batches[0];
-    batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<datafusion::arrow::array::Int64Array>()
-        .unwrap()
-        .value(0)
 }
 
 /// Two sessions on one catalog file, each with its own connection, as two shells open

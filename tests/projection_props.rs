@@ -12,22 +12,9 @@ use lakesql::catalog::{Column, StorageDescriptor, Table};
 use lakesql::projection::{ProjectionConfig, project_partitions};
 use lakesql::provider::partition_index::PartitionIndex;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn table(keys: &[(&str, &str)], props: BTreeMap<String, String>) -> Table {
     Table {

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::arrow::array::{Array, Int64Array};
 use lakesql::Session;
 use lakesql::catalog::{CatalogStore, SqliteStore};
 use tempfile::TempDir;
+
+#[path = "support/session.rs"]
+mod support_session;
+use support_session::{count, run};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,24 +23,6 @@ fn session(catalog: &Path) -> Session {
     let mut session = Session::with_s3_config(store, lakesql::storage::S3Config::empty()).unwrap();
     session.set_base_dir(repo_root());
     session
-}
-
-async fn run(session: &mut Session, sql: &str) -> Vec<lakesql::StatementOutput> {
-    session
-        .execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-async fn count(session: &mut Session, sql: &str) -> i64 {
-    let out = run(session, sql).await;
-    let batch = &out.last().unwrap().batches[0];
-    batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap()
-        .value(0)
 }
 
 /// Every file under `dir`, recursively, hidden ones included.
