@@ -305,11 +305,21 @@ fn innermost(e: &DataFusionError) -> &DataFusionError {
     }
 }
 
+/// A lakesql error raised inside an object store lakesql wraps (a check on the bytes it
+/// reads), which DataFusion reports as a store error.
+fn lake_error_in_store(e: &object_store::Error) -> Option<&LakeError> {
+    match e {
+        object_store::Error::Generic { source, .. } => source.downcast_ref::<LakeError>(),
+        _ => None,
+    }
+}
+
 /// The Athena code of an engine error, by its kind (never by its text).
 fn engine_code(e: &DataFusionError) -> Option<ErrorCode> {
     use datafusion::common::SchemaError;
     match innermost(e) {
         DataFusionError::External(x) => x.downcast_ref::<LakeError>().map(LakeError::code),
+        DataFusionError::ObjectStore(x) => lake_error_in_store(x).map(LakeError::code),
         DataFusionError::SQL(..) => Some(ErrorCode::SyntaxError),
         DataFusionError::SchemaError(error, _)
             if matches!(error.as_ref(), SchemaError::FieldNotFound { .. }) =>
@@ -330,6 +340,11 @@ fn engine_message(e: &DataFusionError) -> String {
     let inner = innermost(e);
     if let DataFusionError::External(inner) = inner
         && let Some(lake) = inner.downcast_ref::<LakeError>()
+    {
+        return lake.to_string();
+    }
+    if let DataFusionError::ObjectStore(inner) = inner
+        && let Some(lake) = lake_error_in_store(inner)
     {
         return lake.to_string();
     }

@@ -328,6 +328,7 @@ fn run_server_command(
                 options.keys = Some(Arc::new(keys));
             }
             options.max_running_queries = *max_running_queries;
+            options.read_only = args.read_only;
             if max_active_queries.is_some() {
                 options.max_active_queries = *max_active_queries;
             }

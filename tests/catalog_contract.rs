@@ -13,7 +13,7 @@ use lakesql::catalog::partition_path::partition_path;
 use lakesql::catalog::{
     CatalogStore, Column, ColumnStatistics, DEFAULT_DATABASE, Database, FileStatistics,
     MemoryStore, Partition, SerDeInfo, SqliteStore, StatisticsScope, StorageDescriptor, Table,
-    TableChange,
+    TableChange, WriteRecord,
 };
 use lakesql::error::{ErrorCode, LakeError};
 use tempfile::TempDir;
@@ -116,6 +116,8 @@ contract_checks!(
     file_statistics_are_replaced_within_their_scope,
     file_statistics_go_with_their_partition_and_table,
     file_statistics_of_a_missing_table_are_table_not_found,
+    record_write_creates_registers_and_records_in_one_step,
+    record_write_is_all_or_nothing,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1382,5 +1384,110 @@ async fn file_statistics_of_a_missing_table_are_table_not_found(store: Store) {
             .await,
         ErrorCode::TableNotFound,
     );
+    assert!(stats_paths(&store, "missing").await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes (CTAS, INSERT INTO)
+
+async fn record_write_creates_registers_and_records_in_one_step(store: Store) {
+    let t = table(DEFAULT_DATABASE, "w", &["year"]);
+    let parts = vec![partition(&t, &["2023"]), partition(&t, &["2024"])];
+    let ctas = WriteRecord {
+        database: DEFAULT_DATABASE.into(),
+        table: "w".into(),
+        create: Some(t.clone()),
+        partitions: parts.clone(),
+        statistics: parts
+            .iter()
+            .map(|p| file_entry(p, "a.parquet", 5))
+            .collect(),
+    };
+    assert_eq!(store.record_write(&ctas).await.unwrap(), 2);
+    assert_eq!(
+        store.get_table(DEFAULT_DATABASE, "w").await.unwrap(),
+        Some(t.clone())
+    );
+    assert_eq!(partitions(&store, DEFAULT_DATABASE, "w").await, parts);
+    let version = store
+        .partition_version(DEFAULT_DATABASE, "w")
+        .await
+        .unwrap();
+
+    // INSERT INTO: an existing partition is kept as it is, a new one added, entries of
+    // the same path replaced.
+    let new = partition(&t, &["2025"]);
+    let mut again = file_entry(&parts[0], "a.parquet", 9);
+    again.size = 1;
+    let insert = WriteRecord {
+        database: DEFAULT_DATABASE.into(),
+        table: "w".into(),
+        create: None,
+        partitions: vec![moved(&parts[0]), new.clone()],
+        statistics: vec![again.clone(), file_entry(&new, "b.parquet", 1)],
+    };
+    assert_eq!(store.record_write(&insert).await.unwrap(), 1);
+    assert_eq!(
+        partitions(&store, DEFAULT_DATABASE, "w").await,
+        vec![parts[0].clone(), parts[1].clone(), new.clone()]
+    );
+    let read = store
+        .file_statistics(DEFAULT_DATABASE, "w", None)
+        .await
+        .unwrap();
+    let rows: Vec<Option<u64>> = read.iter().map(|e| e.rows).collect();
+    assert_eq!(rows, vec![Some(9), Some(5), Some(1)]);
+    assert_eq!(read[0], again);
+    if version.is_some() {
+        assert_ne!(
+            store
+                .partition_version(DEFAULT_DATABASE, "w")
+                .await
+                .unwrap(),
+            version
+        );
+    }
+
+    // Statistics alone (an unpartitioned INSERT).
+    let flat = WriteRecord {
+        database: DEFAULT_DATABASE.into(),
+        table: "w".into(),
+        statistics: vec![file_entry(&new, "c.parquet", 2)],
+        ..WriteRecord::default()
+    };
+    assert_eq!(store.record_write(&flat).await.unwrap(), 0);
+    assert_eq!(stats_paths(&store, "w").await.len(), 4);
+}
+
+async fn record_write_is_all_or_nothing(store: Store) {
+    let t = table(DEFAULT_DATABASE, "w", &["year"]);
+    create(&store, &t).await;
+    let p = partition(&t, &["2023"]);
+    // A CTAS of a table that exists changes nothing.
+    let ctas = WriteRecord {
+        database: DEFAULT_DATABASE.into(),
+        table: "w".into(),
+        create: Some(t.clone()),
+        partitions: vec![p.clone()],
+        statistics: vec![file_entry(&p, "a.parquet", 1)],
+    };
+    assert_code(store.record_write(&ctas).await, ErrorCode::AlreadyExists);
+    // Nor does an INSERT into a missing table, or a partition that does not fit the keys.
+    let missing = WriteRecord {
+        table: "missing".into(),
+        create: None,
+        ..ctas.clone()
+    };
+    assert_code(store.record_write(&missing).await, ErrorCode::TableNotFound);
+    let mut bad = p.clone();
+    bad.values = strings(&["2023", "extra"]);
+    let bad = WriteRecord {
+        create: None,
+        partitions: vec![p.clone(), bad],
+        ..ctas.clone()
+    };
+    error(store.record_write(&bad).await);
+    assert!(partitions(&store, DEFAULT_DATABASE, "w").await.is_empty());
+    assert!(stats_paths(&store, "w").await.is_empty());
     assert!(stats_paths(&store, "missing").await.is_empty());
 }

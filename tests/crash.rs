@@ -57,7 +57,8 @@ fn run(catalog: &Path, dir: &Path, sql: &str) -> String {
 }
 
 /// The catalog's content, in a stable text form: every row of every table, with the
-/// times a statement stamps (which differ from run to run) masked.
+/// times a statement stamps and what differs between two runs of one write (the query
+/// id in file names, a file's size, modification time and ETag) masked.
 fn dump(catalog: &Path) -> String {
     let conn = Connection::open(catalog).expect("open catalog");
     let ok: String = conn
@@ -65,9 +66,10 @@ fn dump(catalog: &Path) -> String {
         .expect("integrity_check");
     assert_eq!(ok, "ok", "integrity_check of {}", catalog.display());
     let times = regex::Regex::new(
-        r#""(CreateTime|UpdateTime|AnalyzedAt|analyzed_at|create_time|transient_lastDdlTime)":"?\d+"?"#,
+        r#""(CreateTime|UpdateTime|AnalyzedAt|analyzed_at|create_time|transient_lastDdlTime|size|modified_nanos|e_tag)":("[^"]*"|\d+)"#,
     )
     .unwrap();
+    let query_id = regex::Regex::new(r"\d{8}_\d{6}_[0-9a-f]{10}_").unwrap();
     let mut text = String::new();
     for table in ["databases", "tables", "partitions", "file_statistics"] {
         let mut stmt = conn
@@ -92,7 +94,9 @@ fn dump(catalog: &Path) -> String {
             .expect("dump rows");
         text.push_str(&format!("## {table}\n"));
         for row in rows {
-            text.push_str(&times.replace_all(&row.expect("row"), "$1:_"));
+            let row = row.expect("row");
+            let row = times.replace_all(&row, "$1:_");
+            text.push_str(&query_id.replace_all(&row, "QUERY_"));
             text.push('\n');
         }
     }

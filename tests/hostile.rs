@@ -181,23 +181,41 @@ fn deeply_nested_json() {
     );
 }
 
-/// An Avro file cut inside its data block. (arrow-avro does not compare sync markers with
-/// the header's, so a file whose only damage is its sync marker still reads.)
+/// An Avro file cut inside its data block, and one whose block's sync marker differs
+/// from its header's: arrow-avro alone would read the first as no rows and the second as
+/// if whole; lakesql checks the container and names the file.
 #[test]
-#[ignore = "arrow-avro 59 reads a file cut inside its last block as no rows, without an \
-            error, and never compares sync markers: lakesql must check Avro blocks itself"]
-fn truncated_avro() {
-    let case = Case::new();
+fn damaged_avro() {
     let bytes =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/avro/users.avro"))
             .unwrap();
+    let ddl = "CREATE EXTERNAL TABLE t (id bigint, name string) STORED AS AVRO LOCATION 'lake/'";
+    let case = Case::new();
     // The last 16 bytes are the sync marker after the one data block.
-    case.file("lake/sync.avro", &bytes[..bytes.len() - 40]);
-    case.fails(
-        "CREATE EXTERNAL TABLE t (id bigint, name string) STORED AS AVRO LOCATION 'lake/'",
-        "SELECT * FROM t",
-        "sync.avro",
+    case.file("lake/cut.avro", &bytes[..bytes.len() - 40]);
+    let stderr = case.fails(ddl, "SELECT * FROM t", "cut.avro");
+    assert!(
+        stderr.contains("HIVE_BAD_DATA") && stderr.contains("cut short"),
+        "{stderr}"
     );
+
+    let case = Case::new();
+    let mut marker = bytes.clone();
+    let last = marker.len() - 1;
+    marker[last] ^= 0xff;
+    case.file("lake/sync.avro", &marker);
+    let stderr = case.fails(ddl, "SELECT count(*) FROM t", "sync.avro");
+    assert!(stderr.contains("sync marker differs"), "{stderr}");
+
+    // The whole file still reads.
+    let case = Case::new();
+    case.file("lake/users.avro", &bytes);
+    case.lakesql().args(["-c", ddl]).assert().success();
+    case.lakesql()
+        .args(["-c", "SELECT count(*) > 0 AS some FROM t"])
+        .assert()
+        .success()
+        .stdout("some\ntrue\n");
 }
 
 /// A single 100 MB line is read as one row, without running out of memory.
@@ -370,4 +388,26 @@ fn a_gzip_bomb_hits_the_line_limit() {
         "bomb.json.gz",
     );
     assert!(stderr.contains("longer than 100 MiB"), "{stderr}");
+
+    // The same bomb as delimited text, which DataFusion's CSV reader would buffer whole.
+    let case = Case::new();
+    case.file("lake/bomb.csv.gz", &bomb);
+    let stderr = case.fails(CSV_TABLE, "SELECT count(*) FROM t", "bomb.csv.gz");
+    assert!(
+        stderr.contains("HIVE_BAD_DATA") && stderr.contains("longer than 100 MiB"),
+        "{stderr}"
+    );
+    // A compressed file of ordinary lines still reads, with a long line under the limit.
+    let case = Case::new();
+    let mut text = b"1,one\n".repeat(1000);
+    text.extend(b"2,");
+    text.extend(vec![b'x'; 5 << 20]);
+    text.push(b'\n');
+    case.file("lake/ok.csv.gz", &gzip(&text));
+    case.lakesql().args(["-c", CSV_TABLE]).assert().success();
+    case.lakesql()
+        .args(["-c", "SELECT count(*) AS n, max(length(b)) AS b FROM t"])
+        .assert()
+        .success()
+        .stdout(format!("n,b\n1001,{}\n", 5 << 20));
 }

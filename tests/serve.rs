@@ -647,3 +647,68 @@ fn serve_refuses_other_addresses_without_auth_and_bad_key_files() {
         "{stderr}"
     );
 }
+
+/// `lakesql --read-only serve`: queries run; every change to the catalog is refused, by
+/// Athena as `READ_ONLY_VIOLATION` before the statement runs and by Glue as
+/// `AccessDeniedException`, and the catalog file is not written.
+#[test]
+fn a_read_only_server_answers_queries_and_refuses_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.db");
+    let setup = assert_cmd::Command::cargo_bin("lakesql")
+        .unwrap()
+        .arg("--catalog")
+        .arg(&catalog)
+        .args(["-c", "CREATE DATABASE kept"])
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "{setup:?}");
+    let before = std::fs::read(&catalog).unwrap();
+    let server = ServeProcess::start(dir.path(), &["--read-only"]);
+    let address = server.endpoint.trim_start_matches("http://").to_string();
+    let run = |sql: &str| {
+        let (status, out) = athena(
+            &address,
+            "StartQueryExecution",
+            json!({"QueryString": sql, "ResultConfiguration": {}}),
+        );
+        assert_eq!(status, 200, "{out}");
+        wait_done(&address, out["QueryExecutionId"].as_str().unwrap())
+    };
+    let ok = run("SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'kept'");
+    assert_eq!(ok["Status"]["State"], "SUCCEEDED", "{ok}");
+    for sql in [
+        "CREATE DATABASE other",
+        "CREATE TABLE kept.t AS SELECT 1 AS x",
+        "DROP DATABASE kept",
+    ] {
+        let failed = run(sql);
+        assert_eq!(failed["Status"]["State"], "FAILED", "{sql}: {failed}");
+        let reason = failed["Status"]["StateChangeReason"].as_str().unwrap();
+        assert!(reason.contains("READ_ONLY_VIOLATION"), "{sql}: {reason}");
+    }
+    let glue = |operation: &str, input: Value| {
+        let head = format!(
+            "POST / HTTP/1.1\r\nX-Amz-Target: AWSGlue.{operation}\r\n\
+             Content-Type: application/x-amz-json-1.1"
+        );
+        let (status, body) = http(&address, &head, input.to_string().as_bytes());
+        (
+            status,
+            serde_json::from_str::<Value>(&body).expect("JSON body"),
+        )
+    };
+    let (status, out) = glue(
+        "CreateDatabase",
+        json!({"DatabaseInput": {"Name": "other"}}),
+    );
+    assert_eq!(
+        (status, out["__type"].as_str()),
+        (400, Some("AccessDeniedException")),
+        "{out}"
+    );
+    let (status, out) = glue("GetDatabase", json!({"Name": "kept"}));
+    assert_eq!(status, 200, "{out}");
+    server.stop();
+    assert_eq!(std::fs::read(&catalog).unwrap(), before);
+}

@@ -445,3 +445,90 @@ async fn empty_files_and_all_null_columns_keep_answers_exact() {
     assert_eq!(text, reference);
     assert!(!text.contains("| NULL") && text.contains("| 1 "), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_record_the_row_counts_of_their_parquet_files() {
+    let mut lake = Lake::new().await;
+    let count = "SELECT count(*) FROM s.copy";
+    // CTAS, partitioned: each file's rows are recorded with the table.
+    let ctas = lake
+        .run(
+            "CREATE TABLE s.copy WITH (format = 'PARQUET', partitioned_by = ARRAY['year'], \
+             external_location = 'copy/') AS SELECT order_id, product, year FROM s.plain",
+        )
+        .await;
+    let files = ctas.written_files.len();
+    assert!(files >= 2, "{:?}", ctas.written_files);
+    let (text, out) = lake.query(count).await;
+    let (reference, _) = lake.query("SELECT count(*) FROM s.plain").await;
+    assert_eq!(text, reference.replace("s.plain", "s.copy"));
+    assert!(out.stats.answered_from_statistics, "{:?}", out.stats);
+    assert_eq!(out.stats.get_requests, 0, "{:?}", out.stats);
+    let described = lake.describe_rows("s.copy").await;
+    assert!(
+        described
+            .lines()
+            .any(|l| l.contains("Files analysed:") && l.contains(&format!("| {files} "))),
+        "{described}"
+    );
+
+    // INSERT INTO adds to them: into an existing partition and a new one.
+    lake.run("INSERT INTO s.copy SELECT order_id, product, year + 10 FROM s.plain WHERE month = 1")
+        .await;
+    lake.run("INSERT INTO s.copy SELECT order_id, product, year FROM s.plain WHERE month = 2")
+        .await;
+    let (text, out) = lake.query(count).await;
+    let (expected, _) = lake
+        .query(
+            "SELECT CAST(count(*) + sum(CASE WHEN month IN (1, 2) THEN 1 ELSE 0 END) AS bigint) \
+             AS \"count(*)\" FROM s.plain",
+        )
+        .await;
+    assert_eq!(text, expected);
+    assert!(out.stats.answered_from_statistics, "{:?}", out.stats);
+
+    // An unpartitioned CTAS and INSERT (the catalog changes only by the statistics).
+    lake.run(
+        "CREATE TABLE s.flat WITH (format = 'PARQUET', external_location = 'flat/') AS \
+         SELECT order_id FROM s.plain",
+    )
+    .await;
+    lake.run("INSERT INTO s.flat SELECT order_id FROM s.plain WHERE year = 2024")
+        .await;
+    let (text, out) = lake.query("SELECT count(*) AS n FROM s.flat").await;
+    let (expected, _) = lake
+        .query("SELECT count(*) + sum(CASE WHEN year = 2024 THEN 1 ELSE 0 END) AS n FROM s.plain")
+        .await;
+    assert_eq!(text, expected);
+    assert!(out.stats.answered_from_statistics, "{:?}", out.stats);
+
+    // A written file replaced afterwards is read, not trusted.
+    let written = lake
+        .run("INSERT INTO s.flat SELECT order_id FROM s.plain WHERE year = 2023")
+        .await
+        .written_files;
+    let path = written[0].strip_prefix("file://").unwrap().to_string();
+    let first = lake.dir.path().join("flat");
+    let other = std::fs::read_dir(&first)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_str() != Some(path.as_str()))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::copy(other, &path).unwrap();
+    let (text, out) = lake.query("SELECT count(*) AS n FROM s.flat").await;
+    assert!(!out.stats.answered_from_statistics, "{:?}", out.stats);
+    let (read, _) = lake
+        .query("SELECT sum(CASE WHEN order_id IS NULL THEN 1 ELSE 1 END) AS n FROM s.flat")
+        .await;
+    assert_eq!(text, read);
+
+    // Formats whose writers do not count per file record nothing.
+    lake.run(
+        "CREATE TABLE s.js WITH (format = 'JSON', external_location = 'js/') AS \
+         SELECT order_id FROM s.plain",
+    )
+    .await;
+    let (_, out) = lake.query("SELECT count(*) FROM s.js").await;
+    assert!(!out.stats.answered_from_statistics, "{:?}", out.stats);
+}

@@ -23,7 +23,7 @@ use super::partition_path::{parse_partition_path, partition_path};
 use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, Column, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table,
-    TableChange, check_droppable_database,
+    TableChange, WriteRecord, check_droppable_database,
 };
 use crate::error::{ErrorCode, LakeError, Result};
 
@@ -534,6 +534,22 @@ impl CatalogStore for MemoryStore {
             entry.statistics.insert(f.path.clone(), f.clone());
         }
         Ok(())
+    }
+
+    async fn record_write(&self, record: &WriteRecord) -> Result<usize> {
+        let (db, name) = (record.database.as_str(), record.table.as_str());
+        let mut state = self.lock();
+        let added = match &record.create {
+            Some(table) => state.save_crawled_table(table, true, &record.partitions)?,
+            None => state
+                .table_mut(db, name)?
+                .add_batch(&record.partitions, true, db, name)?,
+        };
+        let entry = state.table_mut(db, name)?;
+        for f in &record.statistics {
+            entry.statistics.insert(f.path.clone(), f.clone());
+        }
+        Ok(added)
     }
 
     async fn file_statistics(

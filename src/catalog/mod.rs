@@ -25,6 +25,6 @@ pub use statistics::{ColumnStatistics, FileStatistics, StatisticsScope};
 pub use view::{VIRTUAL_VIEW, ViewDefinition};
 
 pub use store::{
-    CatalogStore, DEFAULT_DATABASE, PartitionLocation, RepairMode, TableChange,
+    CatalogStore, DEFAULT_DATABASE, PartitionLocation, RepairMode, TableChange, WriteRecord,
     check_droppable_database,
 };

@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table, TableChange,
-    check_droppable_database,
+    WriteRecord, check_droppable_database,
 };
 use crate::error::{CatalogError, ErrorCode, LakeError, Result};
 
@@ -154,6 +154,8 @@ impl From<rusqlite::Error> for LakeError {
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Opened with [`OpenMode::ReadOnly`]: every change is refused up front.
+    read_only: bool,
 }
 
 /// How [`SqliteStore::open_with`] opens a catalog file.
@@ -239,7 +241,7 @@ impl SqliteStore {
                     ),
                 ));
             }
-            return Ok(Self::from_connection(conn));
+            return Ok(Self::from_connection(conn, true));
         }
         if file.is_some() {
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -249,7 +251,7 @@ impl SqliteStore {
         if version < SCHEMA_VERSION {
             Self::upgrade(&mut conn)?;
         }
-        Ok(Self::from_connection(conn))
+        Ok(Self::from_connection(conn, false))
     }
 
     /// Creates what is missing of the schema, and the `default` database.
@@ -272,9 +274,10 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn from_connection(conn: Connection) -> Self {
+    fn from_connection(conn: Connection, read_only: bool) -> Self {
         SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            read_only,
         }
     }
 
@@ -322,8 +325,15 @@ impl SqliteStore {
         }
     }
 
-    /// Runs `f` in one immediate (write) transaction.
+    /// Runs `f` in one immediate (write) transaction; `READ_ONLY_VIOLATION` when the
+    /// file was opened read-only, whichever front end asked (shell, Glue API, Athena).
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(LakeError::semantic(
+                ErrorCode::ReadOnlyViolation,
+                "the catalog is open read-only (--read-only): nothing was changed",
+            ));
+        }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
@@ -508,6 +518,23 @@ fn delete_partitions(
 
 /// Drops the file statistics found in partition `spec`'s folder, unless the folder is
 /// `keep` (a partition moved to where it already is).
+/// Adds (or replaces, by path) file statistics entries of a table.
+fn insert_file_statistics(
+    tx: &Connection,
+    db: &str,
+    table: &str,
+    files: &[FileStatistics],
+) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO file_statistics (db, tbl, path, location, statistics)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for f in files {
+        insert.execute(params![db, table, f.path, f.location, to_json(f)?])?;
+    }
+    Ok(())
+}
+
 fn drop_partition_statistics(
     tx: &Connection,
     db: &str,
@@ -662,6 +689,11 @@ impl CatalogStore for SqliteStore {
         );
         self.blocking(move |s| s.replace_file_statistics_now(&db, &table, &scope, &files))
             .await
+    }
+
+    async fn record_write(&self, record: &WriteRecord) -> Result<usize> {
+        let record = record.clone();
+        self.blocking(move |s| s.record_write_now(&record)).await
     }
 
     async fn file_statistics(
@@ -1011,14 +1043,28 @@ impl SqliteStore {
                     }
                 }
             }
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO file_statistics (db, tbl, path, location, statistics)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for f in files {
-                insert.execute(params![db, table, f.path, f.location, to_json(f)?])?;
+            insert_file_statistics(tx, db, table, files)
+        })
+    }
+
+    fn record_write_now(&self, record: &WriteRecord) -> Result<usize> {
+        let (db, name) = (&record.database, &record.table);
+        self.write(|tx| {
+            let exists = table_exists(tx, db, name)?;
+            match &record.create {
+                Some(table) if exists => return Err(already_exists(table)),
+                Some(table) => insert_table(tx, table)?,
+                None if !exists => return Err(LakeError::table_not_found(db, name)),
+                None => {}
             }
-            Ok(())
+            let mut added = 0;
+            if record.create.is_some() || !record.partitions.is_empty() {
+                let keys = partition_keys(tx, db, name)?;
+                added = insert_partitions(tx, db, name, &keys, &record.partitions, true)?;
+                bump_partition_version(tx, db, name)?;
+            }
+            insert_file_statistics(tx, db, name, &record.statistics)?;
+            Ok(added)
         })
     }
 
@@ -1234,7 +1280,7 @@ mod tests {
             .await
             .unwrap_err()
             .to_string();
-        assert!(err.contains("readonly"), "{err}");
+        assert!(err.starts_with("READ_ONLY_VIOLATION"), "{err}");
         assert!(store.get_table("default", "u").await.unwrap().is_none());
     }
 }

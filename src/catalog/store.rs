@@ -24,7 +24,8 @@
 //!   partitions on every query (correct, only slower).
 //! - **File statistics** (`ANALYZE`) belong to the table: dropping the table drops
 //!   them, and dropping a partition or moving it (`SET LOCATION`) drops those found in its
-//!   folder. `replace_file_statistics` replaces the entries in its scope in one step.
+//!   folder. `replace_file_statistics` replaces the entries in its scope in one step;
+//!   `record_write` adds a write's entries with its table and partitions in one step.
 //! - **Errors.** Missing objects are [`LakeError`](crate::error::LakeError)s with Athena's
 //!   codes (`SCHEMA_NOT_FOUND`, `TABLE_NOT_FOUND`, `ALREADY_EXISTS`, `PARTITION_NOT_FOUND`,
 //!   `SCHEMA_NOT_EMPTY`); backend failures are `LakeError::Catalog`.
@@ -69,6 +70,22 @@ pub enum RepairMode {
     Drop,
     /// Both.
     Sync,
+}
+
+/// What a write (CTAS, INSERT INTO) adds to the catalog, recorded by
+/// [`CatalogStore::record_write`] in one step.
+#[derive(Clone, Debug, Default)]
+pub struct WriteRecord {
+    /// The table's database.
+    pub database: String,
+    /// The table written to.
+    pub table: String,
+    /// The definition to create (CTAS); `None` when the table exists (INSERT INTO).
+    pub create: Option<Table>,
+    /// The partitions that received files; those already registered are kept as they are.
+    pub partitions: Vec<Partition>,
+    /// Statistics of the written files, as `ANALYZE` would record them.
+    pub statistics: Vec<FileStatistics>,
 }
 
 /// A change to a table definition, applied by [`CatalogStore::modify_table`].
@@ -159,6 +176,11 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         scope: &StatisticsScope,
         files: &[FileStatistics],
     ) -> Result<()>;
+    /// Records a write in one step: creates `record.create` when given (`ALREADY_EXISTS`
+    /// if the table exists; otherwise the table must exist), registers its partitions
+    /// (existing ones kept) and adds its file statistics entries (replacing entries of
+    /// the same paths). Returns how many partitions were added.
+    async fn record_write(&self, record: &WriteRecord) -> Result<usize>;
     /// The file statistics entries of a table found in `locations` (every entry with
     /// `None`), sorted by path.
     async fn file_statistics(

@@ -8,6 +8,7 @@
 //! ([`view`]) becomes the plan of its stored query, planned when a statement names it.
 
 pub mod catalog;
+pub mod checked;
 pub mod format;
 pub mod name_case;
 pub mod parquet;

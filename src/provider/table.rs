@@ -580,7 +580,8 @@ impl LakeTable {
             .with_limit(limit)
             .with_statistics(statistics)
             .build();
-        format.create_physical_plan(state, config).await
+        let plan = format.create_physical_plan(state, config).await?;
+        Ok(super::checked::checked_scan(plan, &self.format))
     }
 }
 

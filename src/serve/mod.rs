@@ -66,6 +66,9 @@ pub struct ServeOptions {
     /// The key pairs whose SigV4 signatures are checked (`--auth keys.toml`). Without,
     /// any signature is accepted and only loopback addresses may be bound.
     pub keys: Option<Arc<auth::Keys>>,
+    /// The catalog was opened read-only (`--read-only`): Athena statements that would
+    /// change it are refused before they run, as in the shell.
+    pub read_only: bool,
 }
 
 impl ServeOptions {
@@ -81,6 +84,7 @@ impl ServeOptions {
             max_active_queries: None,
             audit_max_bytes: 10 << 20,
             keys: None,
+            read_only: false,
         }
     }
 
@@ -146,6 +150,7 @@ impl Server {
             audit,
             keys: options.keys.clone(),
             footers: Arc::default(),
+            read_only: options.read_only,
         });
         let app = router::router(server, s3);
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))

@@ -42,6 +42,8 @@ pub struct ServerState {
     pub keys: Option<Arc<Keys>>,
     /// Parquet footers, shared by every query's session so each is read once.
     pub footers: Arc<FooterCache>,
+    /// Whether the catalog is read-only (`--read-only`).
+    pub read_only: bool,
 }
 
 impl ServerState {
@@ -55,6 +57,7 @@ impl ServerState {
             .serve_buckets_from(self.buckets.root().to_path_buf());
         session.share_footer_cache(self.footers.clone());
         session.set_warehouse(std::path::PathBuf::from(format!("s3://{WAREHOUSE_BUCKET}")));
+        session.set_read_only(self.read_only);
         Ok(session)
     }
 }

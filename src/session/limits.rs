@@ -92,21 +92,29 @@ impl Session {
     }
 
     /// Replaces the memory pool of the session's runtime: operators spill to the
-    /// runtime's temporary folder beyond `limit`.
+    /// runtime's temporary folder beyond `limit`. The pool is DataFusion's fair one: each
+    /// spilling operator (a sort per partition, an aggregation) gets an equal share, so
+    /// one cannot take the whole limit and leave the next unable to reserve its merge
+    /// buffer (the greedy pool fails such a query instead of spilling it).
     fn set_memory_limit(&mut self, limit: Option<u64>) -> Result<()> {
+        use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
         let state = self.ctx.state();
         let mut runtime = RuntimeEnvBuilder::from_runtime_env(state.runtime_env());
         runtime = match limit {
             Some(bytes) => {
-                runtime.with_memory_limit(usize::try_from(bytes).unwrap_or(usize::MAX), 1.0)
+                let pool = FairSpillPool::new(usize::try_from(bytes).unwrap_or(usize::MAX));
+                let top = std::num::NonZeroUsize::new(5).expect("5 is not zero");
+                runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(pool, top)))
             }
             None => runtime.with_memory_pool(Arc::new(
                 datafusion::execution::memory_pool::UnboundedMemoryPool::default(),
             )),
         };
-        let state = SessionStateBuilder::new_from_existing(state)
+        let mut state = SessionStateBuilder::new_from_existing(state)
             .with_runtime_env(runtime.build_arc()?)
             .build();
+        let execution = &mut state.config_mut().options_mut().execution;
+        execution.sort_spill_reservation_bytes = merge_reservation(limit);
         *self.ctx.state_ref().write() = state;
         self.limits.memory_limit = limit;
         Ok(())
@@ -216,6 +224,21 @@ pub fn format_size(bytes: u64) -> String {
         unit = u;
     }
     format!("{value:.1} {unit}")
+}
+
+/// DataFusion's default memory a sort sets aside to merge what it spilled.
+const DEFAULT_MERGE_RESERVATION: usize = 10 << 20;
+
+/// What each sort sets aside for merging its spill files under `limit`: DataFusion's 10
+/// MiB when there is no limit or it is large, a sixteenth of it when it is small, so
+/// that a sort per core can still reserve its merge buffer under a limit of tens of MB.
+fn merge_reservation(limit: Option<u64>) -> usize {
+    match limit {
+        None => DEFAULT_MERGE_RESERVATION,
+        Some(bytes) => usize::try_from(bytes / 16)
+            .unwrap_or(usize::MAX)
+            .clamp(256 << 10, DEFAULT_MERGE_RESERVATION),
+    }
 }
 
 #[cfg(test)]

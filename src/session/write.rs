@@ -2,7 +2,12 @@
 //! its columns are matched to the target, `crate::write` writes and moves the files, and
 //! the catalog records the table or its new partitions in one step at the end. Any
 //! failure before that step removes what was written; the catalog is untouched.
+//!
+//! That step also records the row count of every Parquet file written as its file
+//! statistics (as `ANALYZE … COMPUTE STATISTICS` would), since the writer knows it:
+//! `count(*)` over freshly written data is then answered without reading it.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use sqlparser::ast::Statement;
@@ -10,7 +15,7 @@ use sqlparser::ast::Statement;
 use super::stats::WriteCounts;
 use super::{Outcome, Session};
 use crate::catalog::storage_format::DataFormat;
-use crate::catalog::{Column, HiveType, Partition, Table};
+use crate::catalog::{Column, FileStatistics, HiveType, Partition, Table, WriteRecord};
 use crate::error::{ErrorCode, LakeError, Result};
 use crate::projection::ProjectionConfig;
 use crate::sql::ast::{CreateTableAs, InsertInto, Unload, WriteStatement};
@@ -84,11 +89,15 @@ impl Session {
         let written = self
             .write_query_as_is(&state, plan, &columns, &destination, &options, &qualified)
             .await?;
-        let partitions = new_partitions(&written.published);
-        self.catalog
-            .save_crawled_table(&table, true, &partitions)
-            .await?;
-        let counts = counts(written.rows, &written.published, partitions.len());
+        let record = WriteRecord {
+            database: db.clone(),
+            table: name.clone(),
+            partitions: new_partitions(&written.published),
+            statistics: written_statistics(&written.published, &destination),
+            create: Some(table),
+        };
+        self.catalog.record_write(&record).await?;
+        let counts = counts(written.rows, &written.published, record.partitions.len());
         let files = file_urls(&written.published);
         written.published.commit();
         Ok(write_outcome(
@@ -138,12 +147,17 @@ impl Session {
         } else {
             Vec::new()
         };
-        let added = if partitions.is_empty() {
+        let record = WriteRecord {
+            database: table.database_name.clone(),
+            table: table.name.clone(),
+            create: None,
+            partitions,
+            statistics: written_statistics(&written.published, &destination),
+        };
+        let added = if record.partitions.is_empty() && record.statistics.is_empty() {
             0
         } else {
-            self.catalog
-                .add_partitions(&table.database_name, &table.name, &partitions, true)
-                .await?
+            self.catalog.record_write(&record).await?
         };
         let counts = counts(written.rows, &written.published, added);
         let files = file_urls(&written.published);
@@ -314,6 +328,35 @@ fn new_partitions(published: &Published) -> Vec<Partition> {
             location: p.location.clone(),
             parameters: Default::default(),
             create_time: now,
+        })
+        .collect()
+}
+
+/// File statistics for the written files whose rows the writer counted and whose
+/// listing (modification time, ETag) is known: what costs nothing to record.
+fn written_statistics(published: &Published, destination: &Destination) -> Vec<FileStatistics> {
+    let values: HashMap<&str, &[String]> = published
+        .partitions
+        .iter()
+        .map(|p| (p.location.as_str(), p.values.as_slice()))
+        .collect();
+    let now = crate::catalog::model::now_seconds();
+    published
+        .files
+        .iter()
+        .filter_map(|f| {
+            let (rows, listed) = (f.rows?, f.listed.as_ref()?);
+            let values = values.get(f.folder.as_str()).copied().unwrap_or_default();
+            Some(FileStatistics {
+                path: f.location.clone(),
+                location: destination.scan_location(&f.folder, values),
+                size: f.size,
+                modified_nanos: listed.modified_nanos,
+                e_tag: listed.e_tag.clone(),
+                rows: Some(rows),
+                columns: BTreeMap::new(),
+                analyzed_at: now,
+            })
         })
         .collect()
 }

@@ -29,6 +29,9 @@ pub struct Destination {
     registered: HashMap<Vec<String>, String>,
     /// For tables with partition projection: the table and its projection.
     projection: Option<(Table, ProjectionConfig)>,
+    /// The table's and the registered partitions' locations as the catalog spells them,
+    /// by their folder form (with one trailing `/`).
+    spellings: HashMap<String, String>,
     /// Whether a partition folder that receives files must hold no data yet (UNLOAD).
     pub new_folders_must_be_empty: bool,
 }
@@ -41,6 +44,7 @@ impl Destination {
             keys_table: keys_table(&keys),
             registered: HashMap::new(),
             projection: None,
+            spellings: spellings([location]),
             new_folders_must_be_empty: false,
         }
     }
@@ -53,6 +57,10 @@ impl Destination {
         projection: Option<ProjectionConfig>,
     ) -> Result<Self> {
         let typed = TypedKeys::of(table)?;
+        let table_location = table.storage_descriptor.location.as_str();
+        let spellings = spellings(
+            std::iter::once(table_location).chain(registered.iter().map(|p| p.location.as_str())),
+        );
         let registered = registered
             .iter()
             .map(|p| {
@@ -69,8 +77,23 @@ impl Destination {
             keys_table: keys_table(&table.partition_keys),
             registered,
             projection: projection.map(|p| (table.clone(), p)),
+            spellings,
             new_folders_must_be_empty: false,
         })
+    }
+
+    /// The location a scan lists `folder` (a folder this destination gave, holding the
+    /// partition `values`) under, spelt as the catalog or the projection spells it:
+    /// file statistics are found by it.
+    pub fn scan_location(&self, folder: &str, values: &[String]) -> String {
+        if let Some((table, config)) = &self.projection {
+            let names: Vec<&str> = self.keys().iter().map(|k| k.name.as_str()).collect();
+            return render_location(table, config, &names, values);
+        }
+        self.spellings
+            .get(folder)
+            .cloned()
+            .unwrap_or_else(|| folder.to_string())
     }
 
     /// Partition keys, in order (empty when unpartitioned).
@@ -109,6 +132,13 @@ impl Destination {
     fn identity(&self, values: &[String]) -> Result<Vec<String>> {
         Ok(TypedKeys::of(&self.keys_table)?.identities(values))
     }
+}
+
+fn spellings<'a>(locations: impl IntoIterator<Item = &'a str>) -> HashMap<String, String> {
+    locations
+        .into_iter()
+        .map(|l| (normalize_dir(l), l.to_string()))
+        .collect()
 }
 
 fn keys_table(keys: &[Column]) -> Table {

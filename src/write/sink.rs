@@ -5,6 +5,7 @@
 //! DataFusion's sinks; delimited text and Avro use lakesql's ([`super::text`],
 //! [`super::avro`]) on the same file-sink plumbing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
@@ -20,6 +21,7 @@ use datafusion::logical_expr::dml::InsertOp;
 use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 use datafusion_datasource::file_sink_config::FileSink;
+use object_store::path::Path;
 
 use super::demux::PartitionedSink;
 use super::format::{Compression, OutputFormat};
@@ -29,7 +31,7 @@ use crate::error::{LakeError, Result};
 /// A plan writing `input`'s rows under `folder` (a URL with a trailing `/`) in `format`;
 /// the last `partition_keys.len()` columns of `input` are the partition values (strings)
 /// and become `key=value/` folders instead of file columns. Executing it yields the
-/// number of rows written.
+/// number of rows written; the [`RowCounts`] then tell the rows of each file.
 pub fn write_plan(
     input: Arc<dyn ExecutionPlan>,
     folder: &str,
@@ -38,7 +40,7 @@ pub fn write_plan(
     compression: Compression,
     parquet_defaults: &TableParquetOptions,
     progress: Option<Progress>,
-) -> Result<Arc<dyn ExecutionPlan>> {
+) -> Result<(Arc<dyn ExecutionPlan>, RowCounts)> {
     let table_path = ListingTableUrl::parse(folder)?;
     let config = FileSinkConfig {
         original_url: folder.to_string(),
@@ -59,11 +61,14 @@ pub fn write_plan(
         file_extension: format.file_extension(compression),
         file_output_mode: FileOutputMode::Directory,
     };
+    let mut counts = RowCounts { parquet: None };
     let sink: Arc<dyn FileSink> = match format {
         OutputFormat::Parquet => {
             let mut options = parquet_defaults.clone();
             options.global.compression = Some(parquet_codec(compression)?.to_string());
-            Arc::new(ParquetSink::new(config, options))
+            let sink = Arc::new(ParquetSink::new(config, options));
+            counts.parquet = Some(sink.clone());
+            sink
         }
         OutputFormat::Json => Arc::new(JsonSink::new(
             config,
@@ -96,7 +101,29 @@ pub fn write_plan(
     } else {
         input
     };
-    Ok(Arc::new(DataSinkExec::new(input, sink, None)))
+    Ok((Arc::new(DataSinkExec::new(input, sink, None)), counts))
+}
+
+/// The rows of each file a write plan wrote, where its format's writer reports them.
+pub struct RowCounts {
+    parquet: Option<Arc<ParquetSink>>,
+}
+
+impl RowCounts {
+    /// Rows by the path each file was written to (Parquet's footers; empty for other
+    /// formats, whose writers do not count per file).
+    pub fn by_file(&self) -> HashMap<Path, u64> {
+        let Some(sink) = &self.parquet else {
+            return HashMap::new();
+        };
+        sink.written()
+            .into_iter()
+            .filter_map(|(path, meta)| {
+                let rows = u64::try_from(meta.file_metadata().num_rows()).ok()?;
+                Some((path, rows))
+            })
+            .collect()
+    }
 }
 
 /// Rows a partitioned write collects for its partitions before handing them to the file

@@ -6,7 +6,7 @@
 //! On local disk a move is a rename; on S3 it is a copy and a delete (object_store's
 //! `rename`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,8 +24,34 @@ use crate::storage::LocationUrl;
 pub struct WrittenFile {
     /// Absolute URL.
     pub location: String,
+    /// The folder it was written to: its partition's location, or the table's.
+    pub folder: String,
     /// Size in bytes.
     pub size: u64,
+    /// Rows, when the format's writer reports them per file (Parquet).
+    pub rows: Option<u64>,
+    /// How a listing of the final location shows the file, when that is known without
+    /// another request: on local disk a move is a rename, which keeps the staged file's
+    /// modification time and ETag; on S3 (a copy) it is learnt by listing the new names.
+    pub listed: Option<Listed>,
+}
+
+/// A file's modification time and ETag as the store lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub modified_nanos: i64,
+    /// The store's ETag, if it gives one.
+    pub e_tag: Option<String>,
+}
+
+impl Listed {
+    fn of(meta: &object_store::ObjectMeta) -> Option<Self> {
+        Some(Listed {
+            modified_nanos: meta.last_modified.timestamp_nanos_opt()?,
+            e_tag: meta.e_tag.clone(),
+        })
+    }
 }
 
 /// A partition folder that received files.
@@ -75,11 +101,13 @@ impl Staging {
     }
 
     /// Moves every staged file to its final name under `destination` and removes the
-    /// staging folder. Files get names `<query id>_<n>.<extension>`.
+    /// staging folder. Files get names `<query id>_<n>.<extension>`; `rows` gives the
+    /// row counts the writer reported, by staged path.
     pub async fn publish(
         mut self,
         destination: &Destination,
         extension: &str,
+        rows: &HashMap<Path, u64>,
     ) -> Result<Published> {
         let staged: Vec<_> = self
             .store
@@ -143,16 +171,63 @@ impl Staging {
                 published.moved.push(to.clone());
                 published.files.push(WrittenFile {
                     location: format!("{folder}{name}"),
+                    folder: folder.clone(),
                     size: meta.size,
+                    rows: rows.get(&meta.location).copied(),
+                    listed: if published.local {
+                        Listed::of(&meta)
+                    } else {
+                        None
+                    },
                 });
             }
             if !destination.keys().is_empty() {
                 published.partitions.push(partition);
             }
         }
+        if !published.local {
+            self.list_copies(&mut published.files).await;
+        }
         self.remove_local_folder();
         self.armed = false;
         Ok(published)
+    }
+
+    /// On S3 a move is a copy, which gives the file a new modification time (and may give
+    /// it a new ETag): list each folder that received files with row counts once, from the
+    /// query's first name on, to learn them. One LIST per folder (per 1,000 files) beside
+    /// the write's three requests per file; a failed listing only leaves them unknown.
+    async fn list_copies(&self, files: &mut [WrittenFile]) {
+        let folders: BTreeSet<String> = files
+            .iter()
+            .filter(|f| f.rows.is_some())
+            .map(|f| f.folder.clone())
+            .collect();
+        for folder in folders {
+            let Ok(url) = LocationUrl::parse(&folder) else {
+                continue;
+            };
+            let first = url.prefix.clone().join(self.query_id.as_str());
+            let ours = format!("{first}");
+            let listed: HashMap<String, Listed> = self
+                .store
+                .list_with_offset(Some(&url.prefix), &first)
+                .try_take_while(|m| {
+                    futures::future::ready(Ok(m.location.as_ref().starts_with(&ours)))
+                })
+                .try_filter_map(|m| async move {
+                    Ok(Listed::of(&m).map(|l| (m.location.to_string(), l)))
+                })
+                .try_collect()
+                .await
+                .unwrap_or_default();
+            for file in files.iter_mut().filter(|f| f.folder == folder) {
+                let name = &file.location[folder.len()..];
+                file.listed = listed
+                    .get(&format!("{}", url.prefix.clone().join(name)))
+                    .cloned();
+            }
+        }
     }
 
     /// The partition values a staged file's folders give (`key=value/…`, as the

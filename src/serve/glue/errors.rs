@@ -15,6 +15,8 @@ pub const ALREADY_EXISTS: &str = "AlreadyExistsException";
 pub const INVALID_INPUT: &str = "InvalidInputException";
 /// A fault on lakesql's side.
 pub const INTERNAL: &str = "InternalServiceException";
+/// A change the server does not allow (its catalog is read-only).
+pub const ACCESS_DENIED: &str = "AccessDeniedException";
 
 /// `EntityNotFoundException` with `message`.
 pub fn not_found(message: impl Into<String>) -> ApiError {
@@ -41,6 +43,7 @@ pub fn lake(e: LakeError) -> ApiError {
             not_found(message)
         }
         ErrorCode::AlreadyExists => already_exists(message),
+        ErrorCode::ReadOnlyViolation => ApiError::client(ACCESS_DENIED, message),
         ErrorCode::CatalogError
         | ErrorCode::GenericInternalError
         | ErrorCode::HiveFilesystemError => ApiError::internal(INTERNAL, message),
@@ -77,6 +80,8 @@ mod tests {
             lake(LakeError::semantic(ErrorCode::AlreadyExists, "x")).code,
             ALREADY_EXISTS
         );
+        let denied = lake(LakeError::semantic(ErrorCode::ReadOnlyViolation, "ro"));
+        assert_eq!((denied.code, denied.status.as_u16()), (ACCESS_DENIED, 400));
         let internal = lake(LakeError::internal("boom"));
         assert_eq!(internal.code, INTERNAL);
         assert_eq!(internal.status.as_u16(), 500);
