@@ -55,7 +55,7 @@ pub fn checked_scan(plan: Arc<dyn ExecutionPlan>, format: &DataFormat) -> Arc<dy
         }
         _ => return plan,
     };
-    config.file_source = CheckedSource::new(config.file_source.clone(), check);
+    config.file_source = CheckedSource::wrap(config.file_source.clone(), check);
     DataSourceExec::from_data_source(config)
 }
 
@@ -70,12 +70,12 @@ pub struct CheckedSource {
 
 impl CheckedSource {
     /// Wraps `inner`, applying `check` to every file it reads.
-    pub fn new(inner: Arc<dyn FileSource>, check: Arc<dyn WholeFileCheck>) -> Arc<dyn FileSource> {
+    pub fn wrap(inner: Arc<dyn FileSource>, check: Arc<dyn WholeFileCheck>) -> Arc<dyn FileSource> {
         Arc::new(CheckedSource { inner, check })
     }
 
     fn rewrap(&self, inner: Arc<dyn FileSource>) -> Arc<dyn FileSource> {
-        CheckedSource::new(inner, self.check.clone())
+        CheckedSource::wrap(inner, self.check.clone())
     }
 }
 
