@@ -32,7 +32,6 @@ use datafusion::scalar::ScalarValue;
 
 use crate::catalog::{FileStatistics, Table};
 use crate::error::Result;
-use crate::storage::location::object_url;
 
 /// A scan's files, each with its store.
 pub type ListedFiles = Vec<(ObjectStoreUrl, PartitionedFile)>;
@@ -82,13 +81,18 @@ impl ScanFileStatistics {
         }
         let mut by_path: HashMap<String, Arc<FileStatistics>> = entries
             .into_iter()
-            .map(|e| (e.path.clone(), Arc::new(e)))
+            .map(|mut e| (std::mem::take(&mut e.path), Arc::new(e)))
             .collect();
+        // One buffer for the files' URLs (`object_url`), not one allocation per file.
+        let mut url = String::new();
         let matched: Vec<Option<Arc<FileStatistics>>> = files
             .iter()
             .map(|(store, file)| {
                 let meta = &file.object_meta;
-                let entry = by_path.remove(&object_url(store, &meta.location))?;
+                url.clear();
+                url.push_str(store.as_str());
+                url.push_str(meta.location.as_ref());
+                let entry = by_path.remove(url.as_str())?;
                 let modified = meta.last_modified.timestamp_nanos_opt()?;
                 entry
                     .is_current(meta.size, modified, meta.e_tag.as_deref())
@@ -155,20 +159,27 @@ impl ScanFileStatistics {
 
     /// Attaches each current entry to its file as DataFusion statistics over the scan's
     /// schema: `file_fields` (the columns the files are read with, in order: the table's
-    /// own, then any spare ones) then the partition (and pseudo) columns.
+    /// own, then any spare ones) then the partition (and pseudo) columns. Only the
+    /// columns `needed` (by that index) get values; the others stay unknown, as the
+    /// scan's projection would make them (a `count(*)` over 20,000 files then builds no
+    /// per-file value at all).
     pub fn attach(
         &self,
         schema: &StatisticsSchema<'_>,
         file_fields: &[DataType],
+        needed: &[bool],
         files: &mut [(ObjectStoreUrl, PartitionedFile)],
     ) {
         for ((_, file), entry) in files.iter_mut().zip(&self.entries) {
             if let Some(entry) = entry
                 && let Some(rows) = entry.rows
             {
-                file.statistics = Some(Arc::new(file_statistics(
+                let columns = FileColumns {
                     schema,
                     file_fields,
+                    needed,
+                };
+                file.statistics = Some(Arc::new(columns.statistics(
                     entry,
                     rows,
                     &file.partition_values,
@@ -178,44 +189,60 @@ impl ScanFileStatistics {
     }
 }
 
-/// The DataFusion statistics of one analysed file.
-fn file_statistics(
-    schema: &StatisticsSchema<'_>,
-    file_fields: &[DataType],
-    entry: &FileStatistics,
-    rows: u64,
-    partition_values: &[ScalarValue],
-) -> Statistics {
-    let rows = rows as usize;
-    let mut columns: Vec<DfColumnStatistics> = file_fields
-        .iter()
-        .enumerate()
-        .map(|(i, data_type)| {
-            let field = schema
-                .table_schema
-                .fields()
-                .get(i)
-                .filter(|_| i < schema.columns);
-            match field {
-                // Lenient text columns are read as text and cast afterwards: their
-                // statistics (in table types) do not describe what the file scan outputs.
-                Some(f) if f.data_type() == data_type => {
-                    column_statistics(schema, entry, f.name(), data_type, rows)
+/// The columns of a scan that statistics are built for.
+struct FileColumns<'a> {
+    schema: &'a StatisticsSchema<'a>,
+    file_fields: &'a [DataType],
+    /// By index: the file fields, then the partition (and pseudo) columns.
+    needed: &'a [bool],
+}
+
+impl FileColumns<'_> {
+    /// The DataFusion statistics of one analysed file.
+    fn statistics(
+        &self,
+        entry: &FileStatistics,
+        rows: u64,
+        partition_values: &[ScalarValue],
+    ) -> Statistics {
+        let rows = rows as usize;
+        let schema = self.schema;
+        let needed = |i: usize| self.needed.get(i).copied().unwrap_or(true);
+        let mut columns: Vec<DfColumnStatistics> = self
+            .file_fields
+            .iter()
+            .enumerate()
+            .map(|(i, data_type)| {
+                let field = schema
+                    .table_schema
+                    .fields()
+                    .get(i)
+                    .filter(|_| i < schema.columns && needed(i));
+                match field {
+                    // Lenient text columns are read as text and cast afterwards: their
+                    // statistics (in table types) do not describe what the scan outputs.
+                    Some(f) if f.data_type() == data_type => {
+                        column_statistics(schema, entry, f.name(), data_type, rows)
+                    }
+                    _ => DfColumnStatistics::new_unknown(),
                 }
-                _ => DfColumnStatistics::new_unknown(),
+            })
+            .collect();
+        let first = self.file_fields.len();
+        columns.extend(partition_values.iter().enumerate().map(|(j, v)| {
+            if !needed(first + j) {
+                return DfColumnStatistics::new_unknown();
             }
-        })
-        .collect();
-    columns.extend(partition_values.iter().map(|v| {
-        DfColumnStatistics::new_unknown()
-            .with_min_value(Precision::Exact(v.clone()))
-            .with_max_value(Precision::Exact(v.clone()))
-            .with_null_count(Precision::Exact(if v.is_null() { rows } else { 0 }))
-    }));
-    Statistics {
-        num_rows: Precision::Exact(rows),
-        total_byte_size: Precision::Inexact(entry.size as usize),
-        column_statistics: columns,
+            DfColumnStatistics::new_unknown()
+                .with_min_value(Precision::Exact(v.clone()))
+                .with_max_value(Precision::Exact(v.clone()))
+                .with_null_count(Precision::Exact(if v.is_null() { rows } else { 0 }))
+        }));
+        Statistics {
+            num_rows: Precision::Exact(rows),
+            total_byte_size: Precision::Inexact(entry.size as usize),
+            column_statistics: columns,
+        }
     }
 }
 

@@ -737,10 +737,16 @@ impl RootedLocations {
         };
         let mut under_root: HashMap<String, Vec<Vec<ScalarValue>>> = HashMap::new();
         let mut elsewhere = Vec::new();
+        let root_url = format!("{}{root_dir}", root.store.as_str());
         for loc in locations {
-            let url = LocationUrl::parse(&loc.location)?;
-            let dir = url.prefix.as_ref().to_string();
-            let below = url.store == root.store
+            let (same_store, dir) = match plain_dir(&loc.location, &root_url, &root_dir) {
+                Some(dir) => (true, dir),
+                None => {
+                    let url = LocationUrl::parse(&loc.location)?;
+                    (url.store == root.store, url.prefix.as_ref().to_string())
+                }
+            };
+            let below = same_store
                 && dir.len() > root_dir.len()
                 && dir.starts_with(&root_dir)
                 && is_data_file(&dir[root_dir.len()..]);
@@ -792,6 +798,24 @@ impl RootedLocations {
         }
         &[]
     }
+}
+
+/// The folder (object path) of a partition `location` spelt as the table's location
+/// `root_url` followed by plain segments (letters, digits, `_ = - .`), as MSCK and writes
+/// register them: what `LocationUrl::parse` would give, without parsing 20,000 URLs.
+/// `None` for any other spelling, which is parsed.
+fn plain_dir(location: &str, root_url: &str, root_dir: &str) -> Option<String> {
+    let rest = location.strip_prefix(root_url)?.trim_end_matches('/');
+    let plain = !rest.is_empty()
+        && rest.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_=-.".contains(&b))
+        });
+    plain.then(|| format!("{root_dir}{rest}"))
 }
 
 /// The files of one file scan: DataFusion's scans read one store and one compression.
@@ -887,6 +911,7 @@ impl TableProvider for LakeTable {
             statistics,
             mut report,
         } = self.scan_files(state, filters).await?;
+        let file_projection = self.file_projection(projection);
         if let Some(statistics) = &statistics {
             let file_fields: Vec<DataType> = self
                 .file_schema
@@ -895,9 +920,17 @@ impl TableProvider for LakeTable {
                 .map(|f| f.data_type().clone())
                 .collect();
             let schema = StatisticsSchema::new(&self.table, &self.schema);
-            statistics.attach(&schema, &file_fields, &mut files);
+            let width = file_fields.len() + self.partition_fields.len();
+            let needed = match &file_projection {
+                Some(columns) => {
+                    let mut needed = vec![false; width];
+                    columns.iter().for_each(|&c| needed[c] = true);
+                    needed
+                }
+                None => vec![true; width],
+            };
+            statistics.attach(&schema, &file_fields, &needed, &mut files);
         }
-        let file_projection = self.file_projection(projection);
         if self.format == DataFormat::Parquet
             && self
                 .partition_columns_only(file_projection.as_deref())
