@@ -79,7 +79,7 @@ impl ScanFileStatistics {
         if entries.is_empty() {
             return None;
         }
-        let mut by_path: HashMap<String, Arc<FileStatistics>> = entries
+        let mut by_path: datafusion::common::HashMap<String, Arc<FileStatistics>> = entries
             .into_iter()
             .map(|mut e| (std::mem::take(&mut e.path), Arc::new(e)))
             .collect();
@@ -170,20 +170,28 @@ impl ScanFileStatistics {
         needed: &[bool],
         files: &mut [(ObjectStoreUrl, PartitionedFile)],
     ) {
+        let columns = FileColumns {
+            schema,
+            file_fields,
+            needed,
+        };
+        // Without a needed column, a file's statistics are its row count and size only:
+        // files alike share one object (20,000 tiny files are a handful of distinct ones).
+        let counts_only = !needed.iter().any(|&n| n);
+        let mut shared: HashMap<(u64, u64), Arc<Statistics>> = HashMap::new();
         for ((_, file), entry) in files.iter_mut().zip(&self.entries) {
             if let Some(entry) = entry
                 && let Some(rows) = entry.rows
             {
-                let columns = FileColumns {
-                    schema,
-                    file_fields,
-                    needed,
-                };
-                file.statistics = Some(Arc::new(columns.statistics(
-                    entry,
-                    rows,
-                    &file.partition_values,
-                )));
+                let build = || Arc::new(columns.statistics(entry, rows, &file.partition_values));
+                file.statistics = Some(if counts_only {
+                    shared
+                        .entry((rows, entry.size))
+                        .or_insert_with(build)
+                        .clone()
+                } else {
+                    build()
+                });
             }
         }
     }

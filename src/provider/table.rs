@@ -1,6 +1,6 @@
 //! [`LakeTable`]: a catalog table as a DataFusion [`TableProvider`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -415,9 +415,18 @@ impl LakeTable {
     ) -> Result<(Vec<(ObjectStoreUrl, PartitionedFile)>, u64)> {
         let listings = 1 + split.elsewhere.len() as u64;
         let store = state.runtime_env().object_store(&split.root.store)?;
-        let mut files = Vec::new();
-        for meta in list_data_files(&store, &split.root).await? {
-            for values in split.owners(meta.location.as_ref()) {
+        let listed = list_data_files(&store, &split.root).await?;
+        let mut files = Vec::with_capacity(listed.len());
+        for meta in listed {
+            let owners = split.owners(meta.location.as_ref());
+            // Nearly always one owner: the listing's entry moves into the file.
+            if let [values] = owners {
+                let file =
+                    PartitionedFile::new_from_meta(meta).with_partition_values(values.clone());
+                files.push((split.root.store.clone(), file));
+                continue;
+            }
+            for values in owners {
                 files.push((
                     split.root.store.clone(),
                     PartitionedFile::new_from_meta(meta.clone())
@@ -721,8 +730,9 @@ struct RootedLocations {
     root: LocationUrl,
     /// The table folder's prefix with a trailing `/` (empty at the top of a store).
     root_dir: String,
-    /// Partitions in plain (not hidden) folders below the table folder, by folder.
-    under_root: HashMap<String, Vec<Vec<ScalarValue>>>,
+    /// Partitions in plain (not hidden) folders below the table folder, by folder (a
+    /// map with DataFusion's fast hasher: it is probed for every listed file).
+    under_root: datafusion::common::HashMap<String, Vec<Vec<ScalarValue>>>,
     /// The other partitions.
     elsewhere: Vec<ScanLocation>,
 }
@@ -735,7 +745,8 @@ impl RootedLocations {
             "" => String::new(),
             prefix => format!("{prefix}/"),
         };
-        let mut under_root: HashMap<String, Vec<Vec<ScalarValue>>> = HashMap::new();
+        let mut under_root: datafusion::common::HashMap<String, Vec<Vec<ScalarValue>>> =
+            datafusion::common::HashMap::new();
         let mut elsewhere = Vec::new();
         let root_url = format!("{}{root_dir}", root.store.as_str());
         for loc in locations {
@@ -828,7 +839,8 @@ struct ScanGroup {
 /// Deals `files` round-robin into `target` groups, or one per file when there are fewer.
 fn spread(files: Vec<PartitionedFile>, target: usize) -> Vec<FileGroup> {
     let n = target.min(files.len());
-    let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new(); n];
+    let each = files.len().div_ceil(n.max(1));
+    let mut groups: Vec<Vec<PartitionedFile>> = (0..n).map(|_| Vec::with_capacity(each)).collect();
     for (i, f) in files.into_iter().enumerate() {
         groups[i % n].push(f);
     }

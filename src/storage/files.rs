@@ -44,7 +44,7 @@ pub async fn list_data_files(
             meta.size > 0 && meta.location.as_ref().get(skip..).is_some_and(is_data_file)
         })
         .collect();
-    files.sort_by(|a, b| a.location.cmp(&b.location));
+    files.sort_unstable_by(|a, b| a.location.cmp(&b.location));
     Ok(files)
 }
 
