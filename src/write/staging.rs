@@ -109,35 +109,7 @@ impl Staging {
         extension: &str,
         rows: &HashMap<Path, u64>,
     ) -> Result<Published> {
-        let staged: Vec<_> = self
-            .store
-            .list(Some(&self.prefix))
-            .try_collect()
-            .await
-            .map_err(|e| storage_error("list the staging folder", &self.prefix, e))?;
-        let mut by_folder: BTreeMap<String, (WrittenPartition, Vec<_>)> = BTreeMap::new();
-        for meta in staged {
-            let values = self.partition_values(&meta.location, destination.keys().len())?;
-            let (folder, is_new) = if destination.keys().is_empty() {
-                (destination.location.clone(), false)
-            } else {
-                destination.partition_folder(&values)?
-            };
-            by_folder
-                .entry(folder.clone())
-                .or_insert_with(|| {
-                    (
-                        WrittenPartition {
-                            values,
-                            location: folder,
-                            is_new,
-                        },
-                        Vec::new(),
-                    )
-                })
-                .1
-                .push(meta);
-        }
+        let by_folder = self.staged_by_folder(destination).await?;
         let mut published = Published {
             store: self.store.clone(),
             files: Vec::new(),
@@ -191,6 +163,43 @@ impl Staging {
         self.remove_local_folder();
         self.armed = false;
         Ok(published)
+    }
+
+    /// The staged files by the folder each goes to, with its partition.
+    async fn staged_by_folder(
+        &self,
+        destination: &Destination,
+    ) -> Result<BTreeMap<String, (WrittenPartition, Vec<object_store::ObjectMeta>)>> {
+        let staged: Vec<_> = self
+            .store
+            .list(Some(&self.prefix))
+            .try_collect()
+            .await
+            .map_err(|e| storage_error("list the staging folder", &self.prefix, e))?;
+        let mut by_folder: BTreeMap<String, (WrittenPartition, Vec<_>)> = BTreeMap::new();
+        for meta in staged {
+            let values = self.partition_values(&meta.location, destination.keys().len())?;
+            let (folder, is_new) = if destination.keys().is_empty() {
+                (destination.location.clone(), false)
+            } else {
+                destination.partition_folder(&values)?
+            };
+            by_folder
+                .entry(folder.clone())
+                .or_insert_with(|| {
+                    (
+                        WrittenPartition {
+                            values,
+                            location: folder,
+                            is_new,
+                        },
+                        Vec::new(),
+                    )
+                })
+                .1
+                .push(meta);
+        }
+        Ok(by_folder)
     }
 
     /// On S3 a move is a copy, which gives the file a new modification time (and may give
