@@ -74,6 +74,9 @@ pub enum ErrorCode {
     QueryRejected,
     /// A statement would change a catalog opened read-only (`--read-only`).
     ReadOnlyViolation,
+    /// A definition changed by someone else between reading and writing it (Glue's
+    /// `ConcurrentModificationException`).
+    ConcurrentModification,
     /// The catalog store could not be opened, read or written.
     CatalogError,
     /// A failure inside lakesql (a failed task, a poisoned lock): a bug, not bad input.
@@ -115,6 +118,7 @@ impl ErrorCode {
             ExceededTimeLimit => "EXCEEDED_TIME_LIMIT",
             QueryRejected => "QUERY_REJECTED",
             ReadOnlyViolation => "READ_ONLY_VIOLATION",
+            ConcurrentModification => "CONCURRENT_MODIFICATION",
             CatalogError => "CATALOG_ERROR",
             GenericInternalError => "GENERIC_INTERNAL_ERROR",
         }

@@ -4,6 +4,8 @@
 //! shell. Every front end runs statements through [`Session::execute`].
 //!
 //! - [`catalog`]: the Glue-like model, the async catalog contract and its SQLite store.
+//! - [`glue`]: AWS Glue as the catalog (`--catalog glue://…`).
+//! - [`aws`]: AWS region, endpoint and credential resolution, as the AWS SDKs do it.
 //! - [`sql`]: script splitting, the Athena/Hive statement parser and statement kinds.
 //! - [`session`]: statement execution and per-statement statistics.
 //! - [`provider`]: DataFusion catalog, schema and table providers over the catalog.
@@ -13,10 +15,12 @@
 //! - [`storage`]: locations and counted object stores.
 //! - `shell` (feature `cli`, on by default): the REPL, script runner and output formats.
 
+pub mod aws;
 pub mod catalog;
 pub mod crawler;
 pub mod error;
 pub mod functions;
+pub mod glue;
 pub mod projection;
 pub mod provider;
 pub mod repair;

@@ -8,14 +8,21 @@ use std::sync::Arc;
 use clap::Parser;
 use lakesql::Session;
 use lakesql::catalog::{CatalogStore, OpenMode, SqliteStore};
+use lakesql::glue::{GlueConfig, GlueStore};
 use lakesql::shell::{self, OutputFormat, ScriptSource, ShellOptions, StatsMode};
 
 /// An embedded, Athena-like SQL engine over a data-lake catalog.
 #[derive(Debug, Parser)]
 #[command(name = "lakesql", version, about)]
 struct Args {
-    /// Catalog file (SQLite). Default: the per-user data directory.
-    #[arg(long, env = "LAKESQL_CATALOG", value_name = "PATH", global = true)]
+    /// Catalog: a SQLite file (default: the per-user data directory's), or AWS Glue as
+    /// `glue://[CATALOG_ID][?region=…&profile=…&endpoint=…]`.
+    #[arg(
+        long,
+        env = "LAKESQL_CATALOG",
+        value_name = "PATH|glue://…",
+        global = true
+    )]
     catalog: Option<PathBuf>,
 
     /// Run these statements (separated by `;`) and exit.
@@ -286,9 +293,20 @@ fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, Stri
     Ok((chrono::Utc::now() - chrono::Duration::seconds(seconds)).fixed_offset())
 }
 
-/// The catalog file (`--catalog`, else the default) and its store.
-fn open_catalog(args: &Args) -> Result<(PathBuf, Arc<dyn CatalogStore>), String> {
+/// The catalog (`--catalog`: a SQLite file, or `glue://…` for AWS Glue; else the
+/// default file) and its store.
+fn open_catalog(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(PathBuf, Arc<dyn CatalogStore>), String> {
     let path = args.catalog.clone().unwrap_or_else(default_catalog);
+    if let Some(address) = path.to_str().filter(|p| GlueConfig::is_glue(p)) {
+        let config = GlueConfig::parse(address).map_err(|e| format!("--catalog: {e}"))?;
+        let store = runtime
+            .block_on(GlueStore::connect(&config, args.read_only))
+            .map_err(|e| e.to_string())?;
+        return Ok((path, Arc::new(store)));
+    }
     let mode = if args.read_only {
         OpenMode::ReadOnly
     } else {
@@ -337,7 +355,7 @@ fn run_server_command(
                     lakesql::serve::throttle::Limit::parse(limit).map_err(|e| e.to_string())?,
                 );
             }
-            let (path, catalog) = open_catalog(args)?;
+            let (path, catalog) = open_catalog(args, runtime)?;
             runtime.block_on(serve(options, catalog, &path, args.quiet))?;
             Ok(Some(ExitCode::SUCCESS))
         }
@@ -423,7 +441,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     if let Some(code) = run_server_command(args, &runtime)? {
         return Ok(code);
     }
-    let (catalog_path, catalog) = open_catalog(args)?;
+    let (catalog_path, catalog) = open_catalog(args, &runtime)?;
     let mut session = Session::new(catalog).map_err(|e| e.to_string())?;
     session.set_read_only(args.read_only);
     for (name, value) in [

@@ -2,8 +2,17 @@
 //!
 //! Each check is an async function over an `Arc<dyn CatalogStore>`; `contract_checks!`
 //! instantiates every check for every backend, as `<backend>::<check>` tests:
-//! `sqlite_file` (a real SQLite file), `sqlite_in_memory` and `memory` ([`MemoryStore`]).
-//! A new backend adds one line to the macro and must pass all of them.
+//! `sqlite_file` (a real SQLite file), `sqlite_in_memory`, `memory` ([`MemoryStore`])
+//! `glue` ([`GlueStore`] against moto's Glue server, a fresh server per check, so the
+//! Glue API semantics and error codes moto reproduces are what is tested) and
+//! `glue_on_lakesql` (the same store against `lakesql serve`'s Glue API, which pages,
+//! splits `Segment`s and checks `VersionId`s as Glue does). A new backend adds one line
+//! to the macro and must pass all of them.
+//!
+//! Glue sets creation and change times itself (`CatalogStore::assigns_times`), so for
+//! it [`assert_same`] compares definitions with the times the store reports.
+
+mod support;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -16,6 +25,9 @@ use lakesql::catalog::{
     TableChange, WriteRecord,
 };
 use lakesql::error::{ErrorCode, LakeError};
+use lakesql::glue::{GlueConfig, GlueStore};
+use lakesql::serve::{ServeOptions, Server};
+use support::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
 use tempfile::TempDir;
 
 type Store = Arc<dyn CatalogStore>;
@@ -29,16 +41,66 @@ enum Backend {
     SqliteFile,
     SqliteInMemory,
     Memory,
+    /// moto's Glue.
+    Glue,
+    /// `lakesql serve`'s Glue API (with its own SQLite catalog).
+    GlueOnLakesql,
 }
 
-/// A store and what must outlive it (the SQLite file's folder).
+/// A store and what must outlive it (the SQLite file's folder, the Glue server).
 struct Opened {
     store: Store,
     _dir: Option<TempDir>,
+    _server: Option<S3Server>,
+    _lakesql: Option<Server>,
+}
+
+/// A Glue store on a fresh moto server, with explicit credentials and endpoint (never
+/// the machine's AWS configuration).
+async fn glue_store() -> Opened {
+    let server = tokio::task::spawn_blocking(S3Server::start).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = GlueConfig {
+        region: Some("us-east-1".into()),
+        endpoint: Some(server.endpoint()),
+        statistics: Some(dir.path().join("statistics.db")),
+        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
+        ..GlueConfig::default()
+    };
+    let store = GlueStore::connect(&config, false).await.unwrap();
+    Opened {
+        store: Arc::new(store),
+        _dir: Some(dir),
+        _server: Some(server),
+        _lakesql: None,
+    }
+}
+
+/// A Glue store on an in-process `lakesql serve` over a fresh SQLite catalog.
+async fn glue_on_lakesql() -> Opened {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog: Store = Arc::new(SqliteStore::open(&dir.path().join("served.db")).unwrap());
+    let mut options = ServeOptions::new(dir.path().join("data"));
+    options.port = 0;
+    let server = Server::start(options, catalog).await.unwrap();
+    let config = GlueConfig {
+        region: Some("us-east-1".into()),
+        endpoint: Some(server.endpoint()),
+        statistics: Some(dir.path().join("statistics.db")),
+        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
+        ..GlueConfig::default()
+    };
+    let store = GlueStore::connect(&config, false).await.unwrap();
+    Opened {
+        store: Arc::new(store),
+        _dir: Some(dir),
+        _server: None,
+        _lakesql: Some(server),
+    }
 }
 
 impl Backend {
-    fn open(self) -> Opened {
+    async fn open(self) -> Opened {
         match self {
             Backend::SqliteFile => {
                 let dir = tempfile::tempdir().unwrap();
@@ -46,16 +108,24 @@ impl Backend {
                 Opened {
                     store: Arc::new(store),
                     _dir: Some(dir),
+                    _server: None,
+                    _lakesql: None,
                 }
             }
             Backend::SqliteInMemory => Opened {
                 store: Arc::new(SqliteStore::in_memory().unwrap()),
                 _dir: None,
+                _server: None,
+                _lakesql: None,
             },
             Backend::Memory => Opened {
                 store: Arc::new(MemoryStore::new()),
                 _dir: None,
+                _server: None,
+                _lakesql: None,
             },
+            Backend::Glue => glue_store().await,
+            Backend::GlueOnLakesql => glue_on_lakesql().await,
         }
     }
 }
@@ -66,19 +136,43 @@ macro_rules! contract_checks {
         contract_checks!(@backend sqlite_file, SqliteFile, $($check),+);
         contract_checks!(@backend sqlite_in_memory, SqliteInMemory, $($check),+);
         contract_checks!(@backend memory, Memory, $($check),+);
+        contract_checks!(@backend glue, Glue, $($check),+);
+        contract_checks!(@backend glue_on_lakesql, GlueOnLakesql, $($check),+);
     };
     (@backend $module:ident, $backend:ident, $($check:ident),+) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $check() {
-                    let opened = super::Backend::$backend.open();
+                    let opened = super::Backend::$backend.open().await;
                     super::$check(opened.store.clone()).await;
                 }
             )+
         }
     };
 }
+
+/// Optimistic concurrency needs a server that checks `UpdateTable`'s `VersionId`, as
+/// Glue does; moto 5 ignores it, so the Glue backend is checked against `lakesql
+/// serve`'s Glue API here (and against moto for everything else).
+macro_rules! concurrency_checks {
+    ($($check:ident),+ $(,)?) => {
+        mod concurrency {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $check() {
+                    use super::Backend::*;
+                    for backend in [SqliteFile, SqliteInMemory, Memory, GlueOnLakesql] {
+                        let opened = backend.open().await;
+                        super::$check(opened.store.clone()).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+concurrency_checks!(concurrent_modify_table_loses_no_update);
 
 contract_checks!(
     default_database_exists_from_the_start,
@@ -96,7 +190,6 @@ contract_checks!(
     modify_table_applies_the_change,
     modify_table_writes_nothing_when_the_change_fails,
     modify_a_missing_table_is_table_not_found,
-    concurrent_modify_table_loses_no_update,
     partitions_are_listed_sorted_by_spec,
     a_partition_batch_with_a_duplicate_adds_nothing,
     add_if_not_exists_keeps_existing_partitions,
@@ -122,6 +215,58 @@ contract_checks!(
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
+
+/// Definitions whose times a backend may set itself.
+trait Timed {
+    /// Takes `other`'s creation and change times.
+    fn take_times(&mut self, other: &Self);
+}
+
+impl Timed for Table {
+    fn take_times(&mut self, other: &Self) {
+        self.create_time = other.create_time;
+        self.update_time = other.update_time;
+    }
+}
+
+impl Timed for Partition {
+    fn take_times(&mut self, other: &Self) {
+        self.create_time = other.create_time;
+    }
+}
+
+impl Timed for Database {
+    fn take_times(&mut self, other: &Self) {
+        self.create_time = other.create_time;
+    }
+}
+
+impl<T: Timed> Timed for Option<T> {
+    fn take_times(&mut self, other: &Self) {
+        if let (Some(mine), Some(theirs)) = (self, other) {
+            mine.take_times(theirs);
+        }
+    }
+}
+
+impl<T: Timed> Timed for Vec<T> {
+    fn take_times(&mut self, other: &Self) {
+        for (mine, theirs) in self.iter_mut().zip(other) {
+            mine.take_times(theirs);
+        }
+    }
+}
+
+/// `assert_eq!(got, want)`, where a backend that sets times itself is held to
+/// everything but the times.
+#[track_caller]
+fn assert_same<T: Timed + PartialEq + Debug>(store: &Store, got: T, want: impl Into<T>) {
+    let mut want = want.into();
+    if store.assigns_times() {
+        want.take_times(&got);
+    }
+    assert_eq!(got, want);
+}
 
 fn props(pairs: &[(&str, &str)]) -> Properties {
     pairs
@@ -152,7 +297,8 @@ fn database(name: &str) -> Database {
     }
 }
 
-/// A table using every field of the model, partitioned by `keys` (all strings).
+/// A table using every field of the model, partitioned by `keys` (all strings), in a
+/// format every backend accepts (`lakesql serve` refuses tables lakesql cannot read).
 fn table(db: &str, name: &str, keys: &[&str]) -> Table {
     Table {
         name: name.into(),
@@ -167,19 +313,24 @@ fn table(db: &str, name: &str, keys: &[&str]) -> Table {
                 column("tags", "array<struct<k:string,v:decimal(10,2)>>", None),
             ],
             location: format!("s3://bucket/{db}/{name}/"),
-            input_format: Some("org.apache.hadoop.mapred.TextInputFormat".into()),
+            input_format: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat".into(),
+            ),
             output_format: Some(
-                "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat".into(),
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat".into(),
             ),
             compressed: true,
             serde_info: SerDeInfo {
                 serialization_library: Some(
-                    "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe".into(),
+                    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
                 ),
-                parameters: props(&[("field.delim", "\u{1}"), ("serialization.format", "1")]),
+                parameters: props(&[("serialization.format", "1")]),
             },
         },
-        parameters: props(&[("classification", "csv"), ("has_encrypted_data", "false")]),
+        parameters: props(&[
+            ("classification", "parquet"),
+            ("has_encrypted_data", "false"),
+        ]),
         create_time: T0,
         update_time: T0 + 5,
         view_original_text: None,
@@ -300,13 +451,14 @@ async fn databases_round_trip_and_list_sorted(store: Store) {
         ["alpha", "default", "mid", "zeta"]
     );
     let listed = store.list_databases().await.unwrap();
-    assert_eq!(listed[0], database("alpha"));
-    assert_eq!(listed[3], database("zeta"));
-    assert_eq!(
+    assert_same(&store, listed[0].clone(), database("alpha"));
+    assert_same(&store, listed[3].clone(), database("zeta"));
+    assert_same(
+        &store,
         store.get_database("mid").await.unwrap(),
-        Some(database("mid"))
+        Some(database("mid")),
     );
-    assert_eq!(store.get_database("nope").await.unwrap(), None);
+    assert_same(&store, store.get_database("nope").await.unwrap(), None);
 }
 
 async fn duplicate_database_is_already_exists(store: Store) {
@@ -329,9 +481,10 @@ async fn duplicate_database_is_already_exists(store: Store) {
         "ALREADY_EXISTS: Database 'sales' already exists"
     );
     assert!(!store.create_database(&other, true).await.unwrap());
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_database("sales").await.unwrap(),
-        Some(database("sales"))
+        Some(database("sales")),
     );
     assert_eq!(database_names(&store).await, ["default", "sales"]);
 }
@@ -350,16 +503,17 @@ async fn drop_database_restrict_refuses_a_database_with_tables(store: Store) {
         );
         assert!(e.to_string().contains("'sales'"), "{e}");
     }
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_database("sales").await.unwrap(),
-        Some(database("sales"))
+        Some(database("sales")),
     );
     assert_eq!(store.list_tables("sales").await.unwrap(), ["orders"]);
     assert_eq!(count(&store, "sales", "orders").await, 1);
 
     assert!(store.drop_table("sales", "orders", false).await.unwrap());
     assert!(store.drop_database("sales", false, false).await.unwrap());
-    assert_eq!(store.get_database("sales").await.unwrap(), None);
+    assert_same(&store, store.get_database("sales").await.unwrap(), None);
     assert_eq!(database_names(&store).await, ["default"]);
 }
 
@@ -381,9 +535,13 @@ async fn drop_database_cascade_removes_tables_and_partitions(store: Store) {
     year_table(&store, "keep", &["2024"]).await;
 
     assert!(store.drop_database("sales", false, true).await.unwrap());
-    assert_eq!(store.get_database("sales").await.unwrap(), None);
+    assert_same(&store, store.get_database("sales").await.unwrap(), None);
     assert!(store.list_tables("sales").await.unwrap().is_empty());
-    assert_eq!(store.get_table("sales", "orders").await.unwrap(), None);
+    assert_same(
+        &store,
+        store.get_table("sales", "orders").await.unwrap(),
+        None,
+    );
     assert_eq!(database_names(&store).await, ["default"]);
 
     // Created again, the database and table come back empty.
@@ -447,8 +605,8 @@ async fn create_table_in_a_missing_database_is_schema_not_found(store: Store) {
             "SCHEMA_NOT_FOUND: Database 'nope' does not exist"
         );
     }
-    assert_eq!(store.get_table("nope", "t").await.unwrap(), None);
-    assert_eq!(store.get_database("nope").await.unwrap(), None);
+    assert_same(&store, store.get_table("nope", "t").await.unwrap(), None);
+    assert_same(&store, store.get_database("nope").await.unwrap(), None);
     assert!(store.list_tables("nope").await.unwrap().is_empty());
 }
 
@@ -463,17 +621,31 @@ async fn tables_round_trip_exactly(store: Store) {
     flat.storage_descriptor.serde_info = SerDeInfo::default();
     create(&store, &events).await;
     create(&store, &flat).await;
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "events").await.unwrap(),
-        Some(events)
+        Some(events),
     );
-    assert_eq!(store.get_table("other", "flat").await.unwrap(), Some(flat));
-    assert_eq!(
+    assert_same(
+        &store,
+        store.get_table("other", "flat").await.unwrap(),
+        Some(flat),
+    );
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "missing").await.unwrap(),
-        None
+        None,
     );
-    assert_eq!(store.get_table("other", "events").await.unwrap(), None);
-    assert_eq!(store.get_table("nope", "events").await.unwrap(), None);
+    assert_same(
+        &store,
+        store.get_table("other", "events").await.unwrap(),
+        None,
+    );
+    assert_same(
+        &store,
+        store.get_table("nope", "events").await.unwrap(),
+        None,
+    );
 }
 
 async fn duplicate_table_is_already_exists(store: Store) {
@@ -492,11 +664,16 @@ async fn duplicate_table_is_already_exists(store: Store) {
         "ALREADY_EXISTS: Table 'default.t' already exists"
     );
     assert!(!store.create_table(&other, true).await.unwrap());
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "t").await.unwrap(),
-        Some(t)
+        Some(t),
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, parts);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        parts,
+    );
 }
 
 async fn tables_list_sorted_per_database(store: Store) {
@@ -520,7 +697,11 @@ async fn drop_table_removes_its_partitions(store: Store) {
             .await
             .unwrap()
     );
-    assert_eq!(store.get_table(DEFAULT_DATABASE, "t").await.unwrap(), None);
+    assert_same(
+        &store,
+        store.get_table(DEFAULT_DATABASE, "t").await.unwrap(),
+        None,
+    );
     assert_eq!(
         store.list_tables(DEFAULT_DATABASE).await.unwrap(),
         ["other"]
@@ -573,12 +754,17 @@ async fn modify_table_applies_the_change(store: Store) {
         .columns
         .push(column("extra", "int", None));
     expected.update_time = T0 + 100;
-    assert_eq!(new, expected);
-    assert_eq!(
+    assert_same(&store, new, expected.clone());
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "t").await.unwrap(),
-        Some(expected)
+        Some(expected),
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, parts);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        parts,
+    );
 }
 
 async fn modify_table_writes_nothing_when_the_change_fails(store: Store) {
@@ -593,9 +779,10 @@ async fn modify_table_writes_nothing_when_the_change_fails(store: Store) {
         ErrorCode::InvalidInput,
     );
     assert_eq!(e.to_string(), "INVALID_INPUT: no such property 'x'");
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "t").await.unwrap(),
-        Some(t)
+        Some(t),
     );
 }
 
@@ -614,9 +801,10 @@ async fn modify_a_missing_table_is_table_not_found(store: Store) {
         e.to_string(),
         "TABLE_NOT_FOUND: Table 'default.missing' does not exist"
     );
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "missing").await.unwrap(),
-        None
+        None,
     );
 }
 
@@ -686,7 +874,11 @@ async fn partitions_are_listed_sorted_by_spec(store: Store) {
         batch[2].clone(),
         batch[0].clone(),
     ];
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected,
+    );
     assert_eq!(count(&store, DEFAULT_DATABASE, "t").await, 4);
 }
 
@@ -722,7 +914,11 @@ async fn a_partition_batch_with_a_duplicate_adds_nothing(store: Store) {
             .await;
         assert_code(result, ErrorCode::InvalidInput);
     }
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, existing);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        existing,
+    );
     assert_eq!(count(&store, DEFAULT_DATABASE, "t").await, 1);
 }
 
@@ -736,13 +932,21 @@ async fn add_if_not_exists_keeps_existing_partitions(store: Store) {
         .unwrap();
     assert_eq!(added, 1);
     let expected = vec![existing[0].clone(), new];
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected.clone(),
+    );
     let added = store
         .add_partitions(DEFAULT_DATABASE, "t", &batch, true)
         .await
         .unwrap();
     assert_eq!(added, 0);
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected,
+    );
 }
 
 async fn drop_partitions_is_all_or_nothing(store: Store) {
@@ -804,7 +1008,11 @@ async fn sync_partitions_adds_and_drops_in_one_step(store: Store) {
         .await;
     assert_eq!(result.unwrap(), (1, 1));
     let expected = vec![existing[1].clone(), new];
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected.clone(),
+    );
 
     // One bad value fails the whole step.
     let add = [partition(&t, &["2026"])];
@@ -815,7 +1023,11 @@ async fn sync_partitions_adds_and_drops_in_one_step(store: Store) {
             .await,
         ErrorCode::InvalidInput,
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected,
+    );
 
     let result = store.sync_partitions(DEFAULT_DATABASE, "t", &[], &[]).await;
     assert_eq!(result.unwrap(), (0, 0));
@@ -834,7 +1046,11 @@ async fn update_partition_replaces_location_and_parameters(store: Store) {
         ..changed
     };
     let expected = vec![updated, existing[1].clone()];
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected.clone(),
+    );
     let locations = store
         .partition_locations(DEFAULT_DATABASE, "t")
         .await
@@ -851,7 +1067,11 @@ async fn update_partition_replaces_location_and_parameters(store: Store) {
         e.to_string(),
         "PARTITION_NOT_FOUND: Partition year=1999 does not exist in table default.t"
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected,
+    );
 }
 
 async fn partition_locations_agree_with_list_partitions(store: Store) {
@@ -923,7 +1143,11 @@ async fn hive_escaping_round_trips(store: Store) {
         batch[2].clone(),
         batch[0].clone(),
     ];
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, expected);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        expected.clone(),
+    );
 
     // The unescaped values address the partition.
     let changed = moved(&odd);
@@ -943,9 +1167,10 @@ async fn hive_escaping_round_trips(store: Store) {
         .await
         .unwrap();
     assert_eq!(removed, 1);
-    assert_eq!(
+    assert_same(
+        &store,
         partitions(&store, DEFAULT_DATABASE, "t").await,
-        expected[..3]
+        expected[..3].to_vec(),
     );
 }
 
@@ -982,10 +1207,11 @@ async fn save_crawled_table_creates_or_replaces(store: Store) {
         .await;
     assert_eq!(added.unwrap(), 2);
     let got = store.get_table(DEFAULT_DATABASE, "crawled").await.unwrap();
-    assert_eq!(got, Some(t.clone()));
-    assert_eq!(
+    assert_same(&store, got, Some(t.clone()));
+    assert_same(
+        &store,
         partitions(&store, DEFAULT_DATABASE, "crawled").await,
-        [p("2023"), p("2024")]
+        [p("2023"), p("2024")],
     );
 
     let e = assert_code(
@@ -1009,10 +1235,11 @@ async fn save_crawled_table_creates_or_replaces(store: Store) {
     let added = store.save_crawled_table(&replaced, false, &batch).await;
     assert_eq!(added.unwrap(), 1);
     let got = store.get_table(DEFAULT_DATABASE, "crawled").await.unwrap();
-    assert_eq!(got, Some(replaced));
-    assert_eq!(
+    assert_same(&store, got, Some(replaced));
+    assert_same(
+        &store,
         partitions(&store, DEFAULT_DATABASE, "crawled").await,
-        [p("2023"), p("2024"), p("2025")]
+        [p("2023"), p("2024"), p("2025")],
     );
 
     let missing = table(DEFAULT_DATABASE, "missing", &["year"]);
@@ -1020,9 +1247,10 @@ async fn save_crawled_table_creates_or_replaces(store: Store) {
         store.save_crawled_table(&missing, false, &[]).await,
         ErrorCode::TableNotFound,
     );
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "missing").await.unwrap(),
-        None
+        None,
     );
 }
 
@@ -1038,8 +1266,12 @@ async fn save_crawled_table_into_a_missing_database_is_schema_not_found(store: S
         e.to_string(),
         "SCHEMA_NOT_FOUND: Database 'nope' does not exist"
     );
-    assert_eq!(store.get_database("nope").await.unwrap(), None);
-    assert_eq!(store.get_table("nope", "crawled").await.unwrap(), None);
+    assert_same(&store, store.get_database("nope").await.unwrap(), None);
+    assert_same(
+        &store,
+        store.get_table("nope", "crawled").await.unwrap(),
+        None,
+    );
 }
 
 async fn save_crawled_table_is_all_or_nothing(store: Store) {
@@ -1051,9 +1283,10 @@ async fn save_crawled_table_is_all_or_nothing(store: Store) {
         store.save_crawled_table(&t, true, &batch).await,
         ErrorCode::InvalidInput,
     );
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "crawled").await.unwrap(),
-        None
+        None,
     );
     assert!(
         store
@@ -1073,11 +1306,16 @@ async fn save_crawled_table_is_all_or_nothing(store: Store) {
         store.save_crawled_table(&replaced, false, &batch).await,
         ErrorCode::InvalidInput,
     );
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "t").await.unwrap(),
-        Some(t)
+        Some(t),
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "t").await, existing);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "t").await,
+        existing,
+    );
 }
 
 async fn partition_changes_on_a_missing_table_are_table_not_found(store: Store) {
@@ -1100,7 +1338,7 @@ async fn partition_changes_on_a_missing_table_are_table_not_found(store: Store) 
     assert_code(result, ErrorCode::TableNotFound);
     let result = store.update_partition(db, name, &p).await;
     assert_code(result, ErrorCode::TableNotFound);
-    assert_eq!(store.get_table(db, name).await.unwrap(), None);
+    assert_same(&store, store.get_table(db, name).await.unwrap(), None);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1214,7 +1452,7 @@ async fn partition_version_differs_for_a_recreated_table(store: Store) {
 #[tokio::test]
 async fn sqlite_stores_keep_partition_versions() {
     for backend in [Backend::SqliteFile, Backend::SqliteInMemory] {
-        let opened = backend.open();
+        let opened = backend.open().await;
         year_table(&opened.store, "t", &[]).await;
         let version = opened.store.partition_version(DEFAULT_DATABASE, "t").await;
         assert!(version.unwrap().is_some(), "{backend:?}");
@@ -1404,11 +1642,16 @@ async fn record_write_creates_registers_and_records_in_one_step(store: Store) {
             .collect(),
     };
     assert_eq!(store.record_write(&ctas).await.unwrap(), 2);
-    assert_eq!(
+    assert_same(
+        &store,
         store.get_table(DEFAULT_DATABASE, "w").await.unwrap(),
-        Some(t.clone())
+        Some(t.clone()),
     );
-    assert_eq!(partitions(&store, DEFAULT_DATABASE, "w").await, parts);
+    assert_same(
+        &store,
+        partitions(&store, DEFAULT_DATABASE, "w").await,
+        parts.clone(),
+    );
     let version = store
         .partition_version(DEFAULT_DATABASE, "w")
         .await
@@ -1427,9 +1670,10 @@ async fn record_write_creates_registers_and_records_in_one_step(store: Store) {
         statistics: vec![again.clone(), file_entry(&new, "b.parquet", 1)],
     };
     assert_eq!(store.record_write(&insert).await.unwrap(), 1);
-    assert_eq!(
+    assert_same(
+        &store,
         partitions(&store, DEFAULT_DATABASE, "w").await,
-        vec![parts[0].clone(), parts[1].clone(), new.clone()]
+        vec![parts[0].clone(), parts[1].clone(), new.clone()],
     );
     let read = store
         .file_statistics(DEFAULT_DATABASE, "w", None)

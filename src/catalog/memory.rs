@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::model::now_seconds;
-use super::partition_path::{parse_partition_path, partition_path};
+use super::partition_path::parse_partition_path;
+use super::rules::{partition_exists_error, partition_missing_error, spec_of, table_exists_error};
 use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, Column, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table,
@@ -92,40 +93,6 @@ impl Default for MemoryStore {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn table_exists_error(db: &str, name: &str) -> LakeError {
-    LakeError::semantic(
-        ErrorCode::AlreadyExists,
-        format!("Table '{db}.{name}' already exists"),
-    )
-}
-
-fn partition_exists_error(spec: &str, db: &str, table: &str) -> LakeError {
-    LakeError::semantic(
-        ErrorCode::AlreadyExists,
-        format!("Partition {spec} already exists in table {db}.{table}"),
-    )
-}
-
-fn partition_missing_error(spec: &str, db: &str, table: &str) -> LakeError {
-    LakeError::semantic(
-        ErrorCode::PartitionNotFound,
-        format!("Partition {spec} does not exist in table {db}.{table}"),
-    )
-}
-
-/// The spec (escaped `k1=v1/k2=v2`) of partition values, as the SQLite store keys rows.
-fn spec_of(keys: &[Column], values: &[String], db: &str, table: &str) -> Result<String> {
-    if values.len() != keys.len() {
-        return Err(LakeError::invalid(format!(
-            "table {db}.{table} has {} partition keys, got {} values",
-            keys.len(),
-            values.len()
-        )));
-    }
-    let keys: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
-    Ok(partition_path(&keys, values))
 }
 
 /// The specs of a batch of partition values, or the first invalid one's error.

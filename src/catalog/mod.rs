@@ -5,11 +5,13 @@
 //! Stores implement the async [`CatalogStore`] contract ([`store`]); the embedded SQLite
 //! store is the default, and [`MemoryStore`] keeps everything in memory (embedders, tests).
 
+pub mod glue_json;
 pub mod hive_type;
 pub mod memory;
 pub mod model;
 pub mod partition_path;
 pub mod partition_values;
+pub mod rules;
 pub mod serde_options;
 pub mod sqlite;
 pub mod statistics;

@@ -42,6 +42,13 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+/// A column stands for its name where names are expected (partition specs).
+impl AsRef<str> for Column {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Column {
     /// The parsed Hive type of this column.
     pub fn parsed_type(&self) -> Result<HiveType> {

@@ -16,9 +16,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::model::now_seconds;
-use super::partition_path::{parse_partition_path, partition_path};
+use super::partition_path::parse_partition_path;
 use async_trait::async_trait;
 
+use super::rules::spec_of;
 use super::statistics::{FileStatistics, StatisticsScope};
 use super::{
     CatalogStore, DEFAULT_DATABASE, Database, Partition, PartitionLocation, Table, TableChange,
@@ -214,6 +215,19 @@ impl SqliteStore {
     /// An in-memory catalog (tests, throw-away sessions).
     pub fn in_memory() -> Result<Self> {
         Self::init(Connection::open_in_memory()?, None)
+    }
+
+    /// Opens a file that keeps `ANALYZE` statistics for tables defined elsewhere (a
+    /// remote catalog): the statistics no longer have to belong to a table of this file.
+    /// Use [`SqliteStore::keep_statistics`], [`SqliteStore::forget_statistics`] and
+    /// `file_statistics` on it.
+    pub fn open_statistics_keeper(path: Option<&Path>, mode: OpenMode) -> Result<Self> {
+        let store = match path {
+            Some(path) => Self::open_with(path, mode)?,
+            None => Self::in_memory()?,
+        };
+        store.conn().pragma_update(None, "foreign_keys", "OFF")?;
+        Ok(store)
     }
 
     /// Checks the schema version, then (read-write) brings the schema up to this build's.
@@ -424,19 +438,6 @@ fn partition_keys(tx: &Connection, db: &str, name: &str) -> Result<Vec<String>> 
     Ok(table.partition_keys.into_iter().map(|k| k.name).collect())
 }
 
-/// The spec (escaped `k1=v1/k2=v2`) of partition values.
-fn spec_of(keys: &[String], values: &[String], db: &str, table: &str) -> Result<String> {
-    if values.len() != keys.len() {
-        return Err(LakeError::invalid(format!(
-            "table {db}.{table} has {} partition keys, got {} values",
-            keys.len(),
-            values.len()
-        )));
-    }
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    Ok(partition_path(&keys, values))
-}
-
 /// The next value of the catalog-wide version counter: never reused, so a table that is
 /// dropped and created again cannot be mistaken for its earlier self by a cache.
 fn next_version(tx: &Connection) -> Result<i64> {
@@ -533,6 +534,33 @@ fn insert_file_statistics(
         insert.execute(params![db, table, f.path, f.location, to_json(f)?])?;
     }
     Ok(())
+}
+
+/// Replaces a table's statistics entries within `scope` by `files`.
+fn replace_statistics_in(
+    tx: &Connection,
+    db: &str,
+    table: &str,
+    scope: &StatisticsScope,
+    files: &[FileStatistics],
+) -> Result<()> {
+    match scope {
+        StatisticsScope::Table => {
+            tx.execute(
+                "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2",
+                params![db, table],
+            )?;
+        }
+        StatisticsScope::Locations(locations) => {
+            let mut delete = tx.prepare_cached(
+                "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2 AND location = ?3",
+            )?;
+            for location in locations {
+                delete.execute(params![db, table, location])?;
+            }
+        }
+    }
+    insert_file_statistics(tx, db, table, files)
 }
 
 fn drop_partition_statistics(
@@ -1027,24 +1055,71 @@ impl SqliteStore {
             if !table_exists(tx, db, table)? {
                 return Err(LakeError::table_not_found(db, table));
             }
-            match scope {
-                StatisticsScope::Table => {
-                    tx.execute(
-                        "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2",
-                        params![db, table],
-                    )?;
-                }
-                StatisticsScope::Locations(locations) => {
-                    let mut delete = tx.prepare_cached(
-                        "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2 AND location = ?3",
-                    )?;
-                    for location in locations {
-                        delete.execute(params![db, table, location])?;
+            replace_statistics_in(tx, db, table, scope, files)
+        })
+    }
+
+    /// Replaces the statistics of `db.table` within `scope` (`None`: only entries of the
+    /// same paths) whether or not the table is in this file: for a catalog kept
+    /// elsewhere (Glue) whose statistics this file holds.
+    pub async fn keep_statistics(
+        &self,
+        db: &str,
+        table: &str,
+        scope: Option<&StatisticsScope>,
+        files: &[FileStatistics],
+    ) -> Result<()> {
+        let (db, table, scope, files) = (
+            db.to_string(),
+            table.to_string(),
+            scope.cloned(),
+            files.to_vec(),
+        );
+        self.blocking(move |s| {
+            s.write(|tx| match &scope {
+                Some(scope) => replace_statistics_in(tx, &db, &table, scope, &files),
+                None => insert_file_statistics(tx, &db, &table, &files),
+            })
+        })
+        .await
+    }
+
+    /// Removes the statistics of a database (`table` `None`), a table, or the given
+    /// folders of a table, kept by [`SqliteStore::keep_statistics`].
+    pub async fn forget_statistics(
+        &self,
+        db: &str,
+        table: Option<&str>,
+        locations: Option<&[String]>,
+    ) -> Result<()> {
+        let (db, table) = (db.to_string(), table.map(str::to_string));
+        let locations = locations.map(<[String]>::to_vec);
+        self.blocking(move |s| {
+            s.write(|tx| {
+                match (&table, &locations) {
+                    (None, _) => {
+                        tx.execute("DELETE FROM file_statistics WHERE db = ?1", params![db])?;
+                    }
+                    (Some(table), None) => {
+                        tx.execute(
+                            "DELETE FROM file_statistics WHERE db = ?1 AND tbl = ?2",
+                            params![db, table],
+                        )?;
+                    }
+                    (Some(table), Some(locations)) => {
+                        replace_statistics_in(
+                            tx,
+                            &db,
+                            table,
+                            &StatisticsScope::Locations(locations.clone()),
+                            &[],
+                        )?;
                     }
                 }
-            }
-            insert_file_statistics(tx, db, table, files)
+                Ok(())
+            })
         })
+        .await
     }
 
     fn record_write_now(&self, record: &WriteRecord) -> Result<usize> {

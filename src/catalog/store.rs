@@ -166,6 +166,34 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
     /// Number of partitions of a table.
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize>;
 
+    /// The partitions of `table` that may satisfy `expression`, a filter over its
+    /// partition keys in the Hive metastore's filter grammar (which Glue's `GetPartitions`
+    /// `Expression` is): comparisons, `IN`, `BETWEEN`, `LIKE`, `AND`/`OR`/`NOT`. The result
+    /// may hold more than the filter selects (the caller still applies it), never less.
+    /// `None` (the default) when the backend does not filter: the caller then loads all
+    /// partitions with [`CatalogStore::partition_locations`], as a local catalog does
+    /// cheaply.
+    async fn partition_locations_where(
+        &self,
+        table: &Table,
+        expression: &str,
+    ) -> Result<Option<Vec<PartitionLocation>>> {
+        let _ = (table, expression);
+        Ok(None)
+    }
+
+    /// Whether the backend sets creation and change times itself (Glue) rather than
+    /// keeping the ones it is given.
+    fn assigns_times(&self) -> bool {
+        false
+    }
+
+    /// Requests sent to a remote catalog so far (`catalog_requests` in the statistics);
+    /// 0 for a local one.
+    fn requests(&self) -> u64 {
+        0
+    }
+
     /// Replaces the file statistics of a table within `scope` by `files` (whose
     /// `location`s lie in the scope), in one step. `TABLE_NOT_FOUND` when the table does
     /// not exist.

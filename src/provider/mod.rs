@@ -13,6 +13,7 @@ pub mod format;
 pub mod name_case;
 pub mod parquet;
 pub mod partition_index;
+pub mod partition_pushdown;
 pub mod pseudo_columns;
 pub mod record_source;
 pub mod scan_stats;

@@ -26,6 +26,8 @@ use crate::catalog::partition_path::{DEFAULT_PARTITION_NAME, parse_partition_pat
 use crate::catalog::{CatalogStore, Column, HiveType, PartitionLocation, Table};
 use crate::error::{ErrorCode, LakeError, Result};
 
+use super::partition_pushdown::catalog_expression;
+
 /// The partitions of one table: typed key columns and locations, row-aligned.
 #[derive(Debug)]
 pub struct PartitionIndex {
@@ -155,21 +157,40 @@ pub struct PartitionCache {
 
 impl PartitionCache {
     /// The current index of `table`: cached while the catalog's partition version is
-    /// unchanged, else loaded. A catalog without partition versions is read every time.
+    /// unchanged, else loaded. A catalog without partition versions is read every time,
+    /// with `filters` (the scan's partition filters) pushed down when it can filter:
+    /// the index then holds only the partitions the catalog returned, and the second
+    /// value is `true`.
     pub async fn index(
         &self,
         catalog: Arc<dyn CatalogStore>,
         table: &Table,
-    ) -> Result<Arc<PartitionIndex>> {
+        filters: &[Expr],
+    ) -> Result<(Arc<PartitionIndex>, bool)> {
         let key = (table.database_name.clone(), table.name.clone());
         let version = catalog.partition_version(&key.0, &key.1).await?;
         if let Some(version) = version
             && let Some(index) = self.entries.lock().ok().and_then(|e| e.get(&key).cloned())
             && index.version == Some(version)
         {
-            return Ok(index);
+            return Ok((index, false));
         }
-        let rows = catalog.partition_locations(&key.0, &key.1).await?;
+        let pushed = match version {
+            None => match catalog_expression(table, filters) {
+                Some(expression) => {
+                    catalog
+                        .partition_locations_where(table, &expression)
+                        .await?
+                }
+                None => None,
+            },
+            Some(_) => None,
+        };
+        let filtered = pushed.is_some();
+        let rows = match pushed {
+            Some(rows) => rows,
+            None => catalog.partition_locations(&key.0, &key.1).await?,
+        };
         let owned = table.clone();
         // Parsing a million values is CPU work: off the runtime threads.
         let index =
@@ -181,7 +202,7 @@ impl PartitionCache {
         {
             entries.insert(key, index.clone());
         }
-        Ok(index)
+        Ok((index, filtered))
     }
 }
 

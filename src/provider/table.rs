@@ -148,7 +148,8 @@ impl LakeTable {
             .cloned()
             .partition(|f| is_partition_filter(f, &self.key_names));
         self.check_partition_filter(&partition_filters)?;
-        let (partitions_total, locations) = self.scan_locations(state, &partition_filters).await?;
+        let (partitions_total, locations, catalog_filtered) =
+            self.scan_locations(state, &partition_filters).await?;
         // After the partitions (which may come from the same catalog connection), before
         // the listing, which it then overlaps. A pruned scan loads the entries of its
         // partitions only.
@@ -162,8 +163,15 @@ impl LakeTable {
         } else {
             0
         };
+        // Partitions filtered by the catalog are a part of a table of unknown size: list
+        // them one by one, never the whole table folder.
+        let listing_total = if catalog_filtered {
+            u64::MAX
+        } else {
+            partitions_total
+        };
         let (mut files, locations_listed) = self
-            .list_partition_files(state, locations, partitions_total)
+            .list_partition_files(state, locations, listing_total)
             .await?;
         if self.pseudo_columns {
             files = pseudo_columns::attach(files, state, filters)?;
@@ -188,7 +196,14 @@ impl LakeTable {
             answered_from_statistics: false,
         };
         if partitioned && files.is_empty() && skipped == 0 && !report.projected {
-            self.explain_empty(state, &report).await;
+            if catalog_filtered && partitions_matched == 0 {
+                self.stats.notice(format!(
+                    "notice: the catalog has no partitions of {} matching the filter",
+                    report.table
+                ));
+            } else {
+                self.explain_empty(state, &report).await;
+            }
         }
         Ok(ScanFiles {
             files,
@@ -266,7 +281,7 @@ impl LakeTable {
         state: &dyn Session,
         partition_filters: &[Expr],
     ) -> Result<(Vec<String>, Vec<LocatedFile>)> {
-        let (_, locations) = self.scan_locations(state, partition_filters).await?;
+        let (_, locations, _) = self.scan_locations(state, partition_filters).await?;
         let names: Vec<String> = locations.iter().map(|l| l.location.clone()).collect();
         let runtime = state.runtime_env().clone();
         let listed: Vec<Vec<LocatedFile>> =
@@ -295,12 +310,14 @@ impl LakeTable {
     }
 
     /// The locations a scan reads: the table location, or the registered partitions
-    /// that pass the partition filters. Returns them with the number of partitions.
+    /// that pass the partition filters. Returns them with the number of partitions and
+    /// whether the catalog filtered them (that number is then the catalog's answer to
+    /// the filter, not the table's size).
     async fn scan_locations(
         &self,
         state: &dyn Session,
         partition_filters: &[Expr],
-    ) -> Result<(u64, Vec<ScanLocation>)> {
+    ) -> Result<(u64, Vec<ScanLocation>, bool)> {
         if !self.table.is_partitioned() {
             return Ok((
                 0,
@@ -308,6 +325,7 @@ impl LakeTable {
                     location: self.table.storage_descriptor.location.clone(),
                     values: vec![],
                 }],
+                false,
             ));
         }
         if let Some(config) = ProjectionConfig::of_table(&self.table, projection::clock::now()?)? {
@@ -316,14 +334,18 @@ impl LakeTable {
             let (rows, domain, remaining) =
                 projection::project_partitions(&self.table, &config, partition_filters)?;
             let index = PartitionIndex::build(&self.table, None, rows)?;
-            return Ok((domain, matching_locations(&index, state, &remaining)?));
+            return Ok((
+                domain,
+                matching_locations(&index, state, &remaining)?,
+                false,
+            ));
         }
-        let index = self
+        let (index, filtered) = self
             .partitions
-            .index(self.catalog.clone(), &self.table)
+            .index(self.catalog.clone(), &self.table, partition_filters)
             .await?;
         let locations = matching_locations(&index, state, partition_filters)?;
-        Ok((index.len() as u64, locations))
+        Ok((index.len() as u64, locations, filtered))
     }
 
     /// Explains, when it is cheap to tell, why a partitioned scan reads nothing.

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::provider::parquet::FooterCache;
 
 /// The account id the server answers with (STS, Glue `CatalogId`, ARNs).
-pub const ACCOUNT_ID: &str = "123456789012";
+pub const ACCOUNT_ID: &str = crate::catalog::glue_json::LOCAL_CATALOG_ID;
 
 /// The server's shared state.
 pub struct ServerState {

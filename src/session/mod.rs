@@ -264,6 +264,7 @@ impl Session {
     pub async fn execute_statement(&mut self, stmt: ScriptStatement) -> Result<StatementOutput> {
         let started = Instant::now();
         let before = self.counters.snapshot();
+        let catalog_before = self.catalog.requests();
         self.scan_stats.take();
         let parsed = parse_statement(stmt.tokens)?;
         let kind = parsed.kind();
@@ -286,6 +287,7 @@ impl Session {
             self.counters.snapshot() - before,
             ScanSnapshot::of(&reports),
             outcome.written,
+            self.catalog.requests().saturating_sub(catalog_before),
         );
         if let Ok(mut last) = self.last_query.lock() {
             *last = (stats.clone(), reports);

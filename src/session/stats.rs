@@ -39,6 +39,8 @@ pub struct StatementStats {
     pub get_requests: u64,
     /// HEAD requests.
     pub head_requests: u64,
+    /// Requests to a remote catalog (Glue calls); 0 with the embedded catalog.
+    pub catalog_requests: u64,
     /// Rows a write statement wrote.
     pub rows_written: u64,
     /// Bytes of the files it wrote.
@@ -70,6 +72,7 @@ impl StatementStats {
         requests: RequestSnapshot,
         scans: ScanSnapshot,
         written: WriteCounts,
+        catalog_requests: u64,
     ) -> Self {
         StatementStats {
             statement: kind.name(),
@@ -84,6 +87,7 @@ impl StatementStats {
             list_requests: requests.list,
             get_requests: requests.get,
             head_requests: requests.head,
+            catalog_requests,
             rows_written: written.rows,
             bytes_written: written.bytes,
             files_written: written.files,
@@ -137,6 +141,9 @@ impl StatementStats {
                 "; requests LIST {} GET {}",
                 self.list_requests, self.get_requests
             ));
+        }
+        if self.catalog_requests > 0 {
+            line.push_str(&format!("; catalog requests {}", self.catalog_requests));
         }
         line
     }

@@ -8,9 +8,9 @@ use crate::catalog::{CatalogStore, Database, check_droppable_database};
 use crate::serve::protocol::{ApiResult, input};
 
 use super::errors::{INVALID_INPUT, already_exists, invalid, lake, not_found};
-use super::inputs::DatabaseInput;
+use super::inputs::{DatabaseInput, database_of};
 use super::lookup::{database, name};
-use super::shapes::database_json;
+use crate::catalog::glue_json::render::database_json;
 use crate::serve::page::Page;
 
 /// GetDatabases' largest page.
@@ -63,7 +63,7 @@ struct CreateInput {
 /// `CreateDatabase`.
 pub async fn create_database(catalog: &dyn CatalogStore, body: &Value) -> ApiResult {
     let request: CreateInput = input(body, INVALID_INPUT)?;
-    let db = request.database_input.to_database()?;
+    let db = database_of(&request.database_input)?;
     check_name(&db.name)?;
     match catalog.create_database(&db, true).await.map_err(lake)? {
         true => Ok(json!({})),
@@ -96,7 +96,7 @@ pub async fn update_database(catalog: &dyn CatalogStore, body: &Value) -> ApiRes
     let request: UpdateInput = input(body, INVALID_INPUT)?;
     let db_name = name(&request.name);
     let current = database(catalog, &db_name).await?;
-    let mut wanted = request.database_input.to_database()?;
+    let mut wanted = database_of(&request.database_input)?;
     if wanted.name != db_name {
         return Err(invalid(format!(
             "database {db_name} cannot be renamed to {}",

@@ -44,6 +44,9 @@ pub fn lake(e: LakeError) -> ApiError {
         }
         ErrorCode::AlreadyExists => already_exists(message),
         ErrorCode::ReadOnlyViolation => ApiError::client(ACCESS_DENIED, message),
+        ErrorCode::ConcurrentModification => {
+            ApiError::client("ConcurrentModificationException", message)
+        }
         ErrorCode::CatalogError
         | ErrorCode::GenericInternalError
         | ErrorCode::HiveFilesystemError => ApiError::internal(INTERNAL, message),

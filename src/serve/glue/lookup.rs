@@ -8,10 +8,7 @@ use crate::serve::protocol::ApiError;
 
 use super::errors::{invalid, lake, not_found};
 
-/// A database or table name as the catalog stores it (Glue lower-cases names).
-pub fn name(text: &str) -> String {
-    text.trim().to_lowercase()
-}
+pub use crate::catalog::glue_json::parse::name;
 
 /// The database `db`, or `EntityNotFoundException`.
 pub async fn database(catalog: &dyn CatalogStore, db: &str) -> Result<Database, ApiError> {

@@ -2,7 +2,7 @@
 //!
 //! The catalog model is Glue's already (databases, tables with a storage descriptor,
 //! partitions), so the operations are thin: read the request ([`inputs`]), make the
-//! catalog calls the shell's DDL makes, answer in Glue's shapes ([`shapes`]) with
+//! catalog calls the shell's DDL makes, answer in Glue's shapes ([`crate::catalog::glue_json`]) with
 //! Glue's error codes ([`errors`]). Every handler takes the catalog rather than the
 //! server, so it can be tested on a store alone. What lakesql cannot store (table
 //! versions, a partition's own storage descriptor, storage-descriptor parameters) is
@@ -17,7 +17,6 @@ pub(crate) mod name_pattern;
 mod partition_writes;
 mod partitions;
 mod segment;
-pub(crate) mod shapes;
 mod tables;
 mod versions;
 

@@ -16,7 +16,7 @@ use crate::catalog::{CatalogStore, Partition, Table};
 use crate::serve::protocol::{ApiError, ApiResult, input};
 
 use super::errors::{INVALID_INPUT, already_exists, error_detail, invalid, lake};
-use super::inputs::PartitionInput;
+use super::inputs::{PartitionInput, partition_of};
 use super::lookup::{find_partition, partition_not_found};
 use super::partitions::{ValuesInput, table_and_partitions};
 
@@ -60,7 +60,7 @@ pub async fn create_partition(catalog: &dyn CatalogStore, body: &Value) -> ApiRe
     let request: CreateInput = input(body, INVALID_INPUT)?;
     let (table, existing) =
         table_and_partitions(catalog, &request.database_name, &request.table_name).await?;
-    let new = request.partition_input.to_partition(&table)?;
+    let new = partition_of(&request.partition_input, &table)?;
     if find_partition(&table, &existing, &new.values)?.is_some() {
         return Err(partition_exists(&table, &new.values));
     }
@@ -104,7 +104,7 @@ pub async fn batch_create_partition(catalog: &dyn CatalogStore, body: &Value) ->
     let mut new = Vec::with_capacity(inputs.len());
     let mut errors = Vec::new();
     for item in inputs {
-        match item.to_partition(&table) {
+        match partition_of(item, &table) {
             Err(e) => errors.push(item_error(&item.values, &e)),
             Ok(p) if !taken.insert(keys.identities(&p.values)) => {
                 errors.push(item_error(&p.values, &partition_exists(&table, &p.values)));
@@ -158,7 +158,7 @@ async fn update_one(
     let old_values = &entry.partition_value_list;
     let old = find_partition(&table, &existing, old_values)?
         .ok_or_else(|| partition_not_found(&table, old_values))?;
-    let mut new = entry.partition_input.to_partition(&table)?;
+    let mut new = partition_of(&entry.partition_input, &table)?;
     if !entry.partition_input.has_location() {
         new.location = old.location.clone();
     }

@@ -11,7 +11,7 @@ use super::errors::{INVALID_INPUT, invalid, lake};
 use super::expression::PartitionFilter;
 use super::lookup::{find_partition, name, partition_not_found, table};
 use super::segment::Segment;
-use super::shapes::partition_json;
+use crate::catalog::glue_json::render::partition_json;
 use crate::serve::page::Page;
 
 /// GetPartitions' largest page.

@@ -9,10 +9,10 @@ use crate::catalog::{CatalogStore, Table};
 use crate::serve::protocol::{ApiError, ApiResult, input};
 
 use super::errors::{INVALID_INPUT, already_exists, error_detail, invalid, lake, not_found};
-use super::inputs::{TableInput, default_table_location};
+use super::inputs::{TableInput, default_table_location, table_of};
 use super::lookup::{database, name, table};
 use super::name_pattern::filter_names;
-use super::shapes::table_json;
+use crate::catalog::glue_json::render::{table_json, version_id};
 use crate::serve::page::Page;
 
 /// GetTables' largest page.
@@ -91,7 +91,12 @@ pub async fn create_table(catalog: &dyn CatalogStore, body: &Value) -> ApiResult
     }
     let db = database(catalog, &name(&request.database_name)).await?;
     let input = &request.table_input;
-    let new = input.to_table(&db.name, None, default_table_location(&db, &input.name))?;
+    let new = table_of(
+        input,
+        &db.name,
+        None,
+        default_table_location(&db, &input.name),
+    )?;
     if new.name.is_empty() {
         return Err(invalid("the table name must not be empty"));
     }
@@ -109,27 +114,44 @@ pub async fn create_table(catalog: &dyn CatalogStore, body: &Value) -> ApiResult
 struct UpdateInput {
     database_name: String,
     table_input: TableInput,
+    version_id: Option<String>,
 }
 
 /// `UpdateTable`: replaces the definition with `TableInput`, atomically, keeping the
 /// creation time (and the storage when the input has no `StorageDescriptor`). Partition
 /// keys cannot be renamed while partitions are registered: they are stored by name.
-/// `VersionId` is not checked: lakesql keeps no table versions.
+/// With `VersionId`, the change applies only to that version of the definition;
+/// another is `ConcurrentModificationException`, as in Glue.
 pub async fn update_table(catalog: &dyn CatalogStore, body: &Value) -> ApiResult {
     let request: UpdateInput = input(body, INVALID_INPUT)?;
     let db = name(&request.database_name);
     let current = table(catalog, &db, &name(&request.table_input.name)).await?;
     let sd = &current.storage_descriptor;
-    let new = request
-        .table_input
-        .to_table(&db, Some(sd), Some(sd.location.clone()))?;
+    let new = table_of(
+        &request.table_input,
+        &db,
+        Some(sd),
+        Some(sd.location.clone()),
+    )?;
     check_partition_keys(catalog, &current, &new).await?;
     let keys = new.partition_key_names().join(",");
+    let expected_version = request.version_id.filter(|v| !v.is_empty());
     catalog
         .modify_table(
             &db,
             &current.name,
             Box::new(move |t: &mut Table| {
+                if let Some(expected) = &expected_version
+                    && *expected != version_id(t)
+                {
+                    return Err(crate::error::LakeError::semantic(
+                        crate::error::ErrorCode::ConcurrentModification,
+                        format!(
+                            "table {} is no longer at version {expected}",
+                            t.qualified_name()
+                        ),
+                    ));
+                }
                 if t.partition_key_names().join(",") != keys {
                     // Changed since it was checked: let the next check decide.
                     let message = format!("table {} changed concurrently", t.qualified_name());

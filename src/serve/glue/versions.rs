@@ -1,7 +1,8 @@
 //! Glue's table versions (GetTableVersions, GetTableVersion, DeleteTableVersion,
 //! BatchDeleteTableVersion). lakesql keeps no history of table definitions, so every
-//! table has exactly one version, the current one, `"0"`: listings show it, asking for
-//! another finds nothing, and the current version cannot be deleted (as in Glue).
+//! table has exactly one version, the current one (its id derived from the definition,
+//! see [`version_id`]): listings show it, asking for another finds nothing, and the
+//! current version cannot be deleted (as in Glue).
 //! dbt-athena's version expiry keeps the newest versions, so it deletes nothing here.
 
 use serde::Deserialize;
@@ -12,7 +13,7 @@ use crate::serve::protocol::{ApiError, ApiResult, input};
 
 use super::errors::{INVALID_INPUT, error_detail, invalid, not_found};
 use super::lookup::{name, table};
-use super::shapes::{VERSION_ID, table_json};
+use crate::catalog::glue_json::render::{table_json, version_id};
 use crate::serve::page::Page;
 
 /// GetTableVersions' largest page.
@@ -28,7 +29,7 @@ struct ListInput {
 }
 
 fn version_json(t: &Table) -> Value {
-    json!({"Table": table_json(t), "VersionId": VERSION_ID})
+    json!({"Table": table_json(t), "VersionId": version_id(t)})
 }
 
 /// `GetTableVersions`: the current definition as the only version.
@@ -73,7 +74,8 @@ pub async fn get_table_version(catalog: &dyn CatalogStore, body: &Value) -> ApiR
     )
     .await?;
     match request.version_id.as_deref() {
-        None | Some(VERSION_ID) => Ok(json!({"TableVersion": version_json(&current)})),
+        None => Ok(json!({"TableVersion": version_json(&current)})),
+        Some(v) if v == version_id(&current) => Ok(json!({"TableVersion": version_json(&current)})),
         Some(other) => Err(version_not_found(&current, other)),
     }
 }
@@ -84,7 +86,7 @@ fn version_not_found(t: &Table, version: &str) -> ApiError {
 
 /// Why a version cannot be deleted: the current one never can, others do not exist.
 fn deletion_error(t: &Table, version: &str) -> ApiError {
-    if version == VERSION_ID {
+    if version == version_id(t) {
         invalid(format!(
             "Cannot delete the current version of table {}.",
             t.name

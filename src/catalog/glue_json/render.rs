@@ -1,4 +1,6 @@
-//! The catalog's databases, tables and partitions as Glue's JSON shapes.
+//! The catalog's databases, tables and partitions rendered as Glue's JSON shapes: the
+//! objects `get-table` and friends answer (the server, `catalog export`) and the
+//! `*Input` objects a client sends (the Glue catalog backend).
 //!
 //! The clients index some fields without checking (dbt: `PartitionKeys`, `TableType`,
 //! `Parameters`, `StorageDescriptor.Columns`, a partition's `Parameters` and
@@ -9,12 +11,22 @@
 
 use serde_json::{Map, Value, json};
 
+use super::LOCAL_CATALOG_ID as ACCOUNT_ID;
 use crate::catalog::model::Properties;
 use crate::catalog::{Column, Database, Partition, Table};
-use crate::serve::state::ACCOUNT_ID;
 
-/// The table version lakesql reports: it keeps no history, so there is one.
-pub const VERSION_ID: &str = "0";
+/// The `VersionId` of a definition: a number derived from its content (FNV-1a over its
+/// JSON), so it changes whenever the table changes and `UpdateTable` can refuse a change
+/// made from a definition that is no longer current, as Glue does. lakesql keeps no
+/// history: the current definition is the table's one version. Decimal, since clients
+/// (dbt-athena) sort versions as integers.
+pub fn version_id(table: &Table) -> String {
+    let bytes = serde_json::to_vec(table).unwrap_or_default();
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash >> 1).to_string()
+}
 
 /// Seconds since the epoch as an AWS JSON timestamp.
 fn time(seconds: i64) -> Value {
@@ -119,7 +131,7 @@ pub fn table_json(table: &Table) -> Value {
         "CreatedBy": format!("arn:aws:iam::{ACCOUNT_ID}:user/lakesql"),
         "IsRegisteredWithLakeFormation": false,
         "CatalogId": ACCOUNT_ID,
-        "VersionId": VERSION_ID,
+        "VersionId": version_id(table),
     });
     let optional = [
         ("Description", &table.description),
@@ -148,4 +160,51 @@ pub fn partition_json(table: &Table, partition: &Partition, with_columns: bool) 
         "Parameters": properties_json(&partition.parameters),
         "CatalogId": ACCOUNT_ID,
     })
+}
+
+/// The fields of Glue's `TableInput` (CreateTable, UpdateTable): a `Table` object keeps
+/// only these, since Glue refuses the others in an input.
+const TABLE_INPUT_FIELDS: [&str; 9] = [
+    "Name",
+    "Description",
+    "Owner",
+    "StorageDescriptor",
+    "PartitionKeys",
+    "ViewOriginalText",
+    "ViewExpandedText",
+    "TableType",
+    "Parameters",
+];
+
+/// Keeps only `fields` of a rendered object.
+fn only(value: Value, fields: &[&str]) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| fields.contains(&k.as_str()))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A Glue `TableInput` for `table`.
+pub fn table_input(table: &Table) -> Value {
+    only(table_json(table), &TABLE_INPUT_FIELDS)
+}
+
+/// A Glue `DatabaseInput` for `db`.
+pub fn database_input(db: &Database) -> Value {
+    only(
+        database_json(db),
+        &["Name", "Description", "LocationUri", "Parameters"],
+    )
+}
+
+/// A Glue `PartitionInput` for `partition` of `table`.
+pub fn partition_input(table: &Table, partition: &Partition) -> Value {
+    only(
+        partition_json(table, partition, true),
+        &["Values", "StorageDescriptor", "Parameters"],
+    )
 }
