@@ -182,6 +182,14 @@ pub trait CatalogStore: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
 
+    /// Forgets what the store caches about a table (`REFRESH TABLE`), so the next
+    /// statement reads its definition and partitions anew. Stores without a cache do
+    /// nothing (the default).
+    async fn refresh_table(&self, db: &str, table: &str) -> Result<()> {
+        let _ = (db, table);
+        Ok(())
+    }
+
     /// Whether the backend sets creation and change times itself (Glue) rather than
     /// keeping the ones it is given.
     fn assigns_times(&self) -> bool {

@@ -1,4 +1,4 @@
-//! `glue://[CATALOG_ID][?region=…&profile=…&endpoint=…&statistics=…]`: which Glue
+//! `glue://[CATALOG_ID][?region=…&profile=…&endpoint=…&statistics=…&cache_ttl=…]`: which Glue
 //! Data Catalog a session uses, and how to reach it.
 
 use std::path::PathBuf;
@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use url::Url;
 
 use crate::error::{LakeError, Result};
+use crate::storage::s3_config::parse_duration;
 
 /// The scheme that selects the Glue backend for `--catalog` / `LAKESQL_CATALOG`.
 pub const SCHEME: &str = "glue://";
 
 /// A parsed `glue://` catalog address.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GlueConfig {
     /// The account whose catalog to use (`None`: the caller's own).
     pub catalog_id: Option<String>,
@@ -25,6 +26,9 @@ pub struct GlueConfig {
     /// The SQLite file holding `ANALYZE` statistics for this catalog (`None`: the
     /// per-user data directory's, named after the catalog and region).
     pub statistics: Option<PathBuf>,
+    /// How long table definitions and partition listings are reused (`cache_ttl=30s`;
+    /// 0 turns the cache off).
+    pub cache_ttl: std::time::Duration,
     /// Static keys to use instead of the AWS credential chain (embedders and tests; not
     /// settable in the address, so keys never appear in a command line).
     pub credentials: Option<StaticKeys>,
@@ -51,6 +55,20 @@ impl From<(String, String)> for StaticKeys {
 impl std::fmt::Debug for StaticKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "StaticKeys({}, ****)", self.access_key_id)
+    }
+}
+
+impl Default for GlueConfig {
+    fn default() -> Self {
+        GlueConfig {
+            catalog_id: None,
+            region: None,
+            profile: None,
+            endpoint: None,
+            statistics: None,
+            cache_ttl: super::cache::DEFAULT_TTL,
+            credentials: None,
+        }
     }
 }
 
@@ -90,10 +108,17 @@ impl GlueConfig {
                 "profile" => config.profile = Some(value),
                 "endpoint" => config.endpoint = Some(value),
                 "statistics" => config.statistics = Some(PathBuf::from(value)),
+                "cache_ttl" => {
+                    config.cache_ttl = parse_duration(&value).ok_or_else(|| {
+                        bad(format!(
+                            "cache_ttl '{value}' is not a duration (30s, 2m, 0)"
+                        ))
+                    })?;
+                }
                 other => {
                     return Err(bad(format!(
                         "unknown setting '{other}' (known: region, profile, endpoint, \
-                         statistics)"
+                         statistics, cache_ttl)"
                     )));
                 }
             }

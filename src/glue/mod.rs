@@ -9,10 +9,13 @@
 //! - [`store`]: databases and tables; [`partitions`]: partition listing (with an
 //!   `Expression` pushed down and `Segment`-parallel paging) and the batch calls, made
 //!   all-or-nothing by compensating calls since Glue has no transactions.
+//! - [`cache`]: definitions and partition listings kept for a short TTL, dropped by
+//!   this store's own changes and by `REFRESH TABLE`.
 //! - `ANALYZE` statistics are not Glue's to keep: they live in a local SQLite file per
 //!   Glue catalog (a [`crate::catalog::SqliteStore`]); every entry is checked against
 //!   the file it describes before use, so a stale one costs a read, never an answer.
 
+pub mod cache;
 pub mod client;
 pub mod config;
 mod partitions;

@@ -13,6 +13,7 @@
 //!   it was and the error names the partition that failed.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
@@ -287,6 +288,17 @@ impl PartitionCalls<'_> {
     /// All partitions of `table` (those `expression` may select, when given), sorted by
     /// spec.
     pub async fn list(&self, table: &Table, expression: Option<&str>) -> Result<Vec<Partition>> {
+        let (db, name) = (&table.database_name, &table.name);
+        let cache = &self.store.cache;
+        if let Some(cached) = cache.partitions(db, name, expression) {
+            return Ok(cached.as_ref().clone());
+        }
+        let listed = self.list_now(table, expression).await?;
+        cache.put_partitions(db, name, expression, Arc::new(listed.clone()));
+        Ok(listed)
+    }
+
+    async fn list_now(&self, table: &Table, expression: Option<&str>) -> Result<Vec<Partition>> {
         let keys = table.partition_key_names();
         let (db, name) = (&table.database_name, &table.name);
         let mut keyed = self

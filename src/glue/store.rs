@@ -20,6 +20,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
+use super::cache::{CachedTable, GlueCache};
 use super::client::{Endpoint, GlueClient, GlueError};
 use super::config::GlueConfig;
 use super::partitions::PartitionCalls;
@@ -44,6 +45,8 @@ const MODIFY_ATTEMPTS: usize = 8;
 #[derive(Debug, Clone)]
 pub struct GlueStore {
     pub(super) client: Arc<GlueClient>,
+    /// Recent answers about tables and partitions.
+    pub(super) cache: Arc<GlueCache>,
     /// Where `ANALYZE` statistics of this catalog's tables are kept.
     statistics: SqliteStore,
     read_only: bool,
@@ -90,6 +93,7 @@ impl GlueStore {
         let statistics = open_statistics(&path, read_only)?;
         let store = GlueStore {
             client: Arc::new(client),
+            cache: Arc::new(GlueCache::new(config.cache_ttl)),
             statistics,
             read_only,
         };
@@ -143,12 +147,18 @@ impl GlueStore {
         }
     }
 
-    /// The table with the `VersionId` Glue gave it.
-    pub(super) async fn table_with_version(
-        &self,
-        db: &str,
-        name: &str,
-    ) -> Result<Option<(Table, Option<String>)>> {
+    /// The table with the `VersionId` Glue gave it, from the cache while it is fresh.
+    pub(super) async fn table_with_version(&self, db: &str, name: &str) -> Result<CachedTable> {
+        if let Some(cached) = self.cache.table(db, name) {
+            return Ok(cached);
+        }
+        let read = self.read_table_with_version(db, name).await?;
+        self.cache.put_table(db, name, read.clone());
+        Ok(read)
+    }
+
+    /// The table with its `VersionId`, read from Glue now.
+    async fn read_table_with_version(&self, db: &str, name: &str) -> Result<CachedTable> {
         let input = json!({"DatabaseName": db, "Name": name});
         let Some(answer) = self.call_found("GetTable", input).await? else {
             return Ok(None);
@@ -345,6 +355,7 @@ impl CatalogStore for GlueStore {
     }
 
     async fn drop_database(&self, name: &str, if_exists: bool, cascade: bool) -> Result<bool> {
+        let _fresh = self.cache.forget_when_done(name, None);
         check_droppable_database(name)?;
         self.check_writable()?;
         if self.get_database(name).await?.is_none() {
@@ -392,6 +403,9 @@ impl CatalogStore for GlueStore {
     }
 
     async fn create_table(&self, table: &Table, if_not_exists: bool) -> Result<bool> {
+        let _fresh = self
+            .cache
+            .forget_when_done(&table.database_name, Some(&table.name));
         self.check_writable()?;
         match self.create_table_call(table).await? {
             true => Ok(true),
@@ -403,8 +417,9 @@ impl CatalogStore for GlueStore {
     async fn modify_table(&self, db: &str, name: &str, mut change: TableChange) -> Result<Table> {
         self.check_writable()?;
         for _ in 0..MODIFY_ATTEMPTS {
+            self.cache.forget(db, Some(name));
             let (mut table, version) = self
-                .table_with_version(db, name)
+                .read_table_with_version(db, name)
                 .await?
                 .ok_or_else(|| LakeError::table_not_found(db, name))?;
             change(&mut table)?;
@@ -412,7 +427,9 @@ impl CatalogStore for GlueStore {
             if let Some(version) = &version {
                 input["VersionId"] = json!(version);
             }
-            match self.client.call("UpdateTable", input).await {
+            let answer = self.client.call("UpdateTable", input).await;
+            self.cache.forget(db, Some(name));
+            match answer {
                 Ok(_) => return Ok(table),
                 Err(e) if e.is(CONCURRENT) => continue,
                 Err(e) if e.is(NOT_FOUND) => return Err(LakeError::table_not_found(db, name)),
@@ -429,6 +446,7 @@ impl CatalogStore for GlueStore {
     }
 
     async fn drop_table(&self, db: &str, name: &str, if_exists: bool) -> Result<bool> {
+        let _fresh = self.cache.forget_when_done(db, Some(name));
         self.check_writable()?;
         let input = json!({"DatabaseName": db, "Name": name});
         match self.client.call("DeleteTable", input).await {
@@ -450,6 +468,7 @@ impl CatalogStore for GlueStore {
         partitions: &[Partition],
         if_not_exists: bool,
     ) -> Result<usize> {
+        let _fresh = self.cache.forget_when_done(db, Some(table));
         self.check_writable()?;
         let table = self.existing_table(db, table).await?;
         self.partition_calls()
@@ -464,6 +483,7 @@ impl CatalogStore for GlueStore {
         values: &[Vec<String>],
         if_exists: bool,
     ) -> Result<usize> {
+        let _fresh = self.cache.forget_when_done(db, Some(table));
         self.check_writable()?;
         let table = self.existing_table(db, table).await?;
         let dropped = self
@@ -484,6 +504,7 @@ impl CatalogStore for GlueStore {
         add: &[Partition],
         drop: &[Vec<String>],
     ) -> Result<(usize, usize)> {
+        let _fresh = self.cache.forget_when_done(db, Some(table));
         self.check_writable()?;
         let table = self.existing_table(db, table).await?;
         let calls = self.partition_calls();
@@ -509,6 +530,9 @@ impl CatalogStore for GlueStore {
         create: bool,
         partitions: &[Partition],
     ) -> Result<usize> {
+        let _fresh = self
+            .cache
+            .forget_when_done(&table.database_name, Some(&table.name));
         self.check_writable()?;
         if self.get_database(&table.database_name).await?.is_none() {
             return Err(LakeError::database_not_found(&table.database_name));
@@ -517,6 +541,7 @@ impl CatalogStore for GlueStore {
     }
 
     async fn update_partition(&self, db: &str, table: &str, partition: &Partition) -> Result<()> {
+        let _fresh = self.cache.forget_when_done(db, Some(table));
         self.check_writable()?;
         let table = self.existing_table(db, table).await?;
         let old = self.partition_calls().update(&table, partition).await?;
@@ -557,6 +582,11 @@ impl CatalogStore for GlueStore {
         Ok(None)
     }
 
+    async fn refresh_table(&self, db: &str, table: &str) -> Result<()> {
+        self.cache.forget(db, Some(table));
+        Ok(())
+    }
+
     async fn count_partitions(&self, db: &str, table: &str) -> Result<usize> {
         Ok(self.partition_locations(db, table).await?.len())
     }
@@ -576,6 +606,9 @@ impl CatalogStore for GlueStore {
     }
 
     async fn record_write(&self, record: &WriteRecord) -> Result<usize> {
+        let _fresh = self
+            .cache
+            .forget_when_done(&record.database, Some(&record.table));
         self.check_writable()?;
         let (db, name) = (&record.database, &record.table);
         let added = match &record.create {

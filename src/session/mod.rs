@@ -325,6 +325,7 @@ impl Session {
                 dry_run,
             } => self.msck(&name, mode, dry_run).await,
             Maintenance::ValidateProjection(name) => self.validate_projection(&name).await,
+            Maintenance::Refresh(name) => self.refresh_table(&name).await,
             Maintenance::Crawl {
                 location,
                 database,
@@ -469,6 +470,18 @@ impl Session {
     }
 
     /// Loads a table or fails with `SCHEMA_NOT_FOUND` / `TABLE_NOT_FOUND`.
+    /// `REFRESH TABLE t`: the catalog forgets what it caches about `t` (a Glue catalog's
+    /// definitions and partitions); the table must exist.
+    async fn refresh_table(&mut self, name: &TableName) -> Result<Outcome> {
+        let db = self.database_or_current(name.database.as_ref());
+        self.catalog.refresh_table(&db, &name.name).await?;
+        let table = self.load_table(name).await?;
+        Ok(Outcome::done(format!(
+            "Refreshed table {}",
+            table.qualified_name()
+        )))
+    }
+
     async fn load_table(&self, name: &TableName) -> Result<Table> {
         let db = self.database_or_current(name.database.as_ref());
         if self.catalog.get_database(&db).await?.is_none() {

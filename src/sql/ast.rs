@@ -251,6 +251,9 @@ pub enum Maintenance {
     },
     /// `VALIDATE PROJECTION t`: sample projected locations against storage.
     ValidateProjection(TableName),
+    /// `REFRESH TABLE t` (Spark's): forget what the session caches about the table, so
+    /// the next statement reads its definition and partitions from the catalog.
+    Refresh(TableName),
     /// `ANALYZE TABLE t [PARTITION (k[=v], …)] COMPUTE STATISTICS [NOSCAN | FOR COLUMNS
     /// c, … | FOR ALL COLUMNS]` (Hive's and Spark's syntax).
     Analyze {
@@ -462,6 +465,7 @@ impl LakeStatement {
             LakeStatement::Maintenance(m) => match m {
                 Maintenance::Msck { .. } => K::MsckRepair,
                 Maintenance::ValidateProjection(_) => K::ValidateProjection,
+                Maintenance::Refresh(_) => K::RefreshTable,
                 Maintenance::Crawl { .. } => K::Crawl,
                 Maintenance::Analyze { .. } => K::Analyze,
             },

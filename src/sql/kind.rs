@@ -60,6 +60,8 @@ pub enum StatementKind {
     MsckRepair,
     /// `VALIDATE PROJECTION`.
     ValidateProjection,
+    /// `REFRESH TABLE`.
+    RefreshTable,
     /// `CRAWL`.
     Crawl,
     /// `ANALYZE TABLE … COMPUTE STATISTICS`.
@@ -112,6 +114,7 @@ impl StatementKind {
             Describe => "describe",
             MsckRepair => "msck_repair",
             ValidateProjection => "validate_projection",
+            RefreshTable => "refresh_table",
             Crawl => "crawl",
             Analyze => "analyze",
             Use => "use",
@@ -163,8 +166,10 @@ impl StatementKind {
             | CreateTableAs | CreateView | DropView => AthenaStatementType::Ddl,
             Select | Insert | Unload | Other => AthenaStatementType::Dml,
             ShowDatabases | ShowTables | ShowCreateTable | ShowColumns | ShowTblProperties
-            | ShowPartitions | Describe | ValidateProjection | Analyze | Use | Set
-            | ShowS3Settings | Explain | ShowViews | ShowCreateView => AthenaStatementType::Utility,
+            | ShowPartitions | Describe | ValidateProjection | RefreshTable | Analyze | Use
+            | Set | ShowS3Settings | Explain | ShowViews | ShowCreateView => {
+                AthenaStatementType::Utility
+            }
         }
     }
 
@@ -189,6 +194,7 @@ impl StatementKind {
             Describe => "DESCRIBE_TABLE",
             MsckRepair => "MSCK_REPAIR_TABLE",
             ValidateProjection => "VALIDATE_PROJECTION",
+            RefreshTable => "REFRESH_TABLE",
             Crawl => "CRAWL",
             Analyze => "ANALYZE",
             Use => "USE",

@@ -449,6 +449,10 @@ impl StatementParser<'_> {
             Some(self.analyze()?)
         } else if self.peek_kw("SHOW") {
             self.show_statement()?
+        } else if self.eat_kws(&["REFRESH", "TABLE"]) {
+            Some(LakeStatement::Maintenance(Maintenance::Refresh(
+                self.table_name()?,
+            )))
         } else if self.eat_kws(&["VALIDATE", "PROJECTION"]) {
             Some(LakeStatement::Maintenance(Maintenance::ValidateProjection(
                 self.table_name()?,
@@ -1478,6 +1482,12 @@ mod tests {
             ("SHOW TABLES", "show_tables", "UTILITY", "SHOW_TABLES"),
             ("DESCRIBE t", "describe", "UTILITY", "DESCRIBE_TABLE"),
             ("USE d", "use", "UTILITY", "USE"),
+            (
+                "REFRESH TABLE t",
+                "refresh_table",
+                "UTILITY",
+                "REFRESH_TABLE",
+            ),
             ("SET s3.region = 'x'", "set", "UTILITY", "SET_SESSION"),
         ];
         for (sql, name, athena, sub) in cases {
