@@ -5,6 +5,7 @@
 //!
 //! - [`catalog`]: the Glue-like model, the async catalog contract and its SQLite store.
 //! - [`glue`]: AWS Glue as the catalog (`--catalog glue://…`).
+//! - [`transfer`]: `catalog export`/`import`/`copy` as AWS Glue JSON.
 //! - [`aws`]: AWS region, endpoint and credential resolution, as the AWS SDKs do it.
 //! - [`sql`]: script splitting, the Athena/Hive statement parser and statement kinds.
 //! - [`session`]: statement execution and per-statement statistics.
@@ -32,6 +33,7 @@ pub mod session;
 pub mod shell;
 pub mod sql;
 pub mod storage;
+pub mod transfer;
 pub mod write;
 
 pub use error::{LakeError, Result};

@@ -147,6 +147,11 @@ enum Command {
         #[arg(long)]
         athena_limits: bool,
     },
+    /// Export, import or copy catalog definitions as AWS Glue JSON.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
     /// Print the audit trail of `lakesql serve` (one line per API call).
     #[cfg(feature = "serve")]
     Audit {
@@ -161,6 +166,121 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         operation: Option<String>,
     },
+}
+
+/// `lakesql catalog …`: definitions in and out as AWS Glue JSON.
+#[derive(Debug, clap::Subcommand)]
+enum CatalogAction {
+    /// Write the catalog's databases, tables and partitions (of `--catalog`) as the JSON
+    /// of `aws glue get-databases`, `get-tables` and `get-partitions`.
+    Export {
+        /// Only this database (repeatable; default: all).
+        #[arg(long = "database", value_name = "DB")]
+        databases: Vec<String>,
+        /// Write here instead of to standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Read Glue JSON (a lakesql export, or the output of `aws glue get-databases`,
+    /// `get-tables`, `get-partitions`) into the catalog, all or nothing.
+    Import {
+        /// The JSON files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Only this database (repeatable; default: all in the files).
+        #[arg(long = "database", value_name = "DB")]
+        databases: Vec<String>,
+        /// Report what would be created or changed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Copy one catalog into another, e.g. a snapshot of Glue for offline work:
+    /// `--from glue://?region=eu-west-1 --to lake.db`.
+    Copy {
+        /// The catalog to read: a SQLite file or glue://….
+        #[arg(long, value_name = "PATH|glue://…")]
+        from: PathBuf,
+        /// The catalog to write: a SQLite file or glue://….
+        #[arg(long, value_name = "PATH|glue://…")]
+        to: PathBuf,
+        /// Only this database (repeatable; default: all).
+        #[arg(long = "database", value_name = "DB")]
+        databases: Vec<String>,
+        /// Report what would be created or changed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// Runs `lakesql catalog …`; `None` for the other commands.
+fn run_catalog_command(
+    args: &Args,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Option<ExitCode>, String> {
+    let Some(Command::Catalog { action }) = &args.command else {
+        return Ok(None);
+    };
+    let report = match action {
+        CatalogAction::Export { databases, output } => {
+            let (_, store) = open_catalog(args, runtime)?;
+            let snapshot = runtime
+                .block_on(lakesql::transfer::export(
+                    store.as_ref(),
+                    &names(databases),
+                    output.as_deref(),
+                ))
+                .map_err(|e| e.to_string())?;
+            if !args.quiet && output.is_some() {
+                let partitions: usize = snapshot.tables.iter().map(|(_, p)| p.len()).sum();
+                eprintln!(
+                    "exported {} databases, {} tables, {} partitions",
+                    snapshot.databases.len(),
+                    snapshot.tables.len(),
+                    partitions
+                );
+            }
+            return Ok(Some(ExitCode::SUCCESS));
+        }
+        CatalogAction::Import {
+            files,
+            databases,
+            dry_run,
+        } => {
+            let snapshot = lakesql::transfer::read_files(files, &names(databases))
+                .map_err(|e| e.to_string())?;
+            let (_, store) = open_catalog(args, runtime)?;
+            runtime.block_on(lakesql::transfer::import(
+                store.as_ref(),
+                &snapshot,
+                *dry_run,
+            ))
+        }
+        CatalogAction::Copy {
+            from,
+            to,
+            databases,
+            dry_run,
+        } => {
+            let source = open_store(from, true, runtime)?;
+            let target = open_store(to, args.read_only, runtime)?;
+            runtime.block_on(lakesql::transfer::copy(
+                source.as_ref(),
+                target.as_ref(),
+                &names(databases),
+                *dry_run,
+            ))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    if !args.quiet {
+        print!("{report}");
+    }
+    Ok(Some(ExitCode::SUCCESS))
+}
+
+/// Database names as the catalog stores them.
+fn names(databases: &[String]) -> Vec<String> {
+    databases.iter().map(|d| d.trim().to_lowercase()).collect()
 }
 
 /// `'text'` as a SQL string literal.
@@ -300,20 +420,30 @@ fn open_catalog(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(PathBuf, Arc<dyn CatalogStore>), String> {
     let path = args.catalog.clone().unwrap_or_else(default_catalog);
-    if let Some(address) = path.to_str().filter(|p| GlueConfig::is_glue(p)) {
-        let config = GlueConfig::parse(address).map_err(|e| format!("--catalog: {e}"))?;
+    let store = open_store(&path, args.read_only, runtime)?;
+    Ok((path, store))
+}
+
+/// The store at `address`: a SQLite file, or `glue://…`.
+fn open_store(
+    address: &std::path::Path,
+    read_only: bool,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Arc<dyn CatalogStore>, String> {
+    if let Some(text) = address.to_str().filter(|p| GlueConfig::is_glue(p)) {
+        let config = GlueConfig::parse(text).map_err(|e| e.to_string())?;
         let store = runtime
-            .block_on(GlueStore::connect(&config, args.read_only))
+            .block_on(GlueStore::connect(&config, read_only))
             .map_err(|e| e.to_string())?;
-        return Ok((path, Arc::new(store)));
+        return Ok(Arc::new(store));
     }
-    let mode = if args.read_only {
+    let mode = if read_only {
         OpenMode::ReadOnly
     } else {
         OpenMode::ReadWrite
     };
-    let store = SqliteStore::open_with(&path, mode).map_err(|e| e.to_string())?;
-    Ok((path, Arc::new(store)))
+    let store = SqliteStore::open_with(address, mode).map_err(|e| e.to_string())?;
+    Ok(Arc::new(store))
 }
 
 /// `serve` and `audit`; `None` for the commands that run statements.
@@ -439,6 +569,9 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     #[cfg(feature = "serve")]
     if let Some(code) = run_server_command(args, &runtime)? {
+        return Ok(code);
+    }
+    if let Some(code) = run_catalog_command(args, &runtime)? {
         return Ok(code);
     }
     let (catalog_path, catalog) = open_catalog(args, &runtime)?;
