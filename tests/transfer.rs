@@ -5,9 +5,9 @@
 //! moto's Glue (CreateTable, BatchCreatePartition) and a Glue catalog copies to a local
 //! file through the command line; a bad file or a failed import changes nothing.
 
-mod support;
 #[path = "support/session.rs"]
 mod session;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,8 +19,8 @@ use lakesql::catalog::{CatalogStore, SqliteStore};
 use lakesql::glue::{GlueConfig, GlueStore};
 use lakesql::transfer;
 use serde_json::{Value, json};
-use support::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
 use session::run;
+use support::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
 use tempfile::TempDir;
 
 fn repo_root() -> PathBuf {

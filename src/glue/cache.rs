@@ -22,13 +22,19 @@ type TableKey = (String, String);
 /// A table definition with Glue's `VersionId`; `None` when the table does not exist.
 pub type CachedTable = Option<(Table, Option<String>)>;
 
+/// A table and a listing's expression (`None`: all partitions).
+type ListingKey = (TableKey, Option<String>);
+
+/// A listing and when it was read.
+type Listing = (Instant, Arc<Vec<Partition>>);
+
 /// Cached answers, keyed by table.
 #[derive(Debug)]
 pub struct GlueCache {
     ttl: Duration,
     tables: Mutex<HashMap<TableKey, (Instant, CachedTable)>>,
     /// Listings by table and expression (`None`: all partitions).
-    partitions: Mutex<HashMap<(TableKey, Option<String>), (Instant, Arc<Vec<Partition>>)>>,
+    partitions: Mutex<HashMap<ListingKey, Listing>>,
 }
 
 impl GlueCache {

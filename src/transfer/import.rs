@@ -61,7 +61,7 @@ impl std::fmt::Display for ImportReport {
 enum Undo {
     DropDatabase(String),
     DropTable(String, String),
-    Restore(Table),
+    Restore(Box<Table>),
     DropPartitions(String, String, Vec<Vec<String>>),
     RestorePartitions(String, String, Vec<Partition>),
 }
@@ -69,10 +69,10 @@ enum Undo {
 /// One planned change.
 enum Step {
     CreateDatabase(crate::catalog::Database),
-    CreateTable(Table, Vec<Partition>),
-    ReplaceTable(Table, Table),
-    AddPartitions(Table, Vec<Partition>),
-    UpdatePartitions(Table, Vec<Partition>, Vec<Partition>),
+    CreateTable(Box<Table>, Vec<Partition>),
+    ReplaceTable(Box<Table>, Box<Table>),
+    AddPartitions(Box<Table>, Vec<Partition>),
+    UpdatePartitions(Box<Table>, Vec<Partition>, Vec<Partition>),
 }
 
 /// Imports `snapshot` into `store`; with `dry_run`, only reports what would change.
@@ -117,13 +117,19 @@ async fn plan(
                     let added = format!("added {}", partitions.len());
                     lines.push(line("partitions", &name, &added, ""));
                 }
-                steps.push(Step::CreateTable(table.clone(), partitions.clone()));
+                steps.push(Step::CreateTable(
+                    Box::new(table.clone()),
+                    partitions.clone(),
+                ));
             }
             Some(current) => {
                 let action = if same_definition(&current, table) {
                     "unchanged"
                 } else {
-                    steps.push(Step::ReplaceTable(current.clone(), table.clone()));
+                    steps.push(Step::ReplaceTable(
+                        Box::new(current.clone()),
+                        Box::new(table.clone()),
+                    ));
                     "updated"
                 };
                 lines.push(line(object, &name, action, &note));
@@ -172,12 +178,16 @@ fn plan_partitions(
             &format!("added {}", new.len()),
             "",
         ));
-        steps.push(Step::AddPartitions(table.clone(), new));
+        steps.push(Step::AddPartitions(Box::new(table.clone()), new));
     }
     if !changed.is_empty() {
         let action = format!("updated {}", changed.len());
         lines.push(line("partitions", &name, &action, ""));
-        steps.push(Step::UpdatePartitions(table.clone(), old, changed));
+        steps.push(Step::UpdatePartitions(
+            Box::new(table.clone()),
+            old,
+            changed,
+        ));
     }
 }
 
@@ -212,7 +222,7 @@ async fn apply_step(store: &dyn CatalogStore, step: Step, undo: &mut Vec<Undo>) 
             }
         }
         Step::ReplaceTable(current, wanted) => {
-            let replacement = wanted.clone();
+            let replacement = (*wanted).clone();
             let change: TableChange = Box::new(move |t: &mut Table| {
                 let created = t.create_time;
                 *t = replacement.clone();
@@ -225,13 +235,13 @@ async fn apply_step(store: &dyn CatalogStore, step: Step, undo: &mut Vec<Undo>) 
             undo.push(Undo::Restore(current));
         }
         Step::AddPartitions(table, partitions) => {
-            let (db, name) = (table.database_name, table.name);
+            let (db, name) = (table.database_name.clone(), table.name.clone());
             store.add_partitions(&db, &name, &partitions, false).await?;
             let values = partitions.into_iter().map(|p| p.values).collect();
             undo.push(Undo::DropPartitions(db, name, values));
         }
         Step::UpdatePartitions(table, old, changed) => {
-            let (db, name) = (table.database_name, table.name);
+            let (db, name) = (table.database_name.clone(), table.name.clone());
             for p in &changed {
                 store.update_partition(&db, &name, p).await?;
             }
@@ -252,7 +262,7 @@ async fn roll_back(store: &dyn CatalogStore, undo: Vec<Undo>) -> Result<()> {
                 store.drop_table(&db, &name, true).await?;
             }
             Undo::Restore(table) => {
-                let old = table.clone();
+                let old = (*table).clone();
                 let change: TableChange = Box::new(move |t: &mut Table| {
                     *t = old.clone();
                     Ok(())
