@@ -202,11 +202,10 @@ async fn glue_as_the_catalog_gives_the_embedded_catalogs_results_and_data_reques
         }
     }
     assert!(pushed > 0, "no partition filter went to Glue");
-    assert!(
-        actual
-            .iter()
-            .all(|o| o.stats.catalog_requests > 0 || o.kind.name() == "use")
-    );
+    // Glue was asked (and, within the cache's TTL, not asked twice for the same thing).
+    let glue_calls: Vec<u64> = actual.iter().map(|o| o.stats.catalog_requests).collect();
+    assert!(glue_calls.iter().sum::<u64>() > 0, "{glue_calls:?}");
+    assert!(glue_calls.contains(&0), "{glue_calls:?}");
     assert!(expected.iter().all(|o| o.stats.catalog_requests == 0));
 
     // A point query asks Glue for its one partition.

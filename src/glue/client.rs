@@ -199,7 +199,14 @@ impl GlueClient {
             json!({})
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                json!({"message": String::from_utf8_lossy(&bytes).chars().take(300).collect::<String>()})
+                let text: String = String::from_utf8_lossy(&bytes)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(200)
+                    .collect();
+                json!({"message": format!("HTTP {} with an answer that is not JSON: {text}", status.as_u16())})
             })
         };
         if status.is_success() {

@@ -22,7 +22,7 @@ use super::store::{GlueStore, all_pages, partition_of};
 use crate::catalog::glue_json::render::partition_input;
 use crate::catalog::rules::{partition_exists_error, partition_missing_error, spec_of};
 use crate::catalog::{Partition, PartitionLocation, Table};
-use crate::error::{LakeError, Result};
+use crate::error::{CatalogError, LakeError, Result};
 
 /// Glue's largest `BatchCreatePartition`.
 const CREATE_CHUNK: usize = 100;
@@ -60,7 +60,11 @@ impl Failure {
     fn into_error(self, table: &Table, operation: &'static str, undone: &str) -> LakeError {
         let (db, name) = (&table.database_name, &table.name);
         let (values, code, message) = match self {
-            Failure::Call(e) => return e,
+            Failure::Call(e) => {
+                let text = e.to_string();
+                let text = text.strip_prefix("catalog store error: ").unwrap_or(&text);
+                return LakeError::Catalog(CatalogError::new(format!("{text}; {undone}")));
+            }
             Failure::Item(values, code, message) => (values, code, message),
         };
         let spec = spec_of(&table.partition_key_names(), &values, db, name)
@@ -111,20 +115,36 @@ impl PartitionCalls<'_> {
                 return Err(partition_exists_error(&spec, db, name));
             }
         }
-        let outcome = self.create(table, &batch, if_not_exists).await?;
-        if let Some(failure) = outcome.failure {
-            self.undo_adds(table, &outcome.applied).await;
-            return Err(failure.into_error(table, "BatchCreatePartition", "nothing was added"));
+        // What is registered already decides IF NOT EXISTS before anything is written,
+        // and is never undone. A call that fails after Glue applied it (a connection
+        // lost mid-answer) is retried and then meets its own partitions: those count as
+        // added, and an undo removes every partition this statement may have written.
+        let values: Vec<Vec<String>> = batch.iter().map(|p| p.values.clone()).collect();
+        let existing: HashSet<Vec<String>> = self
+            .get_many(table, &values)
+            .await?
+            .into_iter()
+            .map(|p| p.values)
+            .collect();
+        if !if_not_exists && let Some(p) = batch.iter().find(|p| existing.contains(&p.values)) {
+            let spec = spec_of(&keys, &p.values, db, name)?;
+            return Err(partition_exists_error(&spec, db, name));
         }
-        Ok(outcome.applied)
+        let new: Vec<&Partition> = batch
+            .into_iter()
+            .filter(|p| !existing.contains(&p.values))
+            .collect();
+        let outcome = self.create(table, &new).await?;
+        let written: Vec<Vec<String>> = new.iter().map(|p| p.values.clone()).collect();
+        if let Some(failure) = outcome.failure {
+            let undone = self.undo_adds(table, &written).await;
+            return Err(failure.into_error(table, "BatchCreatePartition", &undone));
+        }
+        Ok(written)
     }
 
-    async fn create(
-        &self,
-        table: &Table,
-        batch: &[&Partition],
-        if_not_exists: bool,
-    ) -> Result<BatchOutcome> {
+    /// Creates `batch`; partitions that exist are skipped.
+    async fn create(&self, table: &Table, batch: &[&Partition]) -> Result<BatchOutcome> {
         let calls = batch
             .chunks(CREATE_CHUNK)
             .map(|chunk| {
@@ -138,12 +158,7 @@ impl PartitionCalls<'_> {
             })
             .collect();
         let answers = self.run("BatchCreatePartition", calls).await;
-        let ignore = if if_not_exists {
-            Some("AlreadyExistsException")
-        } else {
-            None
-        };
-        collect_outcome(answers, ignore)
+        collect_outcome(answers, Some("AlreadyExistsException"))
     }
 
     /// Makes batch calls of `operation`, [`CONCURRENT_CALLS`] at a time; each call's
@@ -169,10 +184,30 @@ impl PartitionCalls<'_> {
         (values, self.store.call(operation, input).await)
     }
 
-    /// Removes partitions added by a batch that then failed; best effort, since the
-    /// batch's error is the one to report.
-    pub async fn undo_adds(&self, table: &Table, values: &[Vec<String>]) {
-        let _ = self.delete(table, values).await;
+    /// Removes partitions a statement added (or may have added) before it failed, and
+    /// says how that went, for the statement's error: "nothing was added", or which
+    /// partitions may remain when Glue could not be reached to remove them.
+    pub async fn undo_adds(&self, table: &Table, values: &[Vec<String>]) -> String {
+        let failed = match self.delete(table, values).await {
+            Ok(outcome) if outcome.failure.is_none() => return "nothing was added".into(),
+            Ok(outcome) => {
+                let removed: HashSet<&Vec<String>> = outcome.applied.iter().collect();
+                values.iter().filter(|v| !removed.contains(v)).collect()
+            }
+            Err(_) => values.iter().collect::<Vec<_>>(),
+        };
+        let keys = table.partition_key_names();
+        let (db, name) = (&table.database_name, &table.name);
+        let specs: Vec<String> = failed
+            .iter()
+            .map(|v| spec_of(&keys, v, db, name).unwrap_or_else(|_| v.join("/")))
+            .collect();
+        format!(
+            "removing what was added failed too, so these {} partitions may remain \
+             registered: {}",
+            specs.len(),
+            specs.join(", ")
+        )
     }
 
     /// Removes the partitions `values` of `table`; returns them as they were. Missing
@@ -209,14 +244,16 @@ impl PartitionCalls<'_> {
         let targets: Vec<Vec<String>> = found.iter().map(|p| p.values.clone()).collect();
         let outcome = self.delete(table, &targets).await?;
         if let Some(failure) = outcome.failure {
-            // Put back what was removed.
-            let removed: HashSet<&Vec<String>> = outcome.applied.iter().collect();
-            let restore: Vec<&Partition> = found
-                .iter()
-                .filter(|p| removed.contains(&p.values))
-                .collect();
-            let _ = self.create(table, &restore, true).await;
-            return Err(failure.into_error(table, "BatchDeletePartition", "nothing was removed"));
+            // Put back everything that may have gone (a failed call may have been
+            // applied); those still there are skipped.
+            let restore: Vec<&Partition> = found.iter().collect();
+            let undone = match self.create(table, &restore).await {
+                Ok(o) if o.failure.is_none() => "nothing was removed".to_string(),
+                _ => "putting the removed partitions back failed too; some of them may be \
+                      gone"
+                    .to_string(),
+            };
+            return Err(failure.into_error(table, "BatchDeletePartition", &undone));
         }
         Ok(found)
     }

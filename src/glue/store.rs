@@ -103,9 +103,9 @@ impl GlueStore {
         Ok(store)
     }
 
-    /// Glue calls made so far (every HTTP request, retries included).
-    pub fn requests(&self) -> u64 {
-        self.client.requests()
+    /// The client, for Glue calls the catalog contract does not make.
+    pub fn client(&self) -> &GlueClient {
+        &self.client
     }
 
     pub(super) async fn call(&self, operation: &'static str, input: Value) -> Result<Value> {
@@ -310,6 +310,9 @@ impl CatalogStore for GlueStore {
     }
 
     async fn list_databases(&self) -> Result<Vec<Database>> {
+        if let Some(cached) = self.cache.databases() {
+            return Ok(cached);
+        }
         let list = all_pages(self, "GetDatabases", json!({}), "DatabaseList")
             .await?
             .unwrap_or_default();
@@ -325,23 +328,23 @@ impl CatalogStore for GlueStore {
             databases.push(synthetic_default());
         }
         databases.sort_by(|a, b| a.name.cmp(&b.name));
+        self.cache.put_databases(&databases);
         Ok(databases)
     }
 
     async fn get_database(&self, name: &str) -> Result<Option<Database>> {
-        let Some(answer) = self
-            .call_found("GetDatabase", json!({"Name": name}))
+        // One GetDatabases answers every later lookup for the TTL; catalogs have tens or
+        // hundreds of databases, not millions.
+        Ok(self
+            .list_databases()
             .await?
-        else {
-            return Ok((name == DEFAULT_DATABASE).then(synthetic_default));
-        };
-        let input: DatabaseInput = serde_json::from_value(answer["Database"].clone())
-            .map_err(|e| bad_answer("GetDatabase", e))?;
-        input.to_database().map(Some)
+            .into_iter()
+            .find(|d| d.name == name))
     }
 
     async fn create_database(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
         self.check_writable()?;
+        let _fresh = self.cache.forget_when_done(&db.name, None);
         let input = json!({"DatabaseInput": database_input(db)});
         match self.client.call("CreateDatabase", input).await {
             Ok(_) => Ok(true),
@@ -518,8 +521,10 @@ impl CatalogStore for GlueStore {
                 Ok((added.len(), dropped.len()))
             }
             Err(e) => {
-                calls.undo_adds(&table, &added).await;
-                Err(e)
+                let undone = calls.undo_adds(&table, &added).await;
+                Err(LakeError::invalid(format!(
+                    "{e}; of the partitions it added, {undone}"
+                )))
             }
         }
     }
@@ -584,6 +589,7 @@ impl CatalogStore for GlueStore {
 
     async fn refresh_table(&self, db: &str, table: &str) -> Result<()> {
         self.cache.forget(db, Some(table));
+        self.cache.forget_databases();
         Ok(())
     }
 

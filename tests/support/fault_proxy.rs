@@ -29,6 +29,9 @@ pub struct Faults {
     pub in_flight: AtomicU64,
     /// The most requests ever in flight at once.
     pub max_in_flight: AtomicU64,
+    /// Requests containing every one of these byte strings (head and body) are answered
+    /// `503` without being forwarded, whatever the rate: a fault aimed at one call.
+    pub fail_matching: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 /// A running proxy.
@@ -135,7 +138,17 @@ async fn answer(
 ) -> std::io::Result<()> {
     let faults = request.faults;
     let roll = next_random(rng) % 1000;
-    let fault = (roll < u64::from(faults.per_mille.load(Ordering::SeqCst))).then_some(n % 3);
+    let aimed = faults.fail_matching.lock().is_ok_and(|needles| {
+        !needles.is_empty()
+            && needles
+                .iter()
+                .all(|n| find(&head, n).is_some() || find(&body, n).is_some())
+    });
+    let fault = if aimed {
+        Some(0)
+    } else {
+        (roll < u64::from(faults.per_mille.load(Ordering::SeqCst))).then_some(n % 3)
+    };
     if let Some(kind) = fault {
         faults.injected.fetch_add(1, Ordering::SeqCst);
         request.finish();
