@@ -20,8 +20,10 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
 #[derive(Clone, Debug)]
 pub struct CachedCredentials {
     provider: SharedCredentialsProvider,
-    /// What the credentials are for, in errors (`the Glue catalog`, `bucket b`).
+    /// What the credentials are for, in errors (`the Glue catalog`, `profile p`).
     purpose: Arc<str>,
+    /// The profile they come from, for the hints errors give.
+    profile: Option<Arc<str>>,
     cached: Arc<Mutex<Option<Credentials>>>,
 }
 
@@ -31,8 +33,21 @@ impl CachedCredentials {
         CachedCredentials {
             provider,
             purpose: purpose.into(),
+            profile: None,
             cached: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Names the profile the credentials come from (errors then say what to run).
+    pub fn with_profile(mut self, profile: &str) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// When the credentials last fetched expire (`None`: none fetched yet, static ones,
+    /// or the cache is being refreshed right now).
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.cached.try_lock().ok()?.as_ref()?.expiry()
     }
 
     /// Current credentials: the cached ones while they are fresh, else new ones.
@@ -42,14 +57,36 @@ impl CachedCredentials {
             return Ok(credentials.clone());
         }
         let fresh = self.provider.provide_credentials().await.map_err(|e| {
+            let chain = error_chain(&e);
             LakeError::Catalog(CatalogError::new(format!(
-                "no AWS credentials for {}: {}",
+                "no AWS credentials for {}: {chain}{}",
                 self.purpose,
-                error_chain(&e)
+                hint(&chain, self.profile.as_deref())
             )))
         })?;
+        if fresh.expiry().is_some_and(|e| e <= SystemTime::now()) {
+            return Err(LakeError::Catalog(CatalogError::new(format!(
+                "the AWS credentials for {} have already expired (their Expiration is in the \
+                 past){}",
+                self.purpose,
+                hint("expired", self.profile.as_deref())
+            ))));
+        }
         *cached = Some(fresh.clone());
         Ok(fresh)
+    }
+}
+
+/// What to do about a failure, when the profile is known.
+fn hint(message: &str, profile: Option<&str>) -> String {
+    let Some(profile) = profile else {
+        return String::new();
+    };
+    let lower = message.to_lowercase();
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        format!("; run `aws sso login --profile {profile}`")
+    } else {
+        String::new()
     }
 }
 

@@ -7,10 +7,12 @@
 //! stack the object store already brings, so the tree keeps one HTTP and one TLS stack.
 
 pub mod credentials;
+pub mod object_store;
 pub mod signing;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::service_config::ServiceConfigKey;
 
 pub use credentials::CachedCredentials;
@@ -40,12 +42,17 @@ impl std::fmt::Debug for AwsSettings {
     }
 }
 
+/// The HTTP client `aws-config` calls STS and SSO with: hyper and rustls with ring,
+/// the stack object_store's client already uses.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Loads the configuration for `settings`, as `aws_config::defaults` does.
 pub async fn load(settings: &AwsSettings) -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client());
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }

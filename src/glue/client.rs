@@ -92,6 +92,7 @@ pub struct GlueClient {
     host: String,
     credentials: CachedCredentials,
     requests: AtomicU64,
+    received: AtomicU64,
 }
 
 impl GlueClient {
@@ -120,12 +121,18 @@ impl GlueClient {
             host,
             credentials,
             requests: AtomicU64::new(0),
+            received: AtomicU64::new(0),
         })
     }
 
     /// HTTP requests sent so far (every attempt counts).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the answers received so far (bodies).
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Calls `operation` with `input` (the `CatalogId` is added), retrying what may
@@ -195,6 +202,8 @@ impl GlueClient {
             .bytes()
             .await
             .map_err(|e| transport(operation, e))?;
+        self.received
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let value: Value = if bytes.is_empty() {
             json!({})
         } else {

@@ -1,4 +1,4 @@
-//! `glue://[CATALOG_ID][?region=…&profile=…&endpoint=…&statistics=…&cache_ttl=…]`: which Glue
+//! `glue://[CATALOG_ID][?region=…&profile=…&endpoint=…&statistics=…&cache_ttl=…&pushdown=…]`: which Glue
 //! Data Catalog a session uses, and how to reach it.
 
 use std::path::PathBuf;
@@ -26,6 +26,9 @@ pub struct GlueConfig {
     /// The SQLite file holding `ANALYZE` statistics for this catalog (`None`: the
     /// per-user data directory's, named after the catalog and region).
     pub statistics: Option<PathBuf>,
+    /// Whether a query's partition filter is sent to Glue as the `GetPartitions`
+    /// `Expression` (`pushdown=off` lists every partition and filters them locally).
+    pub pushdown: bool,
     /// How long table definitions and partition listings are reused (`cache_ttl=30s`;
     /// 0 turns the cache off).
     pub cache_ttl: std::time::Duration,
@@ -66,6 +69,7 @@ impl Default for GlueConfig {
             profile: None,
             endpoint: None,
             statistics: None,
+            pushdown: true,
             cache_ttl: super::cache::DEFAULT_TTL,
             credentials: None,
         }
@@ -108,6 +112,13 @@ impl GlueConfig {
                 "profile" => config.profile = Some(value),
                 "endpoint" => config.endpoint = Some(value),
                 "statistics" => config.statistics = Some(PathBuf::from(value)),
+                "pushdown" => {
+                    config.pushdown = match value.to_lowercase().as_str() {
+                        "on" | "true" => true,
+                        "off" | "false" => false,
+                        _ => return Err(bad(format!("pushdown '{value}' must be on or off"))),
+                    };
+                }
                 "cache_ttl" => {
                     config.cache_ttl = parse_duration(&value).ok_or_else(|| {
                         bad(format!(
@@ -118,7 +129,7 @@ impl GlueConfig {
                 other => {
                     return Err(bad(format!(
                         "unknown setting '{other}' (known: region, profile, endpoint, \
-                         statistics, cache_ttl)"
+                         statistics, cache_ttl, pushdown)"
                     )));
                 }
             }

@@ -50,6 +50,8 @@ pub struct GlueStore {
     /// Where `ANALYZE` statistics of this catalog's tables are kept.
     statistics: SqliteStore,
     read_only: bool,
+    /// Whether partition filters go to Glue as `Expression`s.
+    pushdown: bool,
 }
 
 impl GlueStore {
@@ -96,6 +98,7 @@ impl GlueStore {
             cache: Arc::new(GlueCache::new(config.cache_ttl)),
             statistics,
             read_only,
+            pushdown: config.pushdown,
         };
         if !read_only {
             store.ensure_default_database().await?;
@@ -577,6 +580,9 @@ impl CatalogStore for GlueStore {
         table: &Table,
         expression: &str,
     ) -> Result<Option<Vec<PartitionLocation>>> {
+        if !self.pushdown {
+            return Ok(None);
+        }
         self.partition_calls()
             .locations(table, Some(expression))
             .await

@@ -22,13 +22,23 @@ impl Session {
     }
 
     pub(super) fn show_s3_settings(&self) -> Result<Outcome> {
-        let rows = self
+        let mut rows: Vec<Vec<String>> = self
             .object_stores
             .s3_config()?
             .describe()?
             .into_iter()
             .map(Vec::from)
             .collect();
+        // When a bucket's profile credentials are temporary, when they expire.
+        for row in rows.iter_mut() {
+            let bucket = row[0].strip_prefix("bucket ").unwrap_or(&row[0]);
+            if row[1] == crate::storage::s3_config::CREDENTIALS
+                && let Some(expiry) = self.object_stores.credentials_expiry(bucket)
+            {
+                let at = chrono::DateTime::<chrono::Utc>::from(expiry);
+                row[2] = format!("{}, expiring {}", row[2], at.format("%Y-%m-%dT%H:%M:%SZ"));
+            }
+        }
         string_table(&["scope", "setting", "value", "source"], rows)
     }
 }

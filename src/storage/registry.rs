@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use crate::aws::object_store::ProfileCredentials;
 use crate::storage::local::LocalStore;
 use datafusion::common::DataFusionError;
 use datafusion::execution::object_store::ObjectStoreRegistry;
@@ -31,6 +32,8 @@ pub struct StoreRegistry {
     local: Arc<dyn ObjectStore>,
     s3: RwLock<S3Config>,
     buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// The profile credentials of buckets whose store uses them (for their expiry).
+    profile_credentials: Mutex<HashMap<String, Arc<ProfileCredentials>>>,
     /// Stores registered by an embedding program, by `scheme://authority`.
     other: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
     /// Set by `lakesql serve`: every bucket is the folder of that name in this directory.
@@ -46,6 +49,7 @@ impl StoreRegistry {
             local: Arc::new(local),
             s3: RwLock::new(s3),
             buckets: Mutex::new(HashMap::new()),
+            profile_credentials: Mutex::new(HashMap::new()),
             other: Mutex::new(HashMap::new()),
             served_buckets: RwLock::new(None),
         }
@@ -90,11 +94,16 @@ impl StoreRegistry {
         let mut config = self.s3.write().map_err(|_| poisoned())?;
         let out = change(&mut config)?;
         let mut buckets = self.buckets.lock().map_err(|_| poisoned())?;
+        let mut credentials = self.profile_credentials.lock().map_err(|_| poisoned())?;
         match bucket {
             Some(b) => {
                 buckets.remove(b);
+                credentials.remove(b);
             }
-            None => buckets.clear(),
+            None => {
+                buckets.clear();
+                credentials.clear();
+            }
         }
         Ok(out)
     }
@@ -102,6 +111,12 @@ impl StoreRegistry {
     /// Reads the S3 settings.
     pub fn s3_config(&self) -> Result<S3Config> {
         Ok(self.s3.read().map_err(|_| poisoned())?.clone())
+    }
+
+    /// When the temporary credentials a bucket's store uses expire, if it uses a
+    /// profile's and has fetched them.
+    pub fn credentials_expiry(&self, bucket: &str) -> Option<std::time::SystemTime> {
+        self.profile_credentials.lock().ok()?.get(bucket)?.expiry()
     }
 
     /// The store for an `s3://BUCKET` URL, built on first use.
@@ -117,7 +132,13 @@ impl StoreRegistry {
         // `update_s3` cannot clear the cache between reading them and caching the store.
         let config = self.s3.read().map_err(|_| poisoned())?;
         let options = config.options(bucket)?;
-        let s3 = build_s3(bucket, &options)?;
+        let (s3, credentials) = build_s3(bucket, &options)?;
+        if let Some(credentials) = credentials {
+            self.profile_credentials
+                .lock()
+                .map_err(|_| poisoned())?
+                .insert(bucket.to_string(), credentials);
+        }
         let limited = LimitStore::new(s3, options.max_concurrency);
         let policy = RetryPolicy {
             retries: options.max_retries,
@@ -141,8 +162,12 @@ fn poisoned() -> LakeError {
     LakeError::internal("the object store registry was poisoned by a panic")
 }
 
-/// An S3 client for one bucket. Errors never include secret values.
-fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> {
+/// An S3 client for one bucket, with the profile credentials it uses (if it does).
+/// Errors never include secret values.
+fn build_s3(
+    bucket: &str,
+    o: &S3Options,
+) -> Result<(object_store::aws::AmazonS3, Option<Arc<ProfileCredentials>>)> {
     let client = ClientOptions::new()
         .with_allow_http(o.allow_http)
         .with_connect_timeout(o.connect_timeout)
@@ -157,13 +182,33 @@ fn build_s3(bucket: &str, o: &S3Options) -> Result<object_store::aws::AmazonS3> 
     if let Some(endpoint) = &o.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
-    builder = with_ambient_credentials(with_credentials(builder, o), o);
-    builder.build().map_err(|e| {
+    let mut profile = None;
+    match &o.profile_credentials {
+        Some(name) if o.access_key_id.is_none() && !o.skip_signature => {
+            let credentials = Arc::new(ProfileCredentials::new(
+                name,
+                o.profile_files.clone(),
+                &o.region,
+            ));
+            builder = builder.with_credentials(credentials.clone());
+            profile = Some(credentials);
+        }
+        None if o.access_key_id.is_none() && !o.skip_signature && o.profile_files.is_some() => {
+            // Settings from the environment that name no keys and no profile: the AWS
+            // SDKs' default chain (web identity, container and instance roles, …).
+            let credentials = Arc::new(ProfileCredentials::default_chain(&o.region));
+            builder = builder.with_credentials(credentials.clone());
+            profile = Some(credentials);
+        }
+        _ => builder = with_credentials(builder, o),
+    }
+    let s3 = builder.build().map_err(|e| {
         LakeError::invalid(format!(
             "cannot set up S3 access to bucket '{bucket}': {}",
             without_secrets(&e.to_string(), o)
         ))
-    })
+    })?;
+    Ok((s3, profile))
 }
 
 /// object_store's per-request retries, with the session's backoff.
@@ -189,30 +234,6 @@ fn with_credentials(mut builder: AmazonS3Builder, o: &S3Options) -> AmazonS3Buil
     }
     if let Some(token) = &o.session_token {
         builder = builder.with_token(token);
-    }
-    builder
-}
-
-/// Container, web-identity and instance credentials from the usual variables, unless
-/// the settings give an access key.
-fn with_ambient_credentials(mut builder: AmazonS3Builder, o: &S3Options) -> AmazonS3Builder {
-    for (var, value) in std::env::vars() {
-        if matches!(
-            var.as_str(),
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
-                | "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-                | "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
-                | "AWS_WEB_IDENTITY_TOKEN_FILE"
-                | "AWS_ROLE_ARN"
-                | "AWS_ROLE_SESSION_NAME"
-                | "AWS_ENDPOINT_URL_STS"
-                | "AWS_METADATA_ENDPOINT"
-                | "AWS_IMDSV1_FALLBACK"
-        ) && o.access_key_id.is_none()
-            && let Ok(key) = var.to_ascii_lowercase().parse()
-        {
-            builder = builder.with_config(key, value);
-        }
     }
     builder
 }

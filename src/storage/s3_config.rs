@@ -19,6 +19,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use aws_config::profile::{Profile, ProfileSet};
+use aws_runtime::env_config::EnvConfigValue;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_types::os_shim_internal::{Env, Fs};
 use ini::Ini;
 
 use crate::error::{LakeError, Result};
@@ -214,50 +218,99 @@ impl AwsFiles {
         }
     }
 
-    /// The values of profile `name`; `required` makes a missing profile an error.
+    /// The profile files as `aws-config` reads them.
+    pub fn profile_files(&self) -> EnvConfigFiles {
+        EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, &self.config)
+            .with_file(EnvConfigFileKind::Credentials, &self.credentials)
+            .build()
+    }
+
+    /// The profiles of both files, read with the AWS SDKs' own parser (the credentials
+    /// file wins over the config file, as everywhere in AWS tooling).
+    fn load(&self) -> Result<ProfileSet> {
+        let (fs, env) = (Fs::real(), Env::real());
+        // The parser reads with std::fs behind an async signature: no runtime needed.
+        futures::executor::block_on(aws_config::profile::load(
+            &fs,
+            &env,
+            &self.profile_files(),
+            None,
+        ))
+        .map_err(|e| {
+            LakeError::invalid(format!(
+                "cannot read the AWS profile files ({}, {}): {}",
+                self.config.display(),
+                self.credentials.display(),
+                crate::aws::credentials::error_chain(&e)
+            ))
+        })
+    }
+
+    /// The S3 settings of profile `name`; `required` makes a missing profile an error.
+    /// Static keys, `region` and `endpoint_url` (the profile's own, or its `services`
+    /// section's for S3) become settings; a profile whose credentials come another way
+    /// (SSO, `credential_process`, `role_arn`, `web_identity_token_file`) becomes the
+    /// `credentials` setting, resolved by `aws-config` when the bucket is used.
     fn profile(&self, name: &str, required: bool) -> Result<Layer> {
         let mut layer = Layer::new();
-        let mut found = false;
-        let config_section = if name == "default" {
-            "default".to_string()
-        } else {
-            format!("profile {name}")
-        };
-        // The credentials file wins over the config file, as in the AWS CLI.
-        for (path, section) in [
-            (&self.config, config_section.as_str()),
-            (&self.credentials, name),
-        ] {
-            if !path.exists() {
-                continue;
+        let profiles = self.load()?;
+        let Some(profile) = profiles.get_profile(name) else {
+            if required {
+                return Err(LakeError::invalid(format!(
+                    "AWS profile '{name}' is not in {} or {}",
+                    self.credentials.display(),
+                    self.config.display()
+                )));
             }
-            let ini = Ini::load_from_file(path).map_err(|e| {
-                LakeError::invalid(format!("cannot read AWS file {}: {e}", path.display()))
-            })?;
-            let Some(props) = ini.section(Some(section)) else {
-                continue;
-            };
-            found = true;
-            for (k, v) in props.iter() {
-                let target = match k.to_ascii_lowercase().as_str() {
-                    "aws_access_key_id" => "access_key_id",
-                    "aws_secret_access_key" => "secret_access_key",
-                    "aws_session_token" => "session_token",
-                    "region" => "region",
-                    "endpoint_url" => "endpoint",
-                    _ => continue,
-                };
-                layer.insert(target, (v.to_string(), Source::Profile(name.to_string())));
+            return Ok(layer);
+        };
+        let source = || Source::Profile(name.to_string());
+        for (property, target) in [
+            ("aws_access_key_id", "access_key_id"),
+            ("aws_secret_access_key", "secret_access_key"),
+            ("aws_session_token", "session_token"),
+            ("region", "region"),
+        ] {
+            if let Some(value) = profile.get(property) {
+                layer.insert(target, (value.to_string(), source()));
             }
         }
-        if required && !found {
-            return Err(LakeError::invalid(format!(
-                "AWS profile '{name}' is not in {} or {}",
-                self.credentials.display(),
-                self.config.display()
-            )));
+        // The profile's own values only: the environment is a layer of its own.
+        let no_environment = Env::from_slice(&[]);
+        let endpoint = EnvConfigValue::new()
+            .profile("endpoint_url")
+            .service_id("S3")
+            .load(&no_environment, Some(&profiles));
+        if let Some(endpoint) = endpoint {
+            layer.insert("endpoint", (endpoint.0.to_string(), source()));
+        }
+        if !layer.contains_key("access_key_id")
+            && let Some(how) = provider_kind(profile)
+        {
+            layer.insert(CREDENTIALS, (format!("{name} via {how}"), source()));
         }
         Ok(layer)
+    }
+}
+
+/// The pseudo-setting naming a profile whose credentials `aws-config` resolves:
+/// `NAME via KIND` (kind: sso, credential_process, assume-role, web identity).
+pub const CREDENTIALS: &str = "credentials";
+
+/// How a profile without static keys gets credentials, as `SHOW S3 SETTINGS` says it.
+fn provider_kind(profile: &Profile) -> Option<&'static str> {
+    let has = |k: &str| profile.get(k).is_some();
+    if has("sso_session") || has("sso_start_url") {
+        Some("sso")
+    } else if has("credential_process") {
+        Some("credential_process")
+    } else if has("role_arn") {
+        Some("assume-role")
+    } else if has("web_identity_token_file") {
+        Some("web identity")
+    } else {
+        None
     }
 }
 
@@ -424,14 +477,37 @@ impl S3Config {
 
     /// The effective settings for `bucket` as typed options.
     pub fn options(&self, bucket: &str) -> Result<S3Options> {
-        S3Options::from_values(bucket, &self.resolve(bucket)?)
+        let mut options = S3Options::from_values(bucket, &self.resolve(bucket)?)?;
+        if !self.aws_files.config.as_os_str().is_empty() {
+            options.profile_files = Some(self.aws_files.profile_files());
+        }
+        Ok(options)
     }
 
     /// Rows for `SHOW S3 SETTINGS`: (scope, key, value, source), secrets redacted.
     /// The defaults, then every bucket that has its own settings.
     pub fn describe(&self) -> Result<Vec<[String; 4]>> {
         let mut rows = Vec::new();
+        let from_environment = !self.aws_files.config.as_os_str().is_empty();
         let mut push = |scope: &str, values: BTreeMap<&'static str, (String, Source)>| {
+            let anonymous = values
+                .get("skip_signature")
+                .is_some_and(|(v, _)| v == "true");
+            if let Some((how, source)) = values.get(CREDENTIALS) {
+                rows.push([
+                    scope.to_string(),
+                    CREDENTIALS.to_string(),
+                    format!("profile {how}"),
+                    source.to_string(),
+                ]);
+            } else if from_environment && !anonymous && !values.contains_key("access_key_id") {
+                rows.push([
+                    scope.to_string(),
+                    CREDENTIALS.to_string(),
+                    "the AWS default chain (web identity, container or instance role)".to_string(),
+                    "AWS SDK".to_string(),
+                ]);
+            }
             for key in S3_KEYS {
                 if let Some((value, source)) = values.get(key.name) {
                     let shown = if key.secret {
@@ -487,6 +563,7 @@ impl std::fmt::Debug for S3Options {
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .field("has_credentials", &self.access_key_id.is_some())
+            .field("profile_credentials", &self.profile_credentials)
             .field("path_style", &self.path_style)
             .field("max_concurrency", &self.max_concurrency)
             .field("max_retries", &self.max_retries)
@@ -496,9 +573,19 @@ impl std::fmt::Debug for S3Options {
 
 /// Adds `layer` over `merged`. Credentials are one unit: a layer that sets an access key
 /// without a session token drops the token of the layers below (it belongs to other keys).
+/// A profile resolved by `aws-config` replaces keys below it, and keys replace such a
+/// profile.
 fn extend_credentials(merged: &mut BTreeMap<&'static str, (String, Source)>, layer: Layer) {
     if layer.contains_key("access_key_id") && !layer.contains_key("session_token") {
         merged.remove("session_token");
+    }
+    if layer.contains_key("access_key_id") {
+        merged.remove(CREDENTIALS);
+    }
+    if layer.contains_key(CREDENTIALS) {
+        for key in ["access_key_id", "secret_access_key", "session_token"] {
+            merged.remove(key);
+        }
     }
     merged.extend(layer);
 }
@@ -602,6 +689,11 @@ pub fn parse_duration(value: &str) -> Option<Duration> {
 /// Typed settings for one bucket.
 #[derive(Clone, Default)]
 pub struct S3Options {
+    /// A profile whose credentials `aws-config` resolves (SSO, `credential_process`,
+    /// assume-role, web identity), when no keys are set.
+    pub profile_credentials: Option<String>,
+    /// The AWS profile files to resolve it from (`None`: the SDKs' defaults).
+    pub profile_files: Option<EnvConfigFiles>,
     /// Access key id.
     pub access_key_id: Option<String>,
     /// Secret access key.
@@ -658,6 +750,9 @@ impl S3Options {
             )));
         }
         Ok(S3Options {
+            profile_credentials: text(CREDENTIALS)
+                .and_then(|v| v.split(" via ").next().map(str::to_string)),
+            profile_files: None,
             access_key_id: text("access_key_id"),
             secret_access_key: text("secret_access_key"),
             session_token: text("session_token"),

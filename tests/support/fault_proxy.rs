@@ -29,6 +29,8 @@ pub struct Faults {
     pub in_flight: AtomicU64,
     /// The most requests ever in flight at once.
     pub max_in_flight: AtomicU64,
+    /// The access key id of every signed request, in order (from `Credential=KEY/…`).
+    pub access_keys: std::sync::Mutex<Vec<String>>,
     /// Requests containing every one of these byte strings (head and body) are answered
     /// `503` without being forwarded, whatever the rate: a fault aimed at one call.
     pub fail_matching: std::sync::Mutex<Vec<Vec<u8>>>,
@@ -100,6 +102,11 @@ async fn serve(
         return Ok(());
     };
     let n = faults.requests.fetch_add(1, Ordering::SeqCst);
+    if let Some(key) = access_key(&head)
+        && let Ok(mut keys) = faults.access_keys.lock()
+    {
+        keys.push(key);
+    }
     let now = faults.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     faults.max_in_flight.fetch_max(now, Ordering::SeqCst);
     let request = InFlight {
@@ -192,6 +199,14 @@ async fn answer(
     }
     client.write_all(response_body).await?;
     client.shutdown().await
+}
+
+/// The access key id in a SigV4 `Authorization` header.
+fn access_key(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head);
+    let start = text.find("Credential=")? + "Credential=".len();
+    let rest = &text[start..];
+    Some(rest[..rest.find('/')?].to_string())
 }
 
 /// Closes with a TCP reset (linger 0) instead of an orderly shutdown.
