@@ -224,6 +224,143 @@ async fn assumed_roles_from_moto_sts_sign_the_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_seconds_and_mfa_serial_are_honoured() {
+    let (server, proxy) = lake().await;
+    let config = format!(
+        "[profile base]\naws_access_key_id = BASEKEY0000000000002\n\
+         aws_secret_access_key = {BASE_SECRET}\n\
+         [profile long]\nrole_arn = arn:aws:iam::123456789012:role/long\n\
+         source_profile = base\nduration_seconds = 7200\n\
+         [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/guarded\n\
+         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n"
+    );
+    let sts = [("AWS_ENDPOINT_URL_STS", server.endpoint())];
+    let home = Home::new(&config, &proxy, "long");
+    let out = home.run(&format!("{QUERY}; SHOW S3 SETTINGS"), &sts);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // Two hours, not aws-config's default one.
+    let at = stdout
+        .split("expiring ")
+        .nth(1)
+        .and_then(|rest| rest.get(..20))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let expiry = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    let left = expiry.signed_duration_since(chrono::Utc::now());
+    assert!(
+        left > chrono::Duration::minutes(110),
+        "{left} left: {stdout}"
+    );
+    assert!(keys_seen(&proxy).last().unwrap().starts_with("ASIA"));
+
+    // An MFA role in a script: no terminal to ask on, so a clear error and no request.
+    let home = Home::new(&config, &proxy, "mfa");
+    let out = home.run(QUERY, &sts);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("profile mfa") && stderr.contains("no terminal"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("aws configure export-credentials --profile mfa"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mfa_code_is_asked_on_the_terminal() {
+    use std::fs::File;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::process::CommandExt;
+
+    let (server, proxy) = lake().await;
+    let config = format!(
+        "[profile base]\naws_access_key_id = BASEKEY0000000000003\n\
+         aws_secret_access_key = {BASE_SECRET}\n\
+         [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/guarded\n\
+         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n"
+    );
+    let home = Home::new(&config, &proxy, "mfa");
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors; the null pointers ask for defaults.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(opened, 0, "openpty");
+    // SAFETY: both descriptors are ours and owned by these files from here on.
+    let (master, slave) = unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) };
+    let slave_fd = slave.as_raw_fd();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lakesql"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.dir.path())
+        .env("TERM", "dumb")
+        .env("AWS_CONFIG_FILE", home.path(".aws/config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path(".aws/credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL_STS", server.endpoint())
+        .env("LAKESQL_S3_CONFIG", home.path("s3.ini"))
+        .args(["--quiet", "--catalog"])
+        .arg(home.path("catalog.db"))
+        .args(["-c", QUERY])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave);
+    // SAFETY: between fork and exec only async-signal-safe calls: a new session whose
+    // controlling terminal is the pseudo-terminal, as a login shell's child has.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setsid();
+            libc::ioctl(slave_fd, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    drop(command);
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut reader = master.try_clone().unwrap();
+    let shown = screen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shown
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !screen
+        .lock()
+        .unwrap()
+        .contains("MFA code for arn:aws:iam::123456789012:mfa/analyst")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            screen.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut writer = master;
+    writer.write_all(b"123456\n").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{}", screen.lock().unwrap());
+    assert!(keys_seen(&proxy).last().unwrap().starts_with("ASIA"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_identity_from_the_environment_and_from_a_profile() {
     let (server, proxy) = lake().await;
     let home = Home::new(

@@ -8,11 +8,17 @@
 
 pub mod credentials;
 pub mod object_store;
+pub mod role;
 pub mod signing;
 
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::os_shim_internal::{Env, Fs};
 use aws_types::service_config::ServiceConfigKey;
 
 pub use credentials::CachedCredentials;
@@ -48,6 +54,42 @@ pub fn http_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
+}
+
+/// What `aws-config`'s providers call STS and SSO with, in `region`.
+pub(crate) fn provider_config(region: &str) -> ProviderConfig {
+    ProviderConfig::default()
+        .with_http_client(http_client())
+        .with_region(Some(Region::new(region.to_string())))
+}
+
+/// The credentials of profile `name` (read from `files`, `None`: the SDKs' default
+/// files), whatever kind of profile it is: `aws-config`'s profile provider, or
+/// [`role::RoleProvider`] for a role with `duration_seconds` or `mfa_serial`.
+pub fn profile_provider(
+    name: &str,
+    files: Option<EnvConfigFiles>,
+    region: &str,
+) -> SharedCredentialsProvider {
+    let loaded = futures::executor::block_on(aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &files.clone().unwrap_or_default(),
+        None,
+    ));
+    if let Some(spec) = loaded
+        .ok()
+        .and_then(|profiles| role::RoleSpec::of_profile(&profiles, name))
+    {
+        return SharedCredentialsProvider::new(role::RoleProvider::new(spec, files, region));
+    }
+    let mut builder = ProfileFileCredentialsProvider::builder()
+        .configure(&provider_config(region))
+        .profile_name(name);
+    if let Some(files) = files {
+        builder = builder.profile_files(files);
+    }
+    SharedCredentialsProvider::new(builder.build())
 }
 
 /// Loads the configuration for `settings`, as `aws_config::defaults` does.

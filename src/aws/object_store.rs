@@ -7,10 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use aws_config::Region;
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
-use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use object_store::CredentialProvider;
@@ -18,7 +15,7 @@ use object_store::aws::AwsCredential;
 use tokio::sync::OnceCell;
 
 use super::credentials::CachedCredentials;
-use super::http_client;
+use super::{profile_provider, provider_config};
 
 /// The credentials of one AWS profile (SSO, `credential_process`, assume-role, web
 /// identity, or static keys), as object_store asks for them.
@@ -44,14 +41,7 @@ impl ProfileCredentials {
     /// Credentials of `profile`, read from `files` (`None`: the SDKs' default files);
     /// `region` is where STS and SSO are called when the profile does not say.
     pub fn new(profile: &str, files: Option<EnvConfigFiles>, region: &str) -> Self {
-        let config = provider_config(region);
-        let mut builder = ProfileFileCredentialsProvider::builder()
-            .configure(&config)
-            .profile_name(profile);
-        if let Some(files) = files {
-            builder = builder.profile_files(files);
-        }
-        let provider = SharedCredentialsProvider::new(builder.build());
+        let provider = profile_provider(profile, files, region);
         ProfileCredentials {
             cached: CachedCredentials::new(provider, &format!("profile {profile}"))
                 .with_profile(profile),
@@ -89,12 +79,6 @@ impl ProvideCredentials for DefaultChain {
             chain.provide_credentials().await
         })
     }
-}
-
-fn provider_config(region: &str) -> ProviderConfig {
-    ProviderConfig::default()
-        .with_http_client(http_client())
-        .with_region(Some(Region::new(region.to_string())))
 }
 
 #[async_trait]

@@ -78,9 +78,13 @@ impl GlueStore {
             .clone()
             .or_else(|| aws::configured_endpoint(&sdk, "Glue"))
             .unwrap_or_else(|| format!("https://glue.{region}.amazonaws.com"));
-        let provider = sdk.credentials_provider().ok_or_else(|| {
-            LakeError::invalid("no AWS credentials provider is configured for the Glue catalog")
-        })?;
+        // An explicit profile wins over the environment's keys, as for S3 buckets.
+        let provider = match (&config.profile, &config.credentials) {
+            (Some(profile), None) => aws::profile_provider(profile, None, &region),
+            _ => sdk.credentials_provider().ok_or_else(|| {
+                LakeError::invalid("no AWS credentials provider is configured for the Glue catalog")
+            })?,
+        };
         let endpoint = Endpoint {
             url,
             region: region.clone(),

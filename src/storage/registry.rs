@@ -193,7 +193,7 @@ fn build_s3(
             builder = builder.with_credentials(credentials.clone());
             profile = Some(credentials);
         }
-        None if o.access_key_id.is_none() && !o.skip_signature && o.profile_files.is_some() => {
+        None if o.access_key_id.is_none() && !o.skip_signature && o.from_environment => {
             // Settings from the environment that name no keys and no profile: the AWS
             // SDKs' default chain (web identity, container and instance roles, …).
             let credentials = Arc::new(ProfileCredentials::default_chain(&o.region));

@@ -218,33 +218,40 @@ impl AwsFiles {
         }
     }
 
-    /// The profile files as `aws-config` reads them.
-    pub fn profile_files(&self) -> EnvConfigFiles {
-        EnvConfigFiles::builder()
-            .with_file(EnvConfigFileKind::Config, &self.config)
-            .with_file(EnvConfigFileKind::Credentials, &self.credentials)
-            .build()
+    /// The profile files that exist, as `aws-config` reads them (`None`: neither does).
+    pub fn profile_files(&self) -> Option<EnvConfigFiles> {
+        let mut builder = EnvConfigFiles::builder();
+        let mut any = false;
+        for (kind, path) in [
+            (EnvConfigFileKind::Config, &self.config),
+            (EnvConfigFileKind::Credentials, &self.credentials),
+        ] {
+            if path.is_file() {
+                builder = builder.with_file(kind, path);
+                any = true;
+            }
+        }
+        any.then(|| builder.build())
     }
 
     /// The profiles of both files, read with the AWS SDKs' own parser (the credentials
     /// file wins over the config file, as everywhere in AWS tooling).
     fn load(&self) -> Result<ProfileSet> {
+        let Some(files) = self.profile_files() else {
+            return Ok(ProfileSet::default());
+        };
         let (fs, env) = (Fs::real(), Env::real());
         // The parser reads with std::fs behind an async signature: no runtime needed.
-        futures::executor::block_on(aws_config::profile::load(
-            &fs,
-            &env,
-            &self.profile_files(),
-            None,
-        ))
-        .map_err(|e| {
-            LakeError::invalid(format!(
-                "cannot read the AWS profile files ({}, {}): {}",
-                self.config.display(),
-                self.credentials.display(),
-                crate::aws::credentials::error_chain(&e)
-            ))
-        })
+        futures::executor::block_on(aws_config::profile::load(&fs, &env, &files, None)).map_err(
+            |e| {
+                LakeError::invalid(format!(
+                    "cannot read the AWS profile files ({}, {}): {}",
+                    self.config.display(),
+                    self.credentials.display(),
+                    crate::aws::credentials::error_chain(&e)
+                ))
+            },
+        )
     }
 
     /// The S3 settings of profile `name`; `required` makes a missing profile an error.
@@ -479,7 +486,8 @@ impl S3Config {
     pub fn options(&self, bucket: &str) -> Result<S3Options> {
         let mut options = S3Options::from_values(bucket, &self.resolve(bucket)?)?;
         if !self.aws_files.config.as_os_str().is_empty() {
-            options.profile_files = Some(self.aws_files.profile_files());
+            options.from_environment = true;
+            options.profile_files = self.aws_files.profile_files();
         }
         Ok(options)
     }
@@ -694,6 +702,9 @@ pub struct S3Options {
     pub profile_credentials: Option<String>,
     /// The AWS profile files to resolve it from (`None`: the SDKs' defaults).
     pub profile_files: Option<EnvConfigFiles>,
+    /// Whether the settings came from the environment (not [`S3Config::empty`]): only
+    /// then does the AWS default credential chain apply when nothing names keys.
+    pub from_environment: bool,
     /// Access key id.
     pub access_key_id: Option<String>,
     /// Secret access key.
@@ -753,6 +764,7 @@ impl S3Options {
             profile_credentials: text(CREDENTIALS)
                 .and_then(|v| v.split(" via ").next().map(str::to_string)),
             profile_files: None,
+            from_environment: false,
             access_key_id: text("access_key_id"),
             secret_access_key: text("secret_access_key"),
             session_token: text("session_token"),
