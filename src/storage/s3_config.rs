@@ -235,14 +235,16 @@ impl AwsFiles {
     }
 
     /// The profiles of both files, read with the AWS SDKs' own parser (the credentials
-    /// file wins over the config file, as everywhere in AWS tooling).
-    fn load(&self) -> Result<ProfileSet> {
+    /// file wins over the config file, as everywhere in AWS tooling), `selected` being
+    /// the profile in use.
+    fn load(&self, selected: &str) -> Result<ProfileSet> {
         let Some(files) = self.profile_files() else {
             return Ok(ProfileSet::default());
         };
         let (fs, env) = (Fs::real(), Env::real());
+        let selected = Some(std::borrow::Cow::Owned(selected.to_string()));
         // The parser reads with std::fs behind an async signature: no runtime needed.
-        futures::executor::block_on(aws_config::profile::load(&fs, &env, &files, None)).map_err(
+        futures::executor::block_on(aws_config::profile::load(&fs, &env, &files, selected)).map_err(
             |e| {
                 LakeError::invalid(format!(
                     "cannot read the AWS profile files ({}, {}): {}",
@@ -261,7 +263,8 @@ impl AwsFiles {
     /// `credentials` setting, resolved by `aws-config` when the bucket is used.
     fn profile(&self, name: &str, required: bool) -> Result<Layer> {
         let mut layer = Layer::new();
-        let profiles = self.load()?;
+        // Selected, so that its `services` section is the one endpoints come from.
+        let profiles = self.load(name)?;
         let Some(profile) = profiles.get_profile(name) else {
             if required {
                 return Err(LakeError::invalid(format!(
@@ -854,6 +857,63 @@ mod tests {
         );
         assert!(!format!("{rows:?}").contains("secret\""));
         assert!(!format!("{rows:?}").contains("anasecret"));
+    }
+
+    #[test]
+    fn profiles_bring_services_endpoints_and_credential_providers() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_file = write(
+            dir.path(),
+            "config",
+            "[profile lake]\nregion = eu-north-1\nservices = local\n\
+             credential_process = /bin/false\n\
+             [services local]\ns3 =\n  endpoint_url = http://127.0.0.1:9000\n\
+             [profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n\
+             [sso-session corp]\nsso_start_url = https://x\nsso_region = us-east-1\n",
+        );
+        let mut config = S3Config::empty();
+        config.aws_files = AwsFiles {
+            credentials: dir.path().join("missing-credentials"),
+            config: config_file,
+        };
+        config.set(Some("lake"), "profile", "lake").unwrap();
+        config.set(Some("lake"), "allow_http", "true").unwrap();
+        config.set(Some("sso-lake"), "profile", "sso").unwrap();
+        let lake = config.options("lake").unwrap();
+        assert_eq!(lake.region, "eu-north-1");
+        assert_eq!(lake.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(lake.profile_credentials.as_deref(), Some("lake"));
+        assert!(lake.access_key_id.is_none() && lake.from_environment);
+        assert_eq!(
+            config
+                .options("sso-lake")
+                .unwrap()
+                .profile_credentials
+                .as_deref(),
+            Some("sso")
+        );
+        // Keys set later replace the profile's way of getting credentials.
+        config.set(Some("lake"), "access_key_id", "AKID").unwrap();
+        assert!(
+            config
+                .options("lake")
+                .unwrap()
+                .profile_credentials
+                .is_none()
+        );
+        let rows = config.describe().unwrap();
+        let shown: Vec<String> = rows.iter().map(|r| r.join("|")).collect();
+        assert!(
+            shown
+                .iter()
+                .any(|r| r == "bucket sso-lake|credentials|profile sso via sso|profile sso"),
+            "{shown:?}"
+        );
+        let e = {
+            config.set(Some("other"), "profile", "nope").unwrap();
+            config.options("other").unwrap_err().to_string()
+        };
+        assert!(e.contains("AWS profile 'nope'"), "{e}");
     }
 
     #[test]
