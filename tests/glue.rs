@@ -4,6 +4,7 @@
 //!
 //! - a point query on a table with thousands of partitions asks Glue for one page; a
 //!   full scan pages through all of them in parallel segments, none lost or repeated;
+//! - CTAS, INSERT INTO and CRAWL register their tables and partitions in Glue;
 //! - a view Athena created (`/* Presto View: … */`) is queried; one lakesql cannot parse
 //!   is refused naming the view;
 //! - Glue failing a fifth of the calls changes no answer (retries); one batch call
@@ -105,11 +106,15 @@ async fn a_point_query_asks_glue_for_one_page() {
     .await;
     assert_eq!(out[0].stats.partitions_matched, 50);
 
-    // Cached for the TTL: the same point query again asks Glue nothing.
+    // Cached for the TTL: the same point query again asks Glue only for the list of
+    // databases (read once per statement).
     let out = run(&mut session, "SELECT count(*) FROM t WHERE k = 1234").await;
-    assert_eq!(out[0].stats.catalog_requests, 1, "the listing for k = 1234");
+    assert_eq!(
+        out[0].stats.catalog_requests, 2,
+        "databases, then the listing for k = 1234"
+    );
     let out = run(&mut session, "SELECT count(*) FROM t WHERE k = 1234").await;
-    assert_eq!(out[0].stats.catalog_requests, 0);
+    assert_eq!(out[0].stats.catalog_requests, 1);
     // A change made elsewhere is seen after REFRESH TABLE.
     served
         .drop_partitions("default", "t", &[vec!["1234".to_string()]], false)
@@ -121,6 +126,74 @@ async fn a_point_query_asks_glue_for_one_page() {
     let e = session.execute("REFRESH TABLE nope").await.unwrap_err();
     assert!(e.to_string().contains("TABLE_NOT_FOUND"), "{e}");
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_ctas_and_insert_write_to_glue() {
+    let server = tokio::task::spawn_blocking(S3Server::start).await.unwrap();
+    let dir = TempDir::new().unwrap();
+    let (mut session, store) = glue_session(&server.endpoint(), &dir).await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    session.set_base_dir(root.into());
+    let setup = std::fs::read_to_string(format!("{root}/queries/setup.sql")).unwrap();
+    run(&mut session, &setup).await;
+    let products = count(&mut session, "SELECT count(*) FROM sample.products").await;
+    assert!(products > 0);
+
+    // CTAS: the files, the table and its partitions in Glue.
+    let target = dir.path().join("by_category");
+    run(
+        &mut session,
+        &format!(
+            "CREATE DATABASE web; CREATE TABLE web.by_category WITH (format = 'PARQUET', \
+             external_location = '{}/', partitioned_by = ARRAY['category']) AS \
+             SELECT product, list_price, category FROM sample.products",
+            target.display()
+        ),
+    )
+    .await;
+    let categories = count(
+        &mut session,
+        "SELECT count(DISTINCT category) FROM sample.products",
+    )
+    .await;
+    assert_eq!(
+        store.count_partitions("web", "by_category").await.unwrap() as i64,
+        categories
+    );
+    assert_eq!(
+        count(&mut session, "SELECT count(*) FROM web.by_category").await,
+        products
+    );
+    // INSERT INTO appends, and another connection to Glue sees it all.
+    run(
+        &mut session,
+        "INSERT INTO web.by_category SELECT product, list_price, category FROM sample.products",
+    )
+    .await;
+    let (mut other, _) = glue_session(&server.endpoint(), &TempDir::new().unwrap()).await;
+    assert_eq!(
+        count(&mut other, "SELECT count(*) FROM web.by_category").await,
+        2 * products
+    );
+
+    // CRAWL registers what it finds in Glue.
+    run(
+        &mut session,
+        &format!("CRAWL '{root}/sample-data/sales/' INTO crawled"),
+    )
+    .await;
+    let tables = store.list_tables("crawled").await.unwrap();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    let sales = count(&mut other, "SELECT count(*) FROM sample.sales").await;
+    assert_eq!(
+        count(
+            &mut other,
+            &format!("SELECT count(*) FROM crawled.{}", tables[0])
+        )
+        .await,
+        sales
+    );
 }
 
 /// `/* Presto View: base64(json) */` as Athena writes it.

@@ -202,10 +202,11 @@ async fn glue_as_the_catalog_gives_the_embedded_catalogs_results_and_data_reques
         }
     }
     assert!(pushed > 0, "no partition filter went to Glue");
-    // Glue was asked (and, within the cache's TTL, not asked twice for the same thing).
+    // Glue was asked, and within the cache's TTL not twice for the same table: many
+    // statements need only the list of databases (one call).
     let glue_calls: Vec<u64> = actual.iter().map(|o| o.stats.catalog_requests).collect();
-    assert!(glue_calls.iter().sum::<u64>() > 0, "{glue_calls:?}");
-    assert!(glue_calls.contains(&0), "{glue_calls:?}");
+    assert!(glue_calls.iter().all(|&c| c > 0), "{glue_calls:?}");
+    assert!(glue_calls.iter().filter(|&&c| c == 1).count() >= 5, "{glue_calls:?}");
     assert!(expected.iter().all(|o| o.stats.catalog_requests == 0));
 
     // A point query asks Glue for its one partition.

@@ -5,13 +5,15 @@
 //! An entry is used only while it is younger than the TTL (`glue://…?cache_ttl=30s`;
 //! 0 turns caching off), so a query never uses partitions older than that. Every change
 //! this store makes to a table drops that table's entries at once, and `REFRESH TABLE t`
-//! drops them on request (for changes made elsewhere within the TTL).
+//! drops them on request (for changes made elsewhere within the TTL). What does not exist
+//! is never cached (a table or database created elsewhere is seen by the next statement),
+//! and the list of databases is read once per statement.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::catalog::{Database, Partition, Table};
+use crate::catalog::{Partition, Table};
 
 /// The default TTL: long enough for a script's statements, short enough that a
 /// partition registered elsewhere shows up within a query or two.
@@ -32,8 +34,6 @@ type Listing = (Instant, Arc<Vec<Partition>>);
 #[derive(Debug)]
 pub struct GlueCache {
     ttl: Duration,
-    /// The list of databases (every statement asks for it).
-    databases: Mutex<Option<(Instant, Vec<Database>)>>,
     tables: Mutex<HashMap<TableKey, (Instant, CachedTable)>>,
     /// Listings by table and expression (`None`: all partitions).
     partitions: Mutex<HashMap<ListingKey, Listing>>,
@@ -44,7 +44,6 @@ impl GlueCache {
     pub fn new(ttl: Duration) -> Self {
         GlueCache {
             ttl,
-            databases: Mutex::new(None),
             tables: Mutex::new(HashMap::new()),
             partitions: Mutex::new(HashMap::new()),
         }
@@ -52,23 +51,6 @@ impl GlueCache {
 
     fn fresh(&self, at: Instant) -> bool {
         at.elapsed() < self.ttl
-    }
-
-    /// The cached list of databases, if fresh.
-    pub fn databases(&self) -> Option<Vec<Database>> {
-        let databases = self.databases.lock().ok()?;
-        let (at, list) = databases.as_ref()?;
-        self.fresh(*at).then(|| list.clone())
-    }
-
-    /// Keeps the list of databases just read.
-    pub fn put_databases(&self, list: &[Database]) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        if let Ok(mut databases) = self.databases.lock() {
-            *databases = Some((Instant::now(), list.to_vec()));
-        }
     }
 
     /// The cached definition of `db.name`, if fresh.
@@ -126,19 +108,8 @@ impl GlueCache {
         }
     }
 
-    /// Drops the cached list of databases.
-    pub fn forget_databases(&self) {
-        if let Ok(mut databases) = self.databases.lock() {
-            *databases = None;
-        }
-    }
-
-    /// Drops everything cached about `db.name` (`None`: every table of `db`, and the
-    /// list of databases).
+    /// Drops everything cached about `db.name` (`None`: every table of `db`).
     pub fn forget(&self, db: &str, name: Option<&str>) {
-        if name.is_none() {
-            self.forget_databases();
-        }
         let matches = |key: &TableKey| key.0 == db && name.is_none_or(|n| key.1 == n);
         if let Ok(mut tables) = self.tables.lock() {
             tables.retain(|key, _| !matches(key));

@@ -160,7 +160,10 @@ impl GlueStore {
             return Ok(cached);
         }
         let read = self.read_table_with_version(db, name).await?;
-        self.cache.put_table(db, name, read.clone());
+        // A missing table is not remembered: one created elsewhere is seen at once.
+        if read.is_some() {
+            self.cache.put_table(db, name, read.clone());
+        }
         Ok(read)
     }
 
@@ -317,9 +320,8 @@ impl CatalogStore for GlueStore {
     }
 
     async fn list_databases(&self) -> Result<Vec<Database>> {
-        if let Some(cached) = self.cache.databases() {
-            return Ok(cached);
-        }
+        // Not cached: one call per statement, and a database created elsewhere is seen
+        // by the next statement.
         let list = all_pages(self, "GetDatabases", json!({}), "DatabaseList")
             .await?
             .unwrap_or_default();
@@ -335,18 +337,19 @@ impl CatalogStore for GlueStore {
             databases.push(synthetic_default());
         }
         databases.sort_by(|a, b| a.name.cmp(&b.name));
-        self.cache.put_databases(&databases);
         Ok(databases)
     }
 
     async fn get_database(&self, name: &str) -> Result<Option<Database>> {
-        // One GetDatabases answers every later lookup for the TTL; catalogs have tens or
-        // hundreds of databases, not millions.
-        Ok(self
-            .list_databases()
+        let Some(answer) = self
+            .call_found("GetDatabase", json!({"Name": name}))
             .await?
-            .into_iter()
-            .find(|d| d.name == name))
+        else {
+            return Ok((name == DEFAULT_DATABASE).then(synthetic_default));
+        };
+        let input: DatabaseInput = serde_json::from_value(answer["Database"].clone())
+            .map_err(|e| bad_answer("GetDatabase", e))?;
+        input.to_database().map(Some)
     }
 
     async fn create_database(&self, db: &Database, if_not_exists: bool) -> Result<bool> {
@@ -599,7 +602,6 @@ impl CatalogStore for GlueStore {
 
     async fn refresh_table(&self, db: &str, table: &str) -> Result<()> {
         self.cache.forget(db, Some(table));
-        self.cache.forget_databases();
         Ok(())
     }
 
