@@ -25,9 +25,9 @@ use lakesql::catalog::{
     TableChange, WriteRecord,
 };
 use lakesql::error::{ErrorCode, LakeError};
-use lakesql::glue::{GlueConfig, GlueStore};
+use lakesql::glue::GlueStore;
 use lakesql::serve::{ServeOptions, Server};
-use support::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
+use support::s3_server::S3Server;
 use tempfile::TempDir;
 
 type Store = Arc<dyn CatalogStore>;
@@ -60,13 +60,7 @@ struct Opened {
 async fn glue_store() -> Opened {
     let server = tokio::task::spawn_blocking(S3Server::start).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = GlueConfig {
-        region: Some("us-east-1".into()),
-        endpoint: Some(server.endpoint()),
-        statistics: Some(dir.path().join("statistics.db")),
-        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
-        ..GlueConfig::default()
-    };
+    let config = support::glue::config(&server.endpoint(), dir.path());
     let store = GlueStore::connect(&config, false).await.unwrap();
     Opened {
         store: Arc::new(store),
@@ -83,13 +77,7 @@ async fn glue_on_lakesql() -> Opened {
     let mut options = ServeOptions::new(dir.path().join("data"));
     options.port = 0;
     let server = Server::start(options, catalog).await.unwrap();
-    let config = GlueConfig {
-        region: Some("us-east-1".into()),
-        endpoint: Some(server.endpoint()),
-        statistics: Some(dir.path().join("statistics.db")),
-        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
-        ..GlueConfig::default()
-    };
+    let config = support::glue::config(&server.endpoint(), dir.path());
     let store = GlueStore::connect(&config, false).await.unwrap();
     Opened {
         store: Arc::new(store),

@@ -270,8 +270,7 @@ async fn duration_seconds_and_mfa_serial_are_honoured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_mfa_code_is_asked_on_the_terminal() {
-    use std::fs::File;
-    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::fd::AsRawFd;
     use std::os::unix::process::CommandExt;
 
     let (server, proxy) = lake().await;
@@ -282,20 +281,7 @@ async fn an_mfa_code_is_asked_on_the_terminal() {
          source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n"
     );
     let home = Home::new(&config, &proxy, "mfa");
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two new descriptors; the null pointers ask for defaults.
-    let opened = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(opened, 0, "openpty");
-    // SAFETY: both descriptors are ours and owned by these files from here on.
-    let (master, slave) = unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) };
+    let (master, slave) = support::pty::open();
     let slave_fd = slave.as_raw_fd();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lakesql"));
     command

@@ -24,17 +24,11 @@ use lakesql::serve::{ServeOptions, Server};
 use serde_json::json;
 use session::{count, run};
 use support::fault_proxy::FaultProxy;
-use support::s3_server::{ACCESS_KEY, S3Server, SECRET_KEY};
+use support::s3_server::S3Server;
 use tempfile::TempDir;
 
 fn config(endpoint: &str, dir: &TempDir) -> GlueConfig {
-    GlueConfig {
-        region: Some("us-east-1".into()),
-        endpoint: Some(endpoint.to_string()),
-        statistics: Some(dir.path().join("statistics.db")),
-        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
-        ..GlueConfig::default()
-    }
+    support::glue::config(endpoint, dir.path())
 }
 
 async fn glue_session(endpoint: &str, dir: &TempDir) -> (Session, Arc<GlueStore>) {
@@ -208,29 +202,8 @@ fn presto_view(sql: &str, columns: &[(&str, &str)]) -> String {
     });
     format!(
         "/* Presto View: {} */",
-        base64_encode(document.to_string().as_bytes())
+        lakesql::catalog::view::base64::encode(document.to_string().as_bytes())
     )
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use futures::TryStreamExt;
 use lakesql::catalog::{CatalogStore, SqliteStore};
-use lakesql::glue::{GlueConfig, GlueStore};
+use lakesql::glue::GlueStore;
 use lakesql::storage::S3Config;
 use lakesql::{Session, StatementOutput};
 use object_store::ObjectStoreExt;
@@ -163,13 +163,7 @@ async fn sample_lake_reads_the_same_on_s3_as_on_local_disk() {
 
 /// A session whose catalog is Glue on the same moto server as the bucket.
 async fn glue_session(dir: &TempDir, server: &S3Server) -> Session {
-    let config = GlueConfig {
-        region: Some("us-east-1".into()),
-        endpoint: Some(server.endpoint()),
-        statistics: Some(dir.path().join("statistics.db")),
-        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
-        ..GlueConfig::default()
-    };
+    let config = support::glue::config(&server.endpoint(), dir.path());
     let store: Arc<dyn CatalogStore> = Arc::new(GlueStore::connect(&config, false).await.unwrap());
     let mut session = Session::with_s3_config(store, s3_settings(&server.endpoint())).unwrap();
     session.set_base_dir(repo_root());
@@ -206,7 +200,10 @@ async fn glue_as_the_catalog_gives_the_embedded_catalogs_results_and_data_reques
     // statements need only the list of databases (one call).
     let glue_calls: Vec<u64> = actual.iter().map(|o| o.stats.catalog_requests).collect();
     assert!(glue_calls.iter().all(|&c| c > 0), "{glue_calls:?}");
-    assert!(glue_calls.iter().filter(|&&c| c == 1).count() >= 5, "{glue_calls:?}");
+    assert!(
+        glue_calls.iter().filter(|&&c| c == 1).count() >= 5,
+        "{glue_calls:?}"
+    );
     assert!(expected.iter().all(|o| o.stats.catalog_requests == 0));
 
     // A point query asks Glue for its one partition.

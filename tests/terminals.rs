@@ -2,9 +2,11 @@
 //! them in two terminal windows: what one creates, adds or drops is seen by the other's
 //! next statement, with no restart and no refresh command.
 
+#[path = "support/pty.rs"]
+mod pty;
+
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::FromRawFd;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -20,20 +22,7 @@ struct Shell {
 
 impl Shell {
     fn open(dir: &Path) -> Shell {
-        let (mut master, mut slave) = (0, 0);
-        // SAFETY: openpty writes two new descriptors; the null pointers ask for defaults.
-        let opened = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(opened, 0, "openpty");
-        // SAFETY: both descriptors are ours, open, and owned by these files from here on.
-        let (master, slave) = unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) };
+        let (master, slave) = pty::open();
         let child = Command::new(env!("CARGO_BIN_EXE_lakesql"))
             .current_dir(dir)
             .env("HOME", dir)

@@ -73,13 +73,7 @@ async fn definitions(store: Arc<dyn CatalogStore>, db: &str) -> Vec<String> {
 }
 
 fn glue_config(server: &S3Server, dir: &TempDir) -> GlueConfig {
-    GlueConfig {
-        region: Some("us-east-1".into()),
-        endpoint: Some(server.endpoint()),
-        statistics: Some(dir.path().join("statistics.db")),
-        credentials: Some((ACCESS_KEY.to_string(), SECRET_KEY.to_string()).into()),
-        ..GlueConfig::default()
-    }
+    support::glue::config(&server.endpoint(), dir.path())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

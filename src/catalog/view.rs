@@ -208,9 +208,10 @@ pub fn same_column_type(stored: &Column, current: &DataType) -> bool {
 }
 
 /// Standard base64 with padding (RFC 4648), as Athena writes the Presto view document.
-mod base64 {
+pub mod base64 {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+    /// `bytes` in base64.
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
         for chunk in bytes.chunks(3) {

@@ -259,18 +259,7 @@ impl PartitionCalls<'_> {
     }
 
     async fn delete(&self, table: &Table, values: &[Vec<String>]) -> Result<BatchOutcome> {
-        let calls = values
-            .chunks(DELETE_CHUNK)
-            .map(|chunk| {
-                let list: Vec<Value> = chunk.iter().map(|v| json!({"Values": v})).collect();
-                let input = json!({
-                    "DatabaseName": table.database_name,
-                    "TableName": table.name,
-                    "PartitionsToDelete": list,
-                });
-                (chunk.to_vec(), input)
-            })
-            .collect();
+        let calls = value_batches(table, values, DELETE_CHUNK, "PartitionsToDelete");
         let answers = self.run("BatchDeletePartition", calls).await;
         // A partition someone else removed meanwhile is gone, as asked.
         collect_outcome(answers, Some("EntityNotFoundException"))
@@ -278,18 +267,7 @@ impl PartitionCalls<'_> {
 
     /// The registered partitions among `values` (`BatchGetPartition`, 1,000 a call).
     async fn get_many(&self, table: &Table, values: &[Vec<String>]) -> Result<Vec<Partition>> {
-        let calls = values
-            .chunks(GET_CHUNK)
-            .map(|chunk| {
-                let list: Vec<Value> = chunk.iter().map(|v| json!({"Values": v})).collect();
-                let input = json!({
-                    "DatabaseName": table.database_name,
-                    "TableName": table.name,
-                    "PartitionsToGet": list,
-                });
-                (chunk.to_vec(), input)
-            })
-            .collect();
+        let calls = value_batches(table, values, GET_CHUNK, "PartitionsToGet");
         let mut found = Vec::new();
         for (_, page) in self.run("BatchGetPartition", calls).await {
             for p in page?["Partitions"].as_array().into_iter().flatten() {
@@ -407,6 +385,27 @@ impl PartitionCalls<'_> {
             .await?;
         Ok(pages.into_iter().flatten().flatten().collect())
     }
+}
+
+/// Batch calls naming partitions by value: `field` lists `chunk` of them per call.
+fn value_batches(
+    table: &Table,
+    values: &[Vec<String>],
+    chunk: usize,
+    field: &str,
+) -> Vec<(Vec<Vec<String>>, Value)> {
+    values
+        .chunks(chunk)
+        .map(|chunk| {
+            let list: Vec<Value> = chunk.iter().map(|v| json!({"Values": v})).collect();
+            let input = json!({
+                "DatabaseName": table.database_name,
+                "TableName": table.name,
+                field: list,
+            });
+            (chunk.to_vec(), input)
+        })
+        .collect()
 }
 
 /// Reads batch answers: the values applied and the first item error (`Errors[]`) not

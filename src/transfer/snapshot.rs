@@ -74,108 +74,12 @@ impl Snapshot {
     /// partition needs its table in the documents; a table whose database is not among
     /// them gets one (a `get-tables` answer alone is enough).
     pub fn from_glue_json(documents: &[(String, Value)]) -> Result<Self> {
-        let mut databases: BTreeMap<String, Database> = BTreeMap::new();
-        let mut tables: BTreeMap<(String, String), (Table, Vec<Partition>)> = BTreeMap::new();
-        let mut partitions: Vec<(String, usize, Value)> = Vec::new();
+        let mut collected = Collected::default();
         for (what, document) in documents {
-            let Some(object) = document.as_object() else {
-                return Err(bad(what, "the document is not a JSON object"));
-            };
-            let known = [
-                "DatabaseList",
-                "Database",
-                "TableList",
-                "Table",
-                "Partitions",
-            ];
-            if !known.iter().any(|k| object.contains_key(*k)) {
-                return Err(bad(
-                    what,
-                    "it holds none of DatabaseList, TableList or Partitions (the output of \
-                     aws glue get-databases, get-tables or get-partitions)",
-                ));
-            }
-            for (i, v) in list(document, "DatabaseList", "Database").enumerate() {
-                let input: DatabaseInput = serde_json::from_value(v.clone())
-                    .map_err(|e| bad(what, &format!("DatabaseList[{i}]: {e}")))?;
-                let db = input
-                    .to_database()
-                    .map_err(|e| bad(what, &format!("DatabaseList[{i}]: {e}")))?;
-                databases.insert(db.name.clone(), db);
-            }
-            for (i, v) in list(document, "TableList", "Table").enumerate() {
-                let input: TableInput = serde_json::from_value(v.clone())
-                    .map_err(|e| bad(what, &format!("TableList[{i}]: {e}")))?;
-                let db = input.database_name.as_deref().map(name).ok_or_else(|| {
-                    bad(
-                        what,
-                        &format!("TableList[{i}] ({}) has no DatabaseName", input.name),
-                    )
-                })?;
-                let table = input
-                    .to_answered_table(&db)
-                    .map_err(|e| bad(what, &format!("TableList[{i}] ({}): {e}", input.name)))?;
-                tables.insert((db, table.name.clone()), (table, Vec::new()));
-            }
-            for (i, v) in list(document, "Partitions", "Partition").enumerate() {
-                partitions.push((what.clone(), i, v.clone()));
-            }
+            collected.read(what, document)?;
         }
-        for (what, i, v) in partitions {
-            let owner = (
-                v["DatabaseName"].as_str().map(name).unwrap_or_default(),
-                v["TableName"].as_str().map(name).unwrap_or_default(),
-            );
-            let Some((table, list)) = tables.get_mut(&owner) else {
-                return Err(bad(
-                    &what,
-                    &format!(
-                        "Partitions[{i}] belongs to table {}.{}, which none of the files \
-                         defines (import its get-tables output too)",
-                        owner.0, owner.1
-                    ),
-                ));
-            };
-            let input: PartitionInput = serde_json::from_value(v)
-                .map_err(|e| bad(&what, &format!("Partitions[{i}]: {e}")))?;
-            if input.values.len() != table.partition_keys.len() {
-                return Err(bad(
-                    &what,
-                    &format!(
-                        "Partitions[{i}] of {} has {} values for {} partition keys",
-                        table.qualified_name(),
-                        input.values.len(),
-                        table.partition_keys.len()
-                    ),
-                ));
-            }
-            let partition = input
-                .to_partition(table)
-                .map_err(|e| bad(&what, &format!("Partitions[{i}]: {e}")))?;
-            list.push(partition);
-        }
-        for ((db, _), _) in tables.iter() {
-            databases.entry(db.clone()).or_insert_with(|| Database {
-                name: db.clone(),
-                description: None,
-                location_uri: None,
-                parameters: Default::default(),
-                create_time: crate::catalog::model::now_seconds(),
-            });
-        }
-        databases
-            .entry(DEFAULT_DATABASE.to_string())
-            .or_insert_with(|| Database {
-                name: DEFAULT_DATABASE.into(),
-                description: None,
-                location_uri: None,
-                parameters: Default::default(),
-                create_time: crate::catalog::model::now_seconds(),
-            });
-        Ok(Snapshot {
-            databases: databases.into_values().collect(),
-            tables: tables.into_values().collect(),
-        })
+        collected.attach_partitions()?;
+        Ok(collected.into_snapshot())
     }
 
     /// Keeps only `databases` (all when empty).
@@ -187,6 +91,120 @@ impl Snapshot {
         self.tables
             .retain(|(t, _)| databases.contains(&t.database_name));
         self
+    }
+}
+
+/// What the documents hold, gathered before partitions are matched to their tables.
+#[derive(Default)]
+struct Collected {
+    databases: BTreeMap<String, Database>,
+    tables: BTreeMap<(String, String), (Table, Vec<Partition>)>,
+    /// (document, index, `Partition` object).
+    partitions: Vec<(String, usize, Value)>,
+}
+
+impl Collected {
+    /// Reads one document's databases and tables, and keeps its partitions for later.
+    fn read(&mut self, what: &str, document: &Value) -> Result<()> {
+        let Some(object) = document.as_object() else {
+            return Err(bad(what, "the document is not a JSON object"));
+        };
+        let known = [
+            "DatabaseList",
+            "Database",
+            "TableList",
+            "Table",
+            "Partitions",
+        ];
+        if !known.iter().any(|k| object.contains_key(*k)) {
+            return Err(bad(
+                what,
+                "it holds none of DatabaseList, TableList or Partitions (the output of \
+                 aws glue get-databases, get-tables or get-partitions)",
+            ));
+        }
+        for (i, v) in list(document, "DatabaseList", "Database").enumerate() {
+            let at = |e: &dyn std::fmt::Display| bad(what, &format!("DatabaseList[{i}]: {e}"));
+            let input: DatabaseInput = serde_json::from_value(v.clone()).map_err(|e| at(&e))?;
+            let db = input.to_database().map_err(|e| at(&e))?;
+            self.databases.insert(db.name.clone(), db);
+        }
+        for (i, v) in list(document, "TableList", "Table").enumerate() {
+            let input: TableInput = serde_json::from_value(v.clone())
+                .map_err(|e| bad(what, &format!("TableList[{i}]: {e}")))?;
+            let at = |e: &dyn std::fmt::Display| {
+                bad(what, &format!("TableList[{i}] ({}): {e}", input.name))
+            };
+            let db = input
+                .database_name
+                .as_deref()
+                .map(name)
+                .ok_or_else(|| at(&"no DatabaseName"))?;
+            let table = input.to_answered_table(&db).map_err(|e| at(&e))?;
+            self.tables
+                .insert((db, table.name.clone()), (table, Vec::new()));
+        }
+        for (i, v) in list(document, "Partitions", "Partition").enumerate() {
+            self.partitions.push((what.to_string(), i, v.clone()));
+        }
+        Ok(())
+    }
+
+    /// Gives every partition to its table, checking its values against the keys.
+    fn attach_partitions(&mut self) -> Result<()> {
+        for (what, i, v) in std::mem::take(&mut self.partitions) {
+            let owner = (
+                v["DatabaseName"].as_str().map(name).unwrap_or_default(),
+                v["TableName"].as_str().map(name).unwrap_or_default(),
+            );
+            let at = |why: String| bad(&what, &format!("Partitions[{i}]{why}"));
+            let Some((table, list)) = self.tables.get_mut(&owner) else {
+                return Err(at(format!(
+                    " belongs to table {}.{}, which none of the files defines (import its \
+                     get-tables output too)",
+                    owner.0, owner.1
+                )));
+            };
+            let input: PartitionInput =
+                serde_json::from_value(v).map_err(|e| at(format!(": {e}")))?;
+            if input.values.len() != table.partition_keys.len() {
+                return Err(at(format!(
+                    " of {} has {} values for {} partition keys",
+                    table.qualified_name(),
+                    input.values.len(),
+                    table.partition_keys.len()
+                )));
+            }
+            list.push(
+                input
+                    .to_partition(table)
+                    .map_err(|e| at(format!(": {e}")))?,
+            );
+        }
+        Ok(())
+    }
+
+    /// The snapshot, with a database for every table's (and `default`).
+    fn into_snapshot(mut self) -> Snapshot {
+        let owners: Vec<String> = self.tables.keys().map(|(db, _)| db.clone()).collect();
+        for db in owners
+            .into_iter()
+            .chain(std::iter::once(DEFAULT_DATABASE.to_string()))
+        {
+            self.databases
+                .entry(db.clone())
+                .or_insert_with(|| Database {
+                    name: db,
+                    description: None,
+                    location_uri: None,
+                    parameters: Default::default(),
+                    create_time: crate::catalog::model::now_seconds(),
+                });
+        }
+        Snapshot {
+            databases: self.databases.into_values().collect(),
+            tables: self.tables.into_values().collect(),
+        }
     }
 }
 
