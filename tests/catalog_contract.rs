@@ -185,6 +185,8 @@ contract_checks!(
     sync_partitions_adds_and_drops_in_one_step,
     update_partition_replaces_location_and_parameters,
     partition_locations_agree_with_list_partitions,
+    filtered_listings_hold_every_match,
+    listings_longer_than_a_page_are_whole,
     hive_escaping_round_trips,
     count_partitions_follows_changes,
     save_crawled_table_creates_or_replaces,
@@ -1100,6 +1102,100 @@ async fn partition_locations_agree_with_list_partitions(store: Store) {
             "region=us/dt=2024-02-01",
         ]
     );
+}
+
+/// A filter in the Hive metastore's grammar (Glue's `Expression`) may be applied by the
+/// backend: what it returns holds every matching partition (more is allowed), or it says
+/// it does not filter.
+async fn filtered_listings_hold_every_match(store: Store) {
+    let mut t = table(DEFAULT_DATABASE, "t", &["region", "year"]);
+    t.partition_keys[1].hive_type = "int".into();
+    create(&store, &t).await;
+    let mut batch = Vec::new();
+    for region in ["eu", "us", "it's"] {
+        for year in [9, 10, 2024] {
+            batch.push(partition(&t, &[region, &year.to_string()]));
+        }
+    }
+    store
+        .add_partitions(DEFAULT_DATABASE, "t", &batch, false)
+        .await
+        .unwrap();
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "region = 'eu'",
+            &[
+                "region=eu/year=9",
+                "region=eu/year=10",
+                "region=eu/year=2024",
+            ],
+        ),
+        // Integers compare as numbers: 9 < 10.
+        (
+            "year > 9 AND region = 'us'",
+            &["region=us/year=10", "region=us/year=2024"],
+        ),
+        (
+            "year IN (9, 2024) AND region <> 'eu' AND region <> 'us'",
+            &["region=it%27s/year=9", "region=it%27s/year=2024"],
+        ),
+        (
+            "year BETWEEN 10 AND 2024 AND region LIKE 'e%'",
+            &["region=eu/year=10", "region=eu/year=2024"],
+        ),
+        (
+            "region = 'it''s' AND year NOT IN (10)",
+            &["region=it%27s/year=9", "region=it%27s/year=2024"],
+        ),
+        (
+            "(region = 'eu' OR region = 'us') AND year = 9",
+            &["region=eu/year=9", "region=us/year=9"],
+        ),
+    ];
+    for (expression, expected) in cases {
+        let Some(found) = store
+            .partition_locations_where(&t, expression)
+            .await
+            .unwrap()
+        else {
+            continue; // the backend does not filter; readers filter themselves
+        };
+        let specs: Vec<&str> = found.iter().map(|l| l.spec.as_str()).collect();
+        for want in expected {
+            assert!(
+                specs.contains(want),
+                "{expression}: {want} missing from {specs:?}"
+            );
+        }
+        if store.assigns_times() {
+            // Glue filters exactly.
+            assert_eq!(specs.len(), expected.len(), "{expression}: {specs:?}");
+        }
+    }
+}
+
+/// Listings longer than a page (Glue: 1,000 partitions) come back whole, each
+/// partition once.
+async fn listings_longer_than_a_page_are_whole(store: Store) {
+    let t = table(DEFAULT_DATABASE, "big", &["k"]);
+    create(&store, &t).await;
+    let batch: Vec<Partition> = (0..2500)
+        .map(|k| partition(&t, &[&format!("{k:05}")]))
+        .collect();
+    store
+        .add_partitions(DEFAULT_DATABASE, "big", &batch, false)
+        .await
+        .unwrap();
+    let specs: Vec<String> = store
+        .partition_locations(DEFAULT_DATABASE, "big")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.spec)
+        .collect();
+    let expected: Vec<String> = (0..2500).map(|k| format!("k={k:05}")).collect();
+    assert_eq!(specs, expected);
+    assert_eq!(count(&store, DEFAULT_DATABASE, "big").await, 2500);
 }
 
 async fn hive_escaping_round_trips(store: Store) {

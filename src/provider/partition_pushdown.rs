@@ -5,8 +5,9 @@
 //!
 //! The expression may select more than the filters (a conjunct that cannot be written in
 //! the grammar is left out; lakesql's own vectorised filter still runs over what comes
-//! back), never less: `OR` and `NOT` are written only when their operands are written
-//! exactly. Literals are written as the key's type compares in Glue: strings quoted,
+//! back), never less: `OR` is written only when both sides are written, `NOT` only as a
+//! negated condition (`<>`, `NOT IN`, `NOT BETWEEN`, `NOT LIKE`; Glue's grammar has no
+//! `NOT (…)`). Literals are written as the key's type compares in Glue: strings quoted,
 //! integers bare; other key types (dates, decimals, …) are not pushed.
 
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Like, Operator};
@@ -17,11 +18,7 @@ use crate::catalog::{HiveType, Table};
 /// The catalog expression for `filters` (partition filters of `table`), or `None` when
 /// no part of them can be written.
 pub fn catalog_expression(table: &Table, filters: &[Expr]) -> Option<String> {
-    let parts: Vec<String> = filters
-        .iter()
-        .filter_map(|f| write(table, f))
-        .map(|w| w.text)
-        .collect();
+    let parts: Vec<String> = filters.iter().filter_map(|f| write(table, f)).collect();
     match parts.len() {
         0 => None,
         1 => parts.into_iter().next(),
@@ -35,60 +32,64 @@ pub fn catalog_expression(table: &Table, filters: &[Expr]) -> Option<String> {
     }
 }
 
-/// An expression written out, and whether it selects exactly what the filter does.
-struct Written {
-    text: String,
-    exact: bool,
-}
-
-fn exact(text: String) -> Option<Written> {
-    Some(Written { text, exact: true })
-}
-
-fn write(table: &Table, expr: &Expr) -> Option<Written> {
+/// `expr` in the catalog's grammar, selecting at least what it selects; `None` when it
+/// cannot be written.
+fn write(table: &Table, expr: &Expr) -> Option<String> {
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => match op {
             Operator::And => match (write(table, left), write(table, right)) {
-                (Some(l), Some(r)) => Some(Written {
-                    text: format!("({}) AND ({})", l.text, r.text),
-                    exact: l.exact && r.exact,
-                }),
-                (Some(one), None) | (None, Some(one)) => Some(Written {
-                    text: one.text,
-                    exact: false,
-                }),
+                (Some(l), Some(r)) => Some(format!("({l}) AND ({r})")),
+                // Dropping one side of an AND selects more, never less.
+                (Some(one), None) | (None, Some(one)) => Some(one),
                 (None, None) => None,
             },
             Operator::Or => {
                 let (l, r) = (write(table, left)?, write(table, right)?);
-                Some(Written {
-                    text: format!("({}) OR ({})", l.text, r.text),
-                    exact: l.exact && r.exact,
-                })
+                Some(format!("({l}) OR ({r})"))
             }
             _ => comparison(table, left, *op, right),
         },
-        Expr::Not(inner) => {
-            let inner = write(table, inner).filter(|w| w.exact)?;
-            exact(format!("NOT ({})", inner.text))
-        }
-        Expr::InList(list) if !list.negated && !list.list.is_empty() => {
+        // Glue's grammar has no `NOT (…)`: only the negated form of each condition.
+        Expr::Not(inner) => match inner.as_ref() {
+            Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+                comparison(table, left, op.negate()?, right)
+            }
+            Expr::InList(list) => {
+                let mut negated = list.clone();
+                negated.negated = !negated.negated;
+                write(table, &Expr::InList(negated))
+            }
+            Expr::Between(between) => {
+                let mut negated = between.clone();
+                negated.negated = !negated.negated;
+                write(table, &Expr::Between(negated))
+            }
+            Expr::Like(like) => {
+                let mut negated = like.clone();
+                negated.negated = !negated.negated;
+                write(table, &Expr::Like(negated))
+            }
+            _ => None,
+        },
+        Expr::InList(list) if !list.list.is_empty() => {
             let (name, key) = key_column(table, &list.expr)?;
             let values: Option<Vec<String>> = list.list.iter().map(|v| literal(&key, v)).collect();
-            exact(format!("{name} IN ({})", values?.join(", ")))
+            let not = if list.negated { "NOT " } else { "" };
+            Some(format!("{name} {not}IN ({})", values?.join(", ")))
         }
         Expr::Between(Between {
             expr,
-            negated: false,
+            negated,
             low,
             high,
         }) => {
             let (name, key) = key_column(table, expr)?;
             let (low, high) = (literal(&key, low)?, literal(&key, high)?);
-            exact(format!("{name} BETWEEN {low} AND {high}"))
+            let not = if *negated { "NOT " } else { "" };
+            Some(format!("{name} {not}BETWEEN {low} AND {high}"))
         }
         Expr::Like(Like {
-            negated: false,
+            negated,
             expr,
             pattern,
             escape_char: None,
@@ -98,14 +99,15 @@ fn write(table: &Table, expr: &Expr) -> Option<Written> {
             if key != HiveType::String {
                 return None;
             }
-            exact(format!("{name} LIKE {}", literal(&key, pattern)?))
+            let not = if *negated { "NOT " } else { "" };
+            Some(format!("{name} {not}LIKE {}", literal(&key, pattern)?))
         }
         _ => None,
     }
 }
 
 /// `key op literal` (either way round) with one of the six comparison operators.
-fn comparison(table: &Table, left: &Expr, op: Operator, right: &Expr) -> Option<Written> {
+fn comparison(table: &Table, left: &Expr, op: Operator, right: &Expr) -> Option<String> {
     if let Some((name, key)) = key_column(table, left) {
         return comparison_text(&name, op, &literal(&key, right)?);
     }
@@ -114,7 +116,7 @@ fn comparison(table: &Table, left: &Expr, op: Operator, right: &Expr) -> Option<
     comparison_text(&name, flipped, &literal(&key, left)?)
 }
 
-fn comparison_text(name: &str, op: Operator, value: &str) -> Option<Written> {
+fn comparison_text(name: &str, op: Operator, value: &str) -> Option<String> {
     let symbol = match op {
         Operator::Eq => "=",
         Operator::NotEq => "<>",
@@ -124,7 +126,7 @@ fn comparison_text(name: &str, op: Operator, value: &str) -> Option<Written> {
         Operator::GtEq => ">=",
         _ => return None,
     };
-    exact(format!("{name} {symbol} {value}"))
+    Some(format!("{name} {symbol} {value}"))
 }
 
 /// A bare partition-key column whose type Glue compares as lakesql does.
@@ -223,11 +225,18 @@ mod tests {
             .eq(lit(2024))
             .or(col("day").eq(lit("2024-01-01")));
         assert_eq!(text(&[f]), None);
-        // NOT over an inexact operand is dropped.
+        // NOT is written as the negated condition (Glue has no `NOT (…)`); over AND/OR it
+        // is dropped.
         let inner = col("year").eq(lit(2024)).and(col("day").eq(lit("x")));
         assert_eq!(text(&[Expr::Not(Box::new(inner))]), None);
         let f = Expr::Not(Box::new(col("year").eq(lit(1))));
-        assert_eq!(text(&[f]).unwrap(), "NOT (year = 1)");
+        assert_eq!(text(&[f]).unwrap(), "year <> 1");
+        let f = Expr::Not(Box::new(col("year").lt(lit(1))));
+        assert_eq!(text(&[f]).unwrap(), "year >= 1");
+        let f = Expr::Not(Box::new(col("year").in_list(vec![lit(1)], false)));
+        assert_eq!(text(&[f]).unwrap(), "year NOT IN (1)");
+        let f = col("dt").not_like(lit("a%"));
+        assert_eq!(text(&[f]).unwrap(), "dt NOT LIKE 'a%'");
         // A string key against a number is not written (Glue would compare as text).
         assert_eq!(text(&[col("dt").eq(lit(5))]), None);
         assert_eq!(
