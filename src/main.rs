@@ -599,7 +599,9 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     };
     let sources = script_sources(args);
     let interactive = sources.is_empty() && std::io::stdin().is_terminal();
-    let start_db = if interactive && !args.no_sample && !args.read_only {
+    // The sample lake is local files: never registered in a remote catalog (Glue).
+    let local_catalog = !catalog_path.to_str().is_some_and(GlueConfig::is_glue);
+    let start_db = if interactive && !args.no_sample && !args.read_only && local_catalog {
         runtime.block_on(register_sample(&mut session, args))
     } else {
         args.database.clone()

@@ -190,6 +190,72 @@ async fn crawl_ctas_and_insert_write_to_glue() {
     );
 }
 
+/// The interactive shell registers the sample lake (local files) in a local catalog
+/// only: opening it on Glue writes nothing there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shell_on_glue_registers_no_sample_tables() {
+    use std::io::{Read, Write};
+    let server = tokio::task::spawn_blocking(S3Server::start).await.unwrap();
+    let dir = TempDir::new().unwrap();
+    let (master, slave) = support::pty::open();
+    let address = format!("glue://?region=us-east-1&endpoint={}", server.endpoint());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lakesql"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("TERM", "dumb")
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("AWS_ACCESS_KEY_ID", support::s3_server::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", support::s3_server::SECRET_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["--format", "csv", "--catalog", &address])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (mut reader, shown) = (master.try_clone().unwrap(), screen.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            shown
+                .lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let wait_for = |text: &str, times: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while screen.lock().unwrap().matches(text).count() < times {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}",
+                screen.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for("lakesql:default> ", 1);
+    let mut writer = master;
+    writer.write_all(b"SHOW DATABASES;\r").unwrap();
+    wait_for("lakesql:default> ", 2);
+    let _ = child.kill();
+    let _ = child.wait();
+    let shown = screen.lock().unwrap().clone();
+    assert!(shown.contains("default"), "{shown}");
+    assert!(!shown.contains("sample"), "{shown}");
+    let store = GlueStore::connect(&config(&server.endpoint(), &dir), true)
+        .await
+        .unwrap();
+    assert_eq!(store.get_database("sample").await.unwrap(), None);
+}
+
 /// `/* Presto View: base64(json) */` as Athena writes it.
 fn presto_view(sql: &str, columns: &[(&str, &str)]) -> String {
     let document = json!({
