@@ -311,38 +311,12 @@ async fn an_mfa_code_is_asked_on_the_terminal() {
     }
     let mut child = command.spawn().unwrap();
     drop(command);
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut reader = master.try_clone().unwrap();
-    let shown = screen.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            shown
-                .lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !screen
-        .lock()
-        .unwrap()
-        .contains("MFA code for arn:aws:iam::123456789012:mfa/analyst")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            screen.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let screen = support::pty::Screen::read(&master);
+    screen.wait_for("MFA code for arn:aws:iam::123456789012:mfa/analyst", 1);
     let mut writer = master;
     writer.write_all(b"123456\n").unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "{}", screen.lock().unwrap());
+    assert!(status.success(), "{}", screen.text());
     assert!(keys_seen(&proxy).last().unwrap().starts_with("ASIA"));
 }
 

@@ -194,7 +194,7 @@ async fn crawl_ctas_and_insert_write_to_glue() {
 /// only: opening it on Glue writes nothing there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shell_on_glue_registers_no_sample_tables() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let server = tokio::task::spawn_blocking(S3Server::start).await.unwrap();
     let dir = TempDir::new().unwrap();
     let (master, slave) = support::pty::open();
@@ -216,38 +216,14 @@ async fn the_shell_on_glue_registers_no_sample_tables() {
         .stderr(slave)
         .spawn()
         .unwrap();
-    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let (mut reader, shown) = (master.try_clone().unwrap(), screen.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            shown
-                .lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let wait_for = |text: &str, times: usize| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while screen.lock().unwrap().matches(text).count() < times {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{}",
-                screen.lock().unwrap()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
-    wait_for("lakesql:default> ", 1);
+    let screen = support::pty::Screen::read(&master);
+    screen.wait_for("lakesql:default> ", 1);
     let mut writer = master;
     writer.write_all(b"SHOW DATABASES;\r").unwrap();
-    wait_for("lakesql:default> ", 2);
+    screen.wait_for("lakesql:default> ", 2);
     let _ = child.kill();
     let _ = child.wait();
-    let shown = screen.lock().unwrap().clone();
+    let shown = screen.text();
     assert!(shown.contains("default"), "{shown}");
     assert!(!shown.contains("sample"), "{shown}");
     let store = GlueStore::connect(&config(&server.endpoint(), &dir), true)

@@ -6,16 +6,15 @@
 mod pty;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// `lakesql` running its REPL on a pseudo-terminal.
 struct Shell {
     master: File,
-    screen: Arc<Mutex<String>>,
+    screen: pty::Screen,
     read_to: usize,
     child: Child,
 }
@@ -34,21 +33,7 @@ impl Shell {
             .stderr(Stdio::from(slave))
             .spawn()
             .expect("lakesql starts");
-        let screen = Arc::new(Mutex::new(String::new()));
-        let mut reader = master.try_clone().unwrap();
-        let shown = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                shown
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let screen = pty::Screen::read(&master);
         let mut shell = Shell {
             master,
             screen,
@@ -71,7 +56,7 @@ impl Shell {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             {
-                let screen = self.screen.lock().unwrap();
+                let screen = self.screen.text();
                 if let Some(at) = screen[self.read_to..].find(text) {
                     let shown = screen[self.read_to..self.read_to + at].to_string();
                     self.read_to += at + text.len();
