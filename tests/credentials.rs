@@ -115,6 +115,11 @@ fn rfc3339_in(seconds: i64) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A profile `base` with static keys (`key`), the source of the role profiles.
+fn base_profile(key: &str) -> String {
+    format!("[profile base]\naws_access_key_id = {key}\naws_secret_access_key = {BASE_SECRET}\n")
+}
+
 /// The documented credential_process output.
 fn process_output(key: &str, expiration: Option<&str>) -> String {
     let expiration = expiration.map_or(String::new(), |e| format!(", \"Expiration\": \"{e}\""));
@@ -184,10 +189,8 @@ async fn credential_process_profiles() {
         assert!(!out.status.success());
         assert!(stderr.contains(expected), "{profile}: {stderr}");
         if profile == "fail" {
-            assert!(
-                stderr.contains("the vault is sealed") || stderr.contains("exit"),
-                "{stderr}"
-            );
+            // The process's own words reach the user.
+            assert!(stderr.contains("the vault is sealed"), "{stderr}");
         }
     }
 }
@@ -195,14 +198,11 @@ async fn credential_process_profiles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assumed_roles_from_moto_sts_sign_the_requests() {
     let (server, proxy) = lake().await;
-    let config = format!(
-        "[profile base]\naws_access_key_id = BASEKEY0000000000001\n\
-         aws_secret_access_key = {BASE_SECRET}\n\
-         [profile analyst]\nrole_arn = arn:aws:iam::123456789012:role/analyst\n\
+    let config = base_profile("BASEKEY0000000000001")
+        + "[profile analyst]\nrole_arn = arn:aws:iam::123456789012:role/analyst\n\
          source_profile = base\nexternal_id = ext-0042\n\
          [profile chained]\nrole_arn = arn:aws:iam::123456789012:role/second\n\
-         source_profile = analyst\nrole_session_name = chained-session\n"
-    );
+         source_profile = analyst\nrole_session_name = chained-session\n";
     for profile in ["analyst", "chained"] {
         let home = Home::new(&config, &proxy, profile);
         let out = home.run(
@@ -226,14 +226,11 @@ async fn assumed_roles_from_moto_sts_sign_the_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duration_seconds_and_mfa_serial_are_honoured() {
     let (server, proxy) = lake().await;
-    let config = format!(
-        "[profile base]\naws_access_key_id = BASEKEY0000000000002\n\
-         aws_secret_access_key = {BASE_SECRET}\n\
-         [profile long]\nrole_arn = arn:aws:iam::123456789012:role/long\n\
+    let config = base_profile("BASEKEY0000000000002")
+        + "[profile long]\nrole_arn = arn:aws:iam::123456789012:role/long\n\
          source_profile = base\nduration_seconds = 7200\n\
          [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/guarded\n\
-         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n"
-    );
+         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n";
     let sts = [("AWS_ENDPOINT_URL_STS", server.endpoint())];
     let home = Home::new(&config, &proxy, "long");
     let out = home.run(&format!("{QUERY}; SHOW S3 SETTINGS"), &sts);
@@ -274,12 +271,9 @@ async fn an_mfa_code_is_asked_on_the_terminal() {
     use std::os::unix::process::CommandExt;
 
     let (server, proxy) = lake().await;
-    let config = format!(
-        "[profile base]\naws_access_key_id = BASEKEY0000000000003\n\
-         aws_secret_access_key = {BASE_SECRET}\n\
-         [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/guarded\n\
-         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n"
-    );
+    let config = base_profile("BASEKEY0000000000003")
+        + "[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/guarded\n\
+         source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/analyst\n";
     let home = Home::new(&config, &proxy, "mfa");
     let (master, slave) = support::pty::open();
     let slave_fd = slave.as_raw_fd();

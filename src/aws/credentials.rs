@@ -10,8 +10,6 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use tokio::sync::Mutex;
 
-use crate::error::{CatalogError, LakeError, Result};
-
 /// Temporary credentials are renewed this long before they expire, so a request signed
 /// with them never arrives after their expiry.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
@@ -51,31 +49,37 @@ impl CachedCredentials {
     }
 
     /// Current credentials: the cached ones while they are fresh, else new ones.
-    pub async fn get(&self) -> Result<Credentials> {
+    pub async fn get(&self) -> Result<Credentials, NoCredentials> {
         let mut cached = self.cached.lock().await;
         if let Some(credentials) = cached.as_ref().filter(|c| is_fresh(c)) {
             return Ok(credentials.clone());
         }
         let fresh = self.provider.provide_credentials().await.map_err(|e| {
             let chain = error_chain(&e);
-            LakeError::Catalog(CatalogError::new(format!(
+            NoCredentials(format!(
                 "no AWS credentials for {}: {chain}{}",
                 self.purpose,
                 hint(&chain, self.profile.as_deref())
-            )))
+            ))
         })?;
         if fresh.expiry().is_some_and(|e| e <= SystemTime::now()) {
-            return Err(LakeError::Catalog(CatalogError::new(format!(
+            return Err(NoCredentials(format!(
                 "the AWS credentials for {} have already expired (their Expiration is in the \
                  past){}",
                 self.purpose,
                 hint("expired", self.profile.as_deref())
-            ))));
+            )));
         }
         *cached = Some(fresh.clone());
         Ok(fresh)
     }
 }
+
+/// No credentials could be had: for what, from where and why (never a secret). Each
+/// user wraps it in its own terms (a catalog error for Glue, a storage error for S3).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NoCredentials(String);
 
 /// What to do about a failure, when the profile is known.
 fn hint(message: &str, profile: Option<&str>) -> String {

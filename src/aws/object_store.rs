@@ -86,15 +86,14 @@ impl CredentialProvider for ProfileCredentials {
     type Credential = AwsCredential;
 
     async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
-        let credentials = self.cached.get().await.map_err(|e| {
-            // The message alone: these are S3's credentials, not the catalog's.
-            let text = e.to_string();
-            let text = text.strip_prefix("catalog store error: ").unwrap_or(&text);
-            object_store::Error::Generic {
+        let credentials = self
+            .cached
+            .get()
+            .await
+            .map_err(|e| object_store::Error::Generic {
                 store: "S3",
-                source: text.to_string().into(),
-            }
-        })?;
+                source: Box::new(e),
+            })?;
         Ok(Arc::new(AwsCredential {
             key_id: credentials.access_key_id().to_string(),
             secret_key: credentials.secret_access_key().to_string(),

@@ -63,24 +63,20 @@ impl GlueError {
                 | "TooManyRequestsException"
         )
     }
+}
 
-    /// As a catalog error naming the operation.
-    pub fn into_lake(self) -> LakeError {
-        let code = if self.code.is_empty() {
+/// A catalog error naming the operation.
+impl From<GlueError> for LakeError {
+    fn from(e: GlueError) -> Self {
+        let code = if e.code.is_empty() {
             "could not be reached".to_string()
         } else {
-            self.code
+            e.code
         };
         LakeError::Catalog(CatalogError::new(format!(
             "Glue {} failed ({code}): {}",
-            self.operation, self.message
+            e.operation, e.message
         )))
-    }
-}
-
-impl From<GlueError> for LakeError {
-    fn from(e: GlueError) -> Self {
-        e.into_lake()
     }
 }
 

@@ -60,11 +60,10 @@ impl Failure {
     fn into_error(self, table: &Table, operation: &'static str, undone: &str) -> LakeError {
         let (db, name) = (&table.database_name, &table.name);
         let (values, code, message) = match self {
-            Failure::Call(e) => {
-                let text = e.to_string();
-                let text = text.strip_prefix("catalog store error: ").unwrap_or(&text);
-                return LakeError::Catalog(CatalogError::new(format!("{text}; {undone}")));
+            Failure::Call(LakeError::Catalog(e)) => {
+                return LakeError::Catalog(CatalogError::new(format!("{e}; {undone}")));
             }
+            Failure::Call(e) => return e,
             Failure::Item(values, code, message) => (values, code, message),
         };
         let spec = spec_of(&table.partition_key_names(), &values, db, name)

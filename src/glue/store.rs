@@ -271,11 +271,11 @@ fn open_statistics(path: &std::path::Path, read_only: bool) -> Result<SqliteStor
 }
 
 /// An answer lakesql cannot read.
-pub(super) fn bad_answer(operation: &str, e: impl std::fmt::Display) -> LakeError {
+pub(super) fn bad_answer(operation: &'static str, e: impl std::fmt::Display) -> LakeError {
     LakeError::from(GlueError {
-        operation: "answer",
+        operation,
         code: "UnreadableAnswer".into(),
-        message: format!("{operation}: {e}"),
+        message: e.to_string(),
     })
 }
 
